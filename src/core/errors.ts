@@ -1,0 +1,206 @@
+/**
+ * The error classes of the contract (spec 1.8), their JSON storage value, and the normalisation
+ * of arbitrary thrown values into them. Messages and flags here are relied on by users and tests.
+ */
+
+/** The classification of a {@link DurableExecutionError}; there are no numeric codes. */
+export type DurableExecutionErrorType = 'generic' | 'not_found' | 'timed_out' | 'cancelled'
+
+/** How an error is persisted: exactly these four keys. `cause` is never persisted. */
+export type DurableExecutionErrorStorageValue = {
+  errorType: DurableExecutionErrorType
+  message: string
+  isRetryable: boolean
+  isInternal: boolean
+}
+
+/** Options of the {@link DurableExecutionError} constructor. */
+export type DurableExecutionErrorOptions = {
+  /** Whether the executor may retry the run that threw it. Defaults to `false`. */
+  isRetryable?: boolean
+  /** Whether the error comes from the library rather than from task code. Defaults to `false`. */
+  isInternal?: boolean
+  /** The underlying error, kept in memory only. */
+  cause?: unknown
+}
+
+/** The base error of durable execution. Every error the library raises is an instance of it. */
+export class DurableExecutionError extends Error {
+  /** Whether the executor may retry the run that failed with this error. */
+  readonly isRetryable: boolean
+  /** Whether the error comes from the library rather than from task code. */
+  readonly isInternal: boolean
+
+  /**
+   * @param message - what went wrong.
+   * @param options - retryability, origin and cause.
+   */
+  constructor(message: string, options: DurableExecutionErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.isRetryable = options.isRetryable ?? false
+    this.isInternal = options.isInternal ?? false
+  }
+
+  /** A retryable generic error. */
+  static retryable(
+    message: string,
+    options: Omit<DurableExecutionErrorOptions, 'isRetryable'> = {},
+  ): DurableExecutionError {
+    return new DurableExecutionError(message, { ...options, isRetryable: true })
+  }
+
+  /** A non-retryable generic error. */
+  static nonRetryable(
+    message: string,
+    options: Omit<DurableExecutionErrorOptions, 'isRetryable'> = {},
+  ): DurableExecutionError {
+    return new DurableExecutionError(message, { ...options, isRetryable: false })
+  }
+
+  /** The classification stored with the error. */
+  getErrorType(): DurableExecutionErrorType {
+    return 'generic'
+  }
+}
+
+/** Something looked up (a task, an execution) does not exist. Never retryable. */
+export class DurableExecutionNotFoundError extends DurableExecutionError {
+  /**
+   * @param message - what was not found, with its id.
+   * @param options - the cause.
+   */
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause, isRetryable: false, isInternal: false })
+  }
+
+  override getErrorType(): DurableExecutionErrorType {
+    return 'not_found'
+  }
+}
+
+/** A run exceeded its timeout. Always retryable. */
+export class DurableExecutionTimedOutError extends DurableExecutionError {
+  /**
+   * @param message - defaults to `Task execution timed out`.
+   * @param options - the cause.
+   */
+  constructor(message = 'Task execution timed out', options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause, isRetryable: true, isInternal: false })
+  }
+
+  override getErrorType(): DurableExecutionErrorType {
+    return 'timed_out'
+  }
+}
+
+/** An execution was cancelled. Never retryable. */
+export class DurableExecutionCancelledError extends DurableExecutionError {
+  /**
+   * @param message - defaults to `Task execution cancelled`.
+   * @param options - the cause.
+   */
+  constructor(message = 'Task execution cancelled', options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause, isRetryable: false, isInternal: false })
+  }
+
+  override getErrorType(): DurableExecutionErrorType {
+    return 'cancelled'
+  }
+}
+
+/** Options of {@link convertErrorToDurableExecutionError}. */
+export type ConvertErrorOptions = {
+  /** Overrides retryability of generic errors (and of non-library errors, which default to `true`). */
+  isRetryable?: boolean
+  /** Overrides the internal flag of generic errors. */
+  isInternal?: boolean
+  /** Prepended to the message as `<prefix>: <message>`. */
+  prefix?: string
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message
+  if (typeof error === 'string') return error
+  if (error != null && typeof error === 'object' && 'message' in error) {
+    const message = (error as { message: unknown }).message
+    if (typeof message === 'string') return message
+  }
+  try {
+    const text = JSON.stringify(error)
+    return text ?? String(error)
+  } catch {
+    return String(error)
+  }
+}
+
+/**
+ * Turns any thrown value into a {@link DurableExecutionError} (spec 1.8.3). Library errors keep
+ * their class; anything else becomes a generic error that is retryable unless overridden.
+ */
+export function convertErrorToDurableExecutionError(
+  error: unknown,
+  options: ConvertErrorOptions = {},
+): DurableExecutionError {
+  const withPrefix = (message: string) =>
+    options.prefix ? `${options.prefix}: ${message}` : message
+  if (error instanceof DurableExecutionNotFoundError) {
+    return new DurableExecutionNotFoundError(withPrefix(error.message), { cause: error.cause })
+  }
+  if (error instanceof DurableExecutionTimedOutError) {
+    return new DurableExecutionTimedOutError(withPrefix(error.message), { cause: error.cause })
+  }
+  if (error instanceof DurableExecutionCancelledError) {
+    return new DurableExecutionCancelledError(withPrefix(error.message), { cause: error.cause })
+  }
+  if (error instanceof DurableExecutionError) {
+    if (
+      !options.prefix &&
+      options.isRetryable === undefined &&
+      options.isInternal === undefined
+    ) {
+      return error
+    }
+    return new DurableExecutionError(withPrefix(error.message), {
+      cause: error.cause,
+      isRetryable: options.isRetryable ?? error.isRetryable,
+      isInternal: options.isInternal ?? error.isInternal,
+    })
+  }
+  return new DurableExecutionError(withPrefix(messageOf(error)), {
+    cause: error,
+    isRetryable: options.isRetryable ?? true,
+    isInternal: options.isInternal ?? false,
+  })
+}
+
+/** The JSON value persisted for an error. */
+export function convertDurableExecutionErrorToStorageValue(
+  error: DurableExecutionError,
+): DurableExecutionErrorStorageValue {
+  return {
+    errorType: error.getErrorType(),
+    message: error.message,
+    isRetryable: error.isRetryable,
+    isInternal: error.isInternal,
+  }
+}
+
+/** Rebuilds an error of the right class from its storage value. */
+export function convertStorageValueToDurableExecutionError(
+  value: DurableExecutionErrorStorageValue,
+): DurableExecutionError {
+  switch (value.errorType) {
+    case 'not_found':
+      return new DurableExecutionNotFoundError(value.message)
+    case 'timed_out':
+      return new DurableExecutionTimedOutError(value.message)
+    case 'cancelled':
+      return new DurableExecutionCancelledError(value.message)
+    default:
+      return new DurableExecutionError(value.message, {
+        isRetryable: value.isRetryable,
+        isInternal: value.isInternal,
+      })
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * The storage contract (spec 1.1, 1.2, 2.2-2.4): the persisted record of a task execution, the
+ * filters and updates a storage must understand, and the two storage interfaces. No behaviour
+ * lives here.
+ */
+import type { DurableExecutionErrorStorageValue } from './errors.js'
+import type {
+  TaskExecutionCloseStatus,
+  TaskExecutionOnChildrenFinishedProcessingStatus,
+  TaskExecutionStatus,
+} from './status.js'
+
+/** A value or a promise of it; storages may answer either way. */
+export type MaybePromise<T> = T | Promise<T>
+
+/**
+ * Retry policy of a task. `maxAttempts` counts retries: a run happens at most `maxAttempts + 1`
+ * times. The delay before retry `k` (0-based) is `baseDelayMs * delayMultiplier^k`, capped by
+ * `maxDelayMs`.
+ */
+export type TaskRetryOptions = {
+  /** Number of retries, integer 0..1000. */
+  maxAttempts: number
+  /** Delay before the first retry in ms, integer 0..3 600 000. Defaults to 0. */
+  baseDelayMs?: number
+  /** Growth factor of the delay per retry, 0.1..10. Defaults to 1. */
+  delayMultiplier?: number
+  /** Upper bound of the delay in ms, integer 0..86 400 000, at least `baseDelayMs`. */
+  maxDelayMs?: number
+}
+
+/** Identifies an execution: exactly these two keys. */
+export type TaskExecutionSummary = {
+  taskId: string
+  executionId: string
+}
+
+/** The link from a child to its parent: exactly these five keys. */
+export type ParentTaskExecutionSummary = TaskExecutionSummary & {
+  indexInParentChildren: number
+  isOnlyChildOfParent: boolean
+  isFinalizeOfParent: boolean
+}
+
+/** The persisted record of one task execution. Absent optional fields are `undefined`, never `null`. */
+export type TaskExecutionStorageValue = {
+  root?: TaskExecutionSummary
+  parent?: ParentTaskExecutionSummary
+  taskId: string
+  executionId: string
+  isSleepingTask: boolean
+  sleepingTaskUniqueId?: string
+  retryOptions: TaskRetryOptions
+  sleepMsBeforeRun: number
+  timeoutMs: number
+  areChildrenSequential: boolean
+  input: string
+  executorId?: string
+  status: TaskExecutionStatus
+  isFinished: boolean
+  runOutput?: string
+  output?: string
+  error?: DurableExecutionErrorStorageValue
+  retryAttempts: number
+  startAt: number
+  startedAt?: number
+  expiresAt?: number
+  waitingForChildrenStartedAt?: number
+  waitingForFinalizeStartedAt?: number
+  finishedAt?: number
+  children?: Array<TaskExecutionSummary>
+  activeChildrenCount: number
+  onChildrenFinishedProcessingStatus: TaskExecutionOnChildrenFinishedProcessingStatus
+  onChildrenFinishedProcessingExpiresAt?: number
+  onChildrenFinishedProcessingFinishedAt?: number
+  finalize?: TaskExecutionSummary
+  closeStatus: TaskExecutionCloseStatus
+  closeExpiresAt?: number
+  closedAt?: number
+  needsPromiseCancellation: boolean
+  createdAt: number
+  updatedAt: number
+}
+
+/** Equality conditions for by-id reads and writes; `undefined` keys are ignored. */
+export type TaskExecutionStorageGetByIdFilters = {
+  isSleepingTask?: boolean
+  status?: TaskExecutionStatus
+  isFinished?: boolean
+}
+
+/** The fields an update may clear (write as SQL `NULL`). */
+export type TaskExecutionStorageUnset = {
+  executorId?: boolean
+  runOutput?: boolean
+  error?: boolean
+  startedAt?: boolean
+  expiresAt?: boolean
+  onChildrenFinishedProcessingExpiresAt?: boolean
+  closeExpiresAt?: boolean
+}
+
+/**
+ * A raw storage update. Keys holding `undefined` are ignored; `unset` clears fields and wins over
+ * a value given for the same field. `updatedAt` is required.
+ */
+export type TaskExecutionStorageUpdate = {
+  executorId?: string
+  status?: TaskExecutionStatus
+  isFinished?: boolean
+  runOutput?: string
+  output?: string
+  error?: DurableExecutionErrorStorageValue
+  retryAttempts?: number
+  startAt?: number
+  startedAt?: number
+  expiresAt?: number
+  waitingForChildrenStartedAt?: number
+  waitingForFinalizeStartedAt?: number
+  finishedAt?: number
+  children?: Array<TaskExecutionSummary>
+  activeChildrenCount?: number
+  onChildrenFinishedProcessingStatus?: TaskExecutionOnChildrenFinishedProcessingStatus
+  onChildrenFinishedProcessingExpiresAt?: number
+  onChildrenFinishedProcessingFinishedAt?: number
+  finalize?: TaskExecutionSummary
+  closeStatus?: TaskExecutionCloseStatus
+  closeExpiresAt?: number
+  closedAt?: number
+  needsPromiseCancellation?: boolean
+  updatedAt: number
+  unset?: TaskExecutionStorageUnset
+}
+
+/** One by-id read. */
+export type TaskExecutionsStorageGetByIdRequest = {
+  executionId: string
+  filters?: TaskExecutionStorageGetByIdFilters
+}
+
+/** One lookup by sleeping-task unique id. */
+export type TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest = {
+  sleepingTaskUniqueId: string
+}
+
+/** One conditional single-row update. */
+export type TaskExecutionsStorageUpdateByIdRequest = {
+  executionId: string
+  filters?: TaskExecutionStorageGetByIdFilters
+  update: TaskExecutionStorageUpdate
+}
+
+/** One conditional update that inserts children if and only if it matched. */
+export type TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest =
+  TaskExecutionsStorageUpdateByIdRequest & {
+    childrenTaskExecutionsToInsertIfAnyUpdated: Array<TaskExecutionStorageValue>
+  }
+
+/** One children read. */
+export type TaskExecutionsStorageGetByParentExecutionIdRequest = {
+  parentExecutionId: string
+}
+
+/** One update of all children of a parent with the given `isFinished`. */
+export type TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest = {
+  parentExecutionId: string
+  isFinished: boolean
+  update: TaskExecutionStorageUpdate
+}
+
+/** Claim of ready rows (pickup), ordered by `startAt`. */
+export type TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest = {
+  status: TaskExecutionStatus
+  startAtLessThan: number
+  update: TaskExecutionStorageUpdate
+  /** Each claimed row also gets `expiresAt = updateExpiresAtWithStartedAt + timeoutMs`. */
+  updateExpiresAtWithStartedAt: number
+  limit: number
+}
+
+/** Claim of parents whose children are all released, ordered by `updatedAt`. */
+export type TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest =
+  {
+    status: TaskExecutionStatus
+    onChildrenFinishedProcessingStatus: TaskExecutionOnChildrenFinishedProcessingStatus
+    update: TaskExecutionStorageUpdate
+    limit: number
+  }
+
+/** Claim of rows by close status, ordered by `updatedAt`. */
+export type TaskExecutionsStorageUpdateByCloseStatusAndReturnRequest = {
+  closeStatus: TaskExecutionCloseStatus
+  update: TaskExecutionStorageUpdate
+  limit: number
+}
+
+/** Expiry sweep of running rows, ordered by `expiresAt`. */
+export type TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest = {
+  status: TaskExecutionStatus
+  isSleepingTask: boolean
+  expiresAtLessThan: number
+  update: TaskExecutionStorageUpdate
+  limit: number
+}
+
+/** Lease recovery of children-finished processing, ordered by the lease. */
+export type TaskExecutionsStorageUpdateByOnChildrenFinishedProcessingExpiresAtLessThanRequest = {
+  onChildrenFinishedProcessingExpiresAtLessThan: number
+  update: TaskExecutionStorageUpdate
+  limit: number
+}
+
+/** Lease recovery of closing, ordered by the lease. */
+export type TaskExecutionsStorageUpdateByCloseExpiresAtLessThanRequest = {
+  closeExpiresAtLessThan: number
+  update: TaskExecutionStorageUpdate
+  limit: number
+}
+
+/** Claim of rows whose in-process run must be interrupted, ordered by `updatedAt`. */
+export type TaskExecutionsStorageUpdateByExecutorIdAndNeedsPromiseCancellationAndReturnRequest = {
+  executorId: string
+  needsPromiseCancellation: boolean
+  update: TaskExecutionStorageUpdate
+  limit: number
+}
+
+/** The close-ready sweep that also releases each claimed child to its parent. */
+export type TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest =
+  {
+    isFinished: boolean
+    closeStatus: TaskExecutionCloseStatus
+    update: TaskExecutionStorageUpdate
+    limit: number
+  }
+
+/** The methods shared by both storage interfaces: inserts, claims, sweeps and test helpers. */
+export type TaskExecutionsStorageCommonMethods = {
+  /** Inserts all rows, all-or-nothing; rejects on a duplicate execution id or sleeping-task unique id. */
+  insertMany: (executions: ReadonlyArray<TaskExecutionStorageValue>) => MaybePromise<void>
+  /** Claims up to `limit` rows with the status and `startAt < startAtLessThan`, by `startAt`. */
+  updateByStatusAndStartAtLessThanAndReturn: (
+    request: TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
+  ) => MaybePromise<Array<TaskExecutionStorageValue>>
+  /** Claims up to `limit` parents with the status, the flag and no active children, by `updatedAt`. */
+  updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn: (
+    request: TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
+  ) => MaybePromise<Array<TaskExecutionStorageValue>>
+  /** Claims up to `limit` rows with the close status, by `updatedAt`. */
+  updateByCloseStatusAndReturn: (
+    request: TaskExecutionsStorageUpdateByCloseStatusAndReturnRequest,
+  ) => MaybePromise<Array<TaskExecutionStorageValue>>
+  /** Updates up to `limit` expired running rows, by `expiresAt`; returns how many. */
+  updateByStatusAndIsSleepingTaskAndExpiresAtLessThan: (
+    request: TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
+  ) => MaybePromise<number>
+  /** Updates up to `limit` rows whose children-finished lease ran out; returns how many. */
+  updateByOnChildrenFinishedProcessingExpiresAtLessThan: (
+    request: TaskExecutionsStorageUpdateByOnChildrenFinishedProcessingExpiresAtLessThanRequest,
+  ) => MaybePromise<number>
+  /** Updates up to `limit` rows whose close lease ran out; returns how many. */
+  updateByCloseExpiresAtLessThan: (
+    request: TaskExecutionsStorageUpdateByCloseExpiresAtLessThanRequest,
+  ) => MaybePromise<number>
+  /** Claims up to `limit` rows of the executor with the cancellation flag, by `updatedAt`. */
+  updateByExecutorIdAndNeedsPromiseCancellationAndReturn: (
+    request: TaskExecutionsStorageUpdateByExecutorIdAndNeedsPromiseCancellationAndReturnRequest,
+  ) => MaybePromise<Array<TaskExecutionStorageValue>>
+  /** Claims up to `limit` rows and releases each to its parent; returns how many were claimed. */
+  updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus: (
+    request: TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest,
+  ) => MaybePromise<number>
+  /** Test helper: deletes one row (SQL storages only in test mode). */
+  deleteById: (request: { executionId: string }) => MaybePromise<void>
+  /** Test helper: deletes every row (SQL storages only in test mode). */
+  deleteAll: () => MaybePromise<void>
+}
+
+/** The storage interface the executor uses: array methods answer many requests at once, by position. */
+export type TaskExecutionsStorage = TaskExecutionsStorageCommonMethods & {
+  /** One result per request, in order; `undefined` when missing or filtered out. */
+  getManyById: (
+    requests: ReadonlyArray<TaskExecutionsStorageGetByIdRequest>,
+  ) => MaybePromise<Array<TaskExecutionStorageValue | undefined>>
+  /** One result per request, in order. */
+  getManyBySleepingTaskUniqueId: (
+    requests: ReadonlyArray<TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest>,
+  ) => MaybePromise<Array<TaskExecutionStorageValue | undefined>>
+  /** Each request updates its row if it matches; requests are independent. */
+  updateManyById: (
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
+  ) => MaybePromise<void>
+  /** Each request updates its row and, iff that matched, inserts its children, atomically. */
+  updateManyByIdAndInsertChildrenIfUpdated: (
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
+  ) => MaybePromise<void>
+  /** Every child of each parent, in any order. */
+  getManyByParentExecutionId: (
+    requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
+  ) => MaybePromise<Array<Array<TaskExecutionStorageValue>>>
+  /** Each request updates all children of its parent with the given `isFinished`, atomically. */
+  updateManyByParentExecutionIdAndIsFinished: (
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest>,
+  ) => MaybePromise<void>
+}
+
+/** A storage with single-request methods; wrap it in `TaskExecutionsStorageWithBatching`. */
+export type TaskExecutionsStorageWithoutBatching = TaskExecutionsStorageCommonMethods & {
+  getById: (
+    request: TaskExecutionsStorageGetByIdRequest,
+  ) => MaybePromise<TaskExecutionStorageValue | undefined>
+  getBySleepingTaskUniqueId: (
+    request: TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest,
+  ) => MaybePromise<TaskExecutionStorageValue | undefined>
+  updateById: (request: TaskExecutionsStorageUpdateByIdRequest) => MaybePromise<void>
+  updateByIdAndInsertChildrenIfUpdated: (
+    request: TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest,
+  ) => MaybePromise<void>
+  getByParentExecutionId: (
+    request: TaskExecutionsStorageGetByParentExecutionIdRequest,
+  ) => MaybePromise<Array<TaskExecutionStorageValue>>
+  updateByParentExecutionIdAndIsFinished: (
+    request: TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest,
+  ) => MaybePromise<void>
+}
