@@ -123,7 +123,7 @@ function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message
   if (typeof error === 'string') return error
   if (error != null && typeof error === 'object' && 'message' in error) {
-    const message = (error as { message: unknown }).message
+    const message = error.message
     if (typeof message === 'string') return message
   }
   try {

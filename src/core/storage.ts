@@ -306,19 +306,25 @@ export type TaskExecutionsStorage = TaskExecutionsStorageCommonMethods & {
 
 /** A storage with single-request methods; wrap it in `TaskExecutionsStorageWithBatching`. */
 export type TaskExecutionsStorageWithoutBatching = TaskExecutionsStorageCommonMethods & {
+  /** The row with the id if it matches the filters, else `undefined`. */
   getById: (
     request: TaskExecutionsStorageGetByIdRequest,
   ) => MaybePromise<TaskExecutionStorageValue | undefined>
+  /** The row with the sleeping-task unique id, else `undefined`. */
   getBySleepingTaskUniqueId: (
     request: TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest,
   ) => MaybePromise<TaskExecutionStorageValue | undefined>
+  /** Updates the row if it matches the id and filters; a miss is a silent no-op. */
   updateById: (request: TaskExecutionsStorageUpdateByIdRequest) => MaybePromise<void>
+  /** Updates the row and, iff that matched, inserts the children, atomically. */
   updateByIdAndInsertChildrenIfUpdated: (
     request: TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest,
   ) => MaybePromise<void>
+  /** Every child of the parent, in any order. */
   getByParentExecutionId: (
     request: TaskExecutionsStorageGetByParentExecutionIdRequest,
   ) => MaybePromise<Array<TaskExecutionStorageValue>>
+  /** Updates all children of the parent with the given `isFinished`, atomically. */
   updateByParentExecutionIdAndIsFinished: (
     request: TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest,
   ) => MaybePromise<void>

@@ -1,0 +1,120 @@
+/**
+ * The internal-update normaliser (spec 1.5): executor code describes a change without the
+ * derived fields, and this module adds them (`updatedAt`, `isFinished`, lifecycle timestamps and
+ * the fields a status change clears) so every write follows the same rules.
+ */
+import { isFinishedTaskExecutionStatus, type TaskExecutionStatus } from './status.js'
+import type {
+  TaskExecutionStorageUnset,
+  TaskExecutionStorageUpdate,
+  TaskExecutionStorageValue,
+} from './storage.js'
+
+// Fields only the normaliser may write (updatedAt is always overwritten, so not listed).
+const CALLER_FORBIDDEN_FIELDS: ReadonlyArray<keyof TaskExecutionStorageUpdate> = [
+  'isFinished',
+  'startedAt',
+  'finishedAt',
+  'onChildrenFinishedProcessingFinishedAt',
+  'closedAt',
+]
+
+/**
+ * A storage update as executor code writes it: without the derived fields, which
+ * {@link normalizeTaskExecutionStorageInternalUpdate} computes. `unset` flags given here are kept
+ * and merged with the derived ones.
+ */
+export type TaskExecutionStorageInternalUpdate = Omit<
+  TaskExecutionStorageUpdate,
+  | 'isFinished'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'onChildrenFinishedProcessingFinishedAt'
+  | 'closedAt'
+  | 'updatedAt'
+> & {
+  isFinished?: never
+  startedAt?: never
+  finishedAt?: never
+  onChildrenFinishedProcessingFinishedAt?: never
+  closedAt?: never
+  updatedAt?: never
+}
+
+type StatusRule = {
+  setStartedAt?: true
+  setWaitingForChildrenStartedAt?: true
+  setWaitingForFinalizeStartedAt?: true
+  unset: ReadonlyArray<keyof TaskExecutionStorageUnset>
+}
+
+// The table of spec 1.5, one row per status; finished statuses also get isFinished and finishedAt.
+const STATUS_RULES: Record<TaskExecutionStatus, StatusRule> = {
+  ready: { unset: ['executorId', 'runOutput', 'startedAt', 'expiresAt'] },
+  running: { setStartedAt: true, unset: [] },
+  waiting_for_children: {
+    setWaitingForChildrenStartedAt: true,
+    unset: ['executorId', 'error', 'expiresAt'],
+  },
+  waiting_for_finalize: {
+    setWaitingForFinalizeStartedAt: true,
+    unset: ['executorId', 'error', 'expiresAt'],
+  },
+  completed: { unset: ['executorId', 'runOutput', 'error', 'expiresAt'] },
+  failed: { unset: ['executorId', 'runOutput', 'expiresAt'] },
+  timed_out: { unset: ['executorId', 'runOutput', 'expiresAt'] },
+  finalize_failed: { unset: ['executorId', 'runOutput', 'expiresAt'] },
+  // executorId stays so the owning executor can find and interrupt the run.
+  cancelled: { unset: ['runOutput', 'expiresAt'] },
+}
+
+/**
+ * Turns an internal update into the storage update to write (spec 1.5), without mutating its
+ * arguments. `now` becomes `updatedAt` and every derived timestamp. When `currentRow` (the row
+ * being updated) is given, a finalize child moving to a finished status also gets
+ * `closeStatus = 'ready'`, because finalize children are never counted by their parent.
+ */
+export function normalizeTaskExecutionStorageInternalUpdate(
+  update: TaskExecutionStorageInternalUpdate,
+  now: number,
+  currentRow?: TaskExecutionStorageValue,
+): TaskExecutionStorageUpdate {
+  const result: TaskExecutionStorageUpdate = { ...update, updatedAt: now }
+  // Callers outside the type system might still pass derived fields: they never reach storage.
+  for (const field of CALLER_FORBIDDEN_FIELDS) delete result[field]
+  const unset: TaskExecutionStorageUnset = {}
+  for (const [field, flag] of Object.entries(update.unset ?? {})) {
+    if (flag === true) unset[field as keyof TaskExecutionStorageUnset] = true
+  }
+
+  const status = update.status
+  if (status !== undefined) {
+    const rule = STATUS_RULES[status]
+    if (isFinishedTaskExecutionStatus(status)) {
+      result.isFinished = true
+      result.finishedAt = now
+      if (currentRow?.parent?.isFinalizeOfParent) result.closeStatus = 'ready'
+    }
+    if (rule.setStartedAt) result.startedAt = now
+    if (rule.setWaitingForChildrenStartedAt) result.waitingForChildrenStartedAt = now
+    if (rule.setWaitingForFinalizeStartedAt) result.waitingForFinalizeStartedAt = now
+    for (const field of rule.unset) unset[field] = true
+    if (update.needsPromiseCancellation === false) unset.executorId = true
+  }
+
+  const childrenStatus = result.onChildrenFinishedProcessingStatus
+  if (childrenStatus !== undefined) {
+    if (childrenStatus !== 'processing') unset.onChildrenFinishedProcessingExpiresAt = true
+    if (childrenStatus === 'processed') result.onChildrenFinishedProcessingFinishedAt = now
+  }
+
+  const closeStatus = result.closeStatus
+  if (closeStatus !== undefined) {
+    if (closeStatus !== 'closing') unset.closeExpiresAt = true
+    if (closeStatus === 'closed') result.closedAt = now
+  }
+
+  delete result.unset
+  if (Object.keys(unset).length > 0) result.unset = unset
+  return result
+}
