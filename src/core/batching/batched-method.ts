@@ -1,0 +1,163 @@
+/**
+ * One storage array method as the storage layer uses it: single requests go out either alone or,
+ * while batching runs, coalesced by DataLoader into one array call per batch.
+ */
+import DataLoader from 'dataloader'
+
+import { convertErrorToDurableExecutionError, type DurableExecutionError } from '../errors.js'
+import { splitBatchIntoCalls, type BatchSplitRules } from './batch-plan.js'
+import type { BatchWindowScheduler } from './batch-window-scheduler.js'
+import { isResultShapeError } from './result-shape.js'
+
+/** What a batched method needs from the layer around it. */
+export type StorageCallContext = {
+  /** Makes one attempt of a storage call, timing it. */
+  callOnce<T>(method: string, call: () => T | Promise<T>): Promise<T>
+  /** Runs `attempt` under the storage retry policy. */
+  withRetry<T>(attempt: () => Promise<T>): Promise<T>
+  /** Reports a batched call that failed and is being re-sent request by request. */
+  logError(message: string, error: unknown): void
+}
+
+/** The description of one batchable storage array method. */
+export type BatchedMethodDefinition<TRequest, TResult> = BatchSplitRules<TRequest> & {
+  /** The storage method name, used in stats, logs and errors. */
+  method: string
+  /** Requests per DataLoader batch. */
+  maxBatchSize: number
+  /** Calls the storage array method with these requests. */
+  send: (requests: ReadonlyArray<TRequest>) => unknown
+  /** Turns the storage answer into one result per request; throws if it is malformed. */
+  readResults: (requests: ReadonlyArray<TRequest>, answer: unknown) => Array<TResult>
+}
+
+/** A batchable storage method: alone, or coalesced with DataLoader between `startBatching` and `stopBatching`. */
+export class BatchedStorageMethod<TRequest, TResult> {
+  private readonly definition: BatchedMethodDefinition<TRequest, TResult>
+  private readonly context: StorageCallContext
+  private loader: DataLoader<TRequest, TResult> | undefined
+  private readonly inFlightBatches = new Set<Promise<unknown>>()
+  // The last in-flight batched call per order key, so a later call on the same row waits for it.
+  private readonly lastCallByOrderKey = new Map<string, Promise<void>>()
+
+  /**
+   * @param definition - the storage method and its batching rules.
+   * @param context - storage access with stats, retries and logging.
+   */
+  constructor(
+    definition: BatchedMethodDefinition<TRequest, TResult>,
+    context: StorageCallContext,
+  ) {
+    this.definition = definition
+    this.context = context
+  }
+
+  /** Starts coalescing: batches are sent when `scheduler` says so. */
+  startBatching(scheduler: BatchWindowScheduler): void {
+    this.loader = new DataLoader<TRequest, TResult>(
+      (requests) => {
+        const batch = this.loadBatch(requests)
+        this.inFlightBatches.add(batch)
+        void batch.finally(() => this.inFlightBatches.delete(batch))
+        return batch
+      },
+      { cache: false, maxBatchSize: this.definition.maxBatchSize, batchScheduleFn: scheduler.schedule },
+    )
+  }
+
+  /** Stops coalescing; later requests go out alone. Batches already queued are still sent. */
+  stopBatching(): void {
+    this.loader = undefined
+  }
+
+  /** Resolves once every batch sent so far has answered its callers. */
+  async waitForInFlightBatches(): Promise<void> {
+    while (this.inFlightBatches.size > 0) {
+      await Promise.allSettled([...this.inFlightBatches])
+    }
+  }
+
+  /** Sends one request: into the current batch when batching and `mayBatch`, else alone with retries. */
+  async call(request: TRequest, mayBatch = true): Promise<TResult> {
+    if (this.loader && mayBatch) return await this.loader.load(request)
+    const [result] = await this.sendWithRetry([request])
+    return result as TResult
+  }
+
+  private async sendOnce(requests: ReadonlyArray<TRequest>): Promise<Array<TResult>> {
+    const { method, send, readResults } = this.definition
+    const answer = await this.context.callOnce(method, () => send(requests))
+    return readResults(requests, answer)
+  }
+
+  private sendWithRetry(requests: ReadonlyArray<TRequest>): Promise<Array<TResult>> {
+    return this.context.withRetry(() => this.sendOnce(requests))
+  }
+
+  private async loadBatch(requests: ReadonlyArray<TRequest>): Promise<Array<TResult | Error>> {
+    const results = new Array<TResult | Error>(requests.length)
+    const groups = splitBatchIntoCalls(requests, this.definition)
+    await Promise.all(
+      groups.map(async (indexes) => {
+        const groupResults = await this.sendGroupInOrder(indexes.map((index) => requests[index]!))
+        indexes.forEach((requestIndex, position) => {
+          results[requestIndex] = groupResults[position]!
+        })
+      }),
+    )
+    return results
+  }
+
+  // Registers the call under its order keys before awaiting anything, so calls on one row run in
+  // the order their batches were dispatched.
+  private sendGroupInOrder(requests: ReadonlyArray<TRequest>): Promise<Array<TResult | Error>> {
+    const { orderKeyOf } = this.definition
+    if (!orderKeyOf) return this.sendGroup(requests)
+    const keys = requests.map((request) => orderKeyOf(request))
+    const earlierCalls = keys.flatMap((key) => {
+      const earlier = this.lastCallByOrderKey.get(key)
+      return earlier ? [earlier] : []
+    })
+    const call = (async () => {
+      await Promise.all(earlierCalls)
+      return await this.sendGroup(requests)
+    })()
+    const settled = call.then(
+      () => undefined,
+      () => undefined,
+    )
+    for (const key of keys) this.lastCallByOrderKey.set(key, settled)
+    void settled.then(() => {
+      for (const key of keys) {
+        if (this.lastCallByOrderKey.get(key) === settled) this.lastCallByOrderKey.delete(key)
+      }
+    })
+    return call
+  }
+
+  // Never rejects: a failure becomes the result of each caller it concerns.
+  private async sendGroup(requests: ReadonlyArray<TRequest>): Promise<Array<TResult | Error>> {
+    if (requests.length === 1) return [await this.sendAloneCapturingError(requests[0]!)]
+    try {
+      return await this.sendOnce(requests)
+    } catch (error) {
+      const converted = convertErrorToDurableExecutionError(error)
+      if (isResultShapeError(converted)) return requests.map(() => converted)
+      this.context.logError(
+        `Batched storage call failed; sending each of its ${requests.length} requests alone ` +
+          `[method=${this.definition.method}]`,
+        converted,
+      )
+      return await Promise.all(requests.map((request) => this.sendAloneCapturingError(request)))
+    }
+  }
+
+  private async sendAloneCapturingError(request: TRequest): Promise<TResult | DurableExecutionError> {
+    try {
+      const [result] = await this.sendWithRetry([request])
+      return result as TResult
+    } catch (error) {
+      return convertErrorToDurableExecutionError(error)
+    }
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The fan-out adapter (spec 2.5): gives a storage written with single-request methods the batched
+ * interface by calling the single method once per request. It merges nothing.
+ */
+import type {
+  TaskExecutionsStorage,
+  TaskExecutionsStorageGetByIdRequest,
+  TaskExecutionsStorageGetByParentExecutionIdRequest,
+  TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest,
+  TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest,
+  TaskExecutionsStorageUpdateByCloseExpiresAtLessThanRequest,
+  TaskExecutionsStorageUpdateByCloseStatusAndReturnRequest,
+  TaskExecutionsStorageUpdateByExecutorIdAndNeedsPromiseCancellationAndReturnRequest,
+  TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest,
+  TaskExecutionsStorageUpdateByIdRequest,
+  TaskExecutionsStorageUpdateByOnChildrenFinishedProcessingExpiresAtLessThanRequest,
+  TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest,
+  TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
+  TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
+  TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
+  TaskExecutionsStorageWithoutBatching,
+  TaskExecutionStorageValue,
+} from '../storage.js'
+
+/**
+ * Implements the batched {@link TaskExecutionsStorage} over a
+ * {@link TaskExecutionsStorageWithoutBatching}: each array method calls the matching single
+ * method once per request, all at once or, with `disableParallelRequests`, one after another in
+ * request order. Every other method is passed through.
+ */
+export class TaskExecutionsStorageWithBatching implements TaskExecutionsStorage {
+  private readonly inner: TaskExecutionsStorageWithoutBatching
+  private readonly disableParallelRequests: boolean
+
+  /**
+   * @param inner - the storage with single-request methods.
+   * @param disableParallelRequests - send the requests of one array call one after another, for
+   *   storages that cannot serve concurrent calls (e.g. one SQLite connection). Defaults to `false`.
+   */
+  constructor(inner: TaskExecutionsStorageWithoutBatching, disableParallelRequests = false) {
+    this.inner = inner
+    this.disableParallelRequests = disableParallelRequests
+  }
+
+  private async fanOut<TRequest, TResult>(
+    requests: ReadonlyArray<TRequest>,
+    callOne: (request: TRequest) => TResult | Promise<TResult>,
+  ): Promise<Array<TResult>> {
+    if (!this.disableParallelRequests) {
+      return await Promise.all(requests.map((request) => callOne(request)))
+    }
+    const results: Array<TResult> = []
+    for (const request of requests) {
+      results.push(await callOne(request))
+    }
+    return results
+  }
+
+  /** Passes the rows to the inner storage's `insertMany`. */
+  async insertMany(executions: ReadonlyArray<TaskExecutionStorageValue>): Promise<void> {
+    await this.inner.insertMany(executions)
+  }
+
+  /** Calls the inner `getById` once per request. */
+  getManyById(
+    requests: ReadonlyArray<TaskExecutionsStorageGetByIdRequest>,
+  ): Promise<Array<TaskExecutionStorageValue | undefined>> {
+    return this.fanOut(requests, (request) => this.inner.getById(request))
+  }
+
+  /** Calls the inner `getBySleepingTaskUniqueId` once per request. */
+  getManyBySleepingTaskUniqueId(
+    requests: ReadonlyArray<TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest>,
+  ): Promise<Array<TaskExecutionStorageValue | undefined>> {
+    return this.fanOut(requests, (request) => this.inner.getBySleepingTaskUniqueId(request))
+  }
+
+  /** Calls the inner `updateById` once per request. */
+  async updateManyById(
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
+  ): Promise<void> {
+    await this.fanOut(requests, (request) => this.inner.updateById(request))
+  }
+
+  /** Calls the inner `updateByIdAndInsertChildrenIfUpdated` once per request. */
+  async updateManyByIdAndInsertChildrenIfUpdated(
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
+  ): Promise<void> {
+    await this.fanOut(requests, (request) =>
+      this.inner.updateByIdAndInsertChildrenIfUpdated(request),
+    )
+  }
+
+  /** Calls the inner `getByParentExecutionId` once per request. */
+  getManyByParentExecutionId(
+    requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
+  ): Promise<Array<Array<TaskExecutionStorageValue>>> {
+    return this.fanOut(requests, (request) => this.inner.getByParentExecutionId(request))
+  }
+
+  /** Calls the inner `updateByParentExecutionIdAndIsFinished` once per request. */
+  async updateManyByParentExecutionIdAndIsFinished(
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest>,
+  ): Promise<void> {
+    await this.fanOut(requests, (request) =>
+      this.inner.updateByParentExecutionIdAndIsFinished(request),
+    )
+  }
+
+  /** Passed through to the inner storage. */
+  async updateByStatusAndStartAtLessThanAndReturn(
+    request: TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
+  ): Promise<Array<TaskExecutionStorageValue>> {
+    return await this.inner.updateByStatusAndStartAtLessThanAndReturn(request)
+  }
+
+  /** Passed through to the inner storage. */
+  async updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn(
+    request: TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
+  ): Promise<Array<TaskExecutionStorageValue>> {
+    return await this.inner.updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn(
+      request,
+    )
+  }
+
+  /** Passed through to the inner storage. */
+  async updateByCloseStatusAndReturn(
+    request: TaskExecutionsStorageUpdateByCloseStatusAndReturnRequest,
+  ): Promise<Array<TaskExecutionStorageValue>> {
+    return await this.inner.updateByCloseStatusAndReturn(request)
+  }
+
+  /** Passed through to the inner storage. */
+  async updateByStatusAndIsSleepingTaskAndExpiresAtLessThan(
+    request: TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
+  ): Promise<number> {
+    return await this.inner.updateByStatusAndIsSleepingTaskAndExpiresAtLessThan(request)
+  }
+
+  /** Passed through to the inner storage. */
+  async updateByOnChildrenFinishedProcessingExpiresAtLessThan(
+    request: TaskExecutionsStorageUpdateByOnChildrenFinishedProcessingExpiresAtLessThanRequest,
+  ): Promise<number> {
+    return await this.inner.updateByOnChildrenFinishedProcessingExpiresAtLessThan(request)
+  }
+
+  /** Passed through to the inner storage. */
+  async updateByCloseExpiresAtLessThan(
+    request: TaskExecutionsStorageUpdateByCloseExpiresAtLessThanRequest,
+  ): Promise<number> {
+    return await this.inner.updateByCloseExpiresAtLessThan(request)
+  }
+
+  /** Passed through to the inner storage. */
+  async updateByExecutorIdAndNeedsPromiseCancellationAndReturn(
+    request: TaskExecutionsStorageUpdateByExecutorIdAndNeedsPromiseCancellationAndReturnRequest,
+  ): Promise<Array<TaskExecutionStorageValue>> {
+    return await this.inner.updateByExecutorIdAndNeedsPromiseCancellationAndReturn(request)
+  }
+
+  /** Passed through to the inner storage. */
+  async updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus(
+    request: TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest,
+  ): Promise<number> {
+    return await this.inner.updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus(
+      request,
+    )
+  }
+
+  /** Passed through to the inner storage. */
+  async deleteById(request: { executionId: string }): Promise<void> {
+    await this.inner.deleteById(request)
+  }
+
+  /** Passed through to the inner storage. */
+  async deleteAll(): Promise<void> {
+    await this.inner.deleteAll()
+  }
+}
