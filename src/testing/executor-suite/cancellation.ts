@@ -57,7 +57,7 @@ export function describeCancellationBehaviours(context: ExecutorSuiteContext): v
       })
       expect(cancelled.finishedAt).toBeInstanceOf(Date)
 
-      executor.start()
+      await executor.start()
       // The marker is picked up only after the loops have seen the cancelled row.
       const markerHandle = await executor.enqueueTask(marker)
       expectStatus(await markerHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')

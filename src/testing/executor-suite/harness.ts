@@ -94,7 +94,7 @@ export function useExecutorSuiteContext(options: DurableExecutorSuiteOptions): E
     },
     startExecutor: async (overrides, storage) => {
       const executor = await context.makeExecutor(overrides, storage)
-      executor.start()
+      await executor.start()
       return executor
     },
   }

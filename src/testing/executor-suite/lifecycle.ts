@@ -192,12 +192,14 @@ export function describeLifecycleBehaviours(
         typeof (value as { name?: unknown }).name === 'string'
           ? { value: { name: (value as { name: string }).name.trim() } }
           : { issues: [{ message: 'Expected an object with a name' }] }
-      const syncTask = executor.inputSchema(createTestSchema(check)).task({
+      const syncTask = executor.inputSchema(createTestSchema<{ name: string }>(check)).task({
         id: 'sync_schema',
         timeoutMs: 1000,
         run: (_ctx, input: { name: string }) => `hello ${input.name}`,
       })
-      const asyncTask = executor.inputSchema(createTestSchema(check, { async: true })).task({
+      const asyncTask = executor
+        .inputSchema(createTestSchema<{ name: string }>(check, { async: true }))
+        .task({
         id: 'async_schema',
         timeoutMs: 1000,
         run: (_ctx, input: { name: string }) => `hi ${input.name}`,
@@ -231,7 +233,7 @@ export function describeLifecycleBehaviours(
           return 'ran'
         },
       })
-      const handle = await executor.enqueueTask(task, { user: { name: 1 } } as never)
+      const handle = await executor.enqueueTask(task, { user: { name: 1 } })
       const execution = expectStatus(
         await handle.waitAndGetFinishedExecution(FAST_POLLING),
         'failed',
@@ -313,6 +315,20 @@ export function describeLifecycleBehaviours(
       await expect(stranger.getTaskExecutionHandle(task, handle.executionId)).rejects.toThrow(
         'Task not found [taskId=test]',
       )
+    })
+
+    it('fails an execution claimed by an executor that does not know its task', async () => {
+      const owner = await context.makeExecutor()
+      const task = owner.task({ id: 'test', timeoutMs: 1000, run: () => 'never' })
+      const handle = await owner.enqueueTask(task)
+      // Only the stranger runs its loops, so only it can claim the row.
+      await context.startExecutor()
+      const execution = expectStatus(
+        await handle.waitAndGetFinishedExecution(FAST_POLLING),
+        'failed',
+      )
+      expect(execution.error.message).toContain('Task not found [taskId=test]')
+      expect(execution.error.isRetryable).toBe(false)
     })
 
     it('looks up handles by id and rejects missing executions and executions of another task', async () => {

@@ -184,7 +184,7 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
       const retryOptions: TaskRetryOptions = {
         maxAttempts: 2,
         baseDelayMs: 50,
-        delayMultiplier: 40,
+        delayMultiplier: 10,
         maxDelayMs: 150,
       }
       const storedStartAt: Array<number> = []
@@ -210,9 +210,9 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
       expect(execution.retryAttempts).toBe(2)
       // First retry: the base delay.
       expect(storedStartAt[1]! - failedAt[0]!).toBeGreaterThanOrEqual(50)
-      // Second retry: 50 * 40 = 2000 ms, capped at 150 ms.
+      // Second retry: 50 * 10 = 500 ms, capped at 150 ms.
       expect(storedStartAt[2]! - failedAt[1]!).toBeGreaterThanOrEqual(150)
-      expect(storedStartAt[2]! - failedAt[1]!).toBeLessThan(2000)
+      expect(storedStartAt[2]! - failedAt[1]!).toBeLessThan(500)
     })
 
     it('times out a run that outlives timeoutMs, aborts its signal, and retries the timeout', async () => {

@@ -403,7 +403,7 @@ export async function runExecutorScenario(
     storageBackgroundBatchingProcessIntraBatchSleepMs:
       options.storageBackgroundBatchingProcessIntraBatchSleepMs ?? 10,
   })
-  executor.start()
+  await executor.start()
   try {
     const checks: Array<{ title: string; check: () => Promise<void> }> = []
     for (const item of scenarioItems) {

@@ -57,7 +57,7 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
       expect(execution.children.map((child) => child.taskId)).toEqual(['parse', 'is_large'])
       for (const child of execution.children) expect(child.executionId).toMatch(/^te_/)
 
-      const invalidHandle = await executor.enqueueTask(sequence, 7 as unknown as string)
+      const invalidHandle = await executor.enqueueTask(sequence, 7)
       const invalid = expectStatus(
         await invalidHandle.waitAndGetFinishedExecution(FAST_POLLING),
         'finalize_failed',
@@ -230,7 +230,7 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
         expectStatus(await validHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
           .output,
       ).toEqual({ isSuccess: true, output: 2 })
-      const invalidHandle = await executor.enqueueTask(loop, 'one' as unknown as number)
+      const invalidHandle = await executor.enqueueTask(loop, 'one')
       const invalid = expectStatus(
         await invalidHandle.waitAndGetFinishedExecution(FAST_POLLING),
         'failed',

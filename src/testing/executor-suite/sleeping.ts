@@ -195,7 +195,7 @@ export function describeSleepingTaskBehaviours(context: ExecutorSuiteContext): v
       await executor.enqueueTask(sleeper, uniqueId)
 
       await expect(
-        executor.wakeupSleepingTaskExecution(plain as never, uniqueId, {
+        executor.wakeupSleepingTaskExecution(plain as unknown as typeof sleeper, uniqueId, {
           status: 'completed',
           output: 'x',
         }),

@@ -1,0 +1,201 @@
+/**
+ * One iteration of each of the six background processes (spec 4.9): pickup, children-finished
+ * processing, the close-ready sweep, closing, promise cancellation and expiry recovery. Each
+ * returns whether more work is waiting, and wakes the loops its work makes ready.
+ */
+import {
+  DurableExecutionCancelledError,
+  DurableExecutionError,
+  DurableExecutionTimedOutError,
+} from '../errors.js'
+import {
+  normalizeTaskExecutionStorageInternalUpdate as normalize,
+} from '../internal-update.js'
+import { processChildrenFinished } from './children-finished.js'
+import { closeFinishedExecution } from './close.js'
+import { interruptExecutionRun, startExecutionRun } from './run.js'
+import { errorValue, type ExecutorRuntime } from './runtime.js'
+
+/** Names of the six loops, as they appear in logs. */
+export const BACKGROUND_PROCESS_NAMES = [
+  'processReadyTaskExecutions',
+  'processOnChildrenFinishedTaskExecutions',
+  'markFinishedTaskExecutionsAsCloseStatusReady',
+  'closeFinishedTaskExecutions',
+  'cancelsNeedPromiseCancellationTaskExecutions',
+  'retryExpiredTaskExecutions',
+] as const
+
+/** The name of a background process. */
+export type BackgroundProcessName = (typeof BACKGROUND_PROCESS_NAMES)[number]
+
+/** Shared between pickup and run completion: pickup stopped for lack of free slots. */
+export type PickupCapacityState = { isBlocked: boolean }
+
+/** Claims ready rows for the free run slots and starts their runs. */
+export async function processReadyTaskExecutions(
+  runtime: ExecutorRuntime,
+  capacity: PickupCapacityState,
+): Promise<boolean> {
+  const { maxConcurrentTaskExecutions, maxTaskExecutionsPerBatch, expireLeewayMs } = runtime.options
+  const freeSlots = maxConcurrentTaskExecutions - runtime.running.size
+  if (freeSlots <= 0) {
+    capacity.isBlocked = true
+    return false
+  }
+  const limit = Math.min(maxTaskExecutionsPerBatch, freeSlots)
+  const now = Date.now()
+  const rows = await runtime.storage.updateByStatusAndStartAtLessThanAndReturn({
+    status: 'ready',
+    // Rows due this very millisecond count as due: a row enqueued now is picked up at once.
+    startAtLessThan: now + 1,
+    update: normalize({ executorId: runtime.executorId, status: 'running' }, now),
+    updateExpiresAtWithStartedAt: now + expireLeewayMs,
+    limit,
+  })
+  for (const row of rows) startExecutionRun(runtime, row)
+  return rows.length >= limit
+}
+
+/** Claims parents whose children are all released and processes each in the background. */
+export async function processOnChildrenFinishedTaskExecutions(
+  runtime: ExecutorRuntime,
+): Promise<boolean> {
+  const limit = runtime.options.processOnChildrenFinishedTaskExecutionsBatchSize
+  const now = Date.now()
+  const rows =
+    await runtime.storage.updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn(
+      {
+        status: 'waiting_for_children',
+        onChildrenFinishedProcessingStatus: 'idle',
+        update: normalize(
+          {
+            onChildrenFinishedProcessingStatus: 'processing',
+            // Our choice: the lease follows the leeway, not a fixed two minutes plus it.
+            onChildrenFinishedProcessingExpiresAt: now + runtime.options.expireLeewayMs,
+          },
+          now,
+        ),
+        limit,
+      },
+    )
+  for (const row of rows) {
+    runtime.track(
+      processChildrenFinished(runtime, row).catch((error: unknown) => {
+        runtime.log.error(
+          `Error in processing finished children of task execution [executionId=${row.executionId}]`,
+          error,
+        )
+      }),
+    )
+  }
+  return rows.length >= limit
+}
+
+/** Moves finished rows to close-ready and releases each child to its parent. */
+export async function markFinishedTaskExecutionsAsCloseStatusReady(
+  runtime: ExecutorRuntime,
+): Promise<boolean> {
+  const limit = runtime.options.markFinishedTaskExecutionsAsCloseStatusReadyBatchSize
+  const count =
+    await runtime.storage.updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus({
+      isFinished: true,
+      closeStatus: 'idle',
+      update: normalize({ closeStatus: 'ready' }, Date.now()),
+      limit,
+    })
+  if (count > 0) {
+    runtime.wake.childrenFinished()
+    runtime.wake.close()
+  }
+  return count >= limit
+}
+
+/** Claims close-ready rows and closes each in the background. */
+export async function closeFinishedTaskExecutions(runtime: ExecutorRuntime): Promise<boolean> {
+  const limit = runtime.options.closeFinishedTaskExecutionsBatchSize
+  const now = Date.now()
+  const rows = await runtime.storage.updateByCloseStatusAndReturn({
+    closeStatus: 'ready',
+    update: normalize(
+      // Our choice: the lease follows the leeway, not a fixed two minutes plus it.
+      { closeStatus: 'closing', closeExpiresAt: now + runtime.options.expireLeewayMs },
+      now,
+    ),
+    limit,
+  })
+  for (const row of rows) {
+    runtime.track(
+      closeFinishedExecution(runtime, row).catch((error: unknown) => {
+        runtime.log.error(`Error in closing task execution [executionId=${row.executionId}]`, error)
+      }),
+    )
+  }
+  return rows.length >= limit
+}
+
+/** Interrupts the local runs of rows cancelled since they were claimed here. */
+export async function cancelsNeedPromiseCancellationTaskExecutions(
+  runtime: ExecutorRuntime,
+): Promise<boolean> {
+  if (runtime.running.size === 0) return false
+  const limit = runtime.options.cancelNeedsPromiseCancellationTaskExecutionsBatchSize
+  const rows = await runtime.storage.updateByExecutorIdAndNeedsPromiseCancellationAndReturn({
+    executorId: runtime.executorId,
+    needsPromiseCancellation: true,
+    update: normalize({ needsPromiseCancellation: false }, Date.now()),
+    limit,
+  })
+  for (const row of rows) {
+    const entry = runtime.running.get(row.executionId)
+    if (entry) interruptExecutionRun(runtime, entry, new DurableExecutionCancelledError())
+  }
+  return rows.length >= limit
+}
+
+/** Recovers expired leases: runs, sleeping tasks, children-finished processing and closing. */
+export async function retryExpiredTaskExecutions(runtime: ExecutorRuntime): Promise<boolean> {
+  const limit = runtime.options.retryExpiredTaskExecutionsBatchSize
+  const now = Date.now()
+  const [expiredRuns, expiredSleeps, expiredProcessing, expiredClosing] = await Promise.all([
+    runtime.storage.updateByStatusAndIsSleepingTaskAndExpiresAtLessThan({
+      status: 'running',
+      isSleepingTask: false,
+      expiresAtLessThan: now,
+      update: normalize(
+        {
+          status: 'ready',
+          error: errorValue(DurableExecutionError.nonRetryable('Task execution expired')),
+          startAt: now,
+        },
+        now,
+      ),
+      limit,
+    }),
+    runtime.storage.updateByStatusAndIsSleepingTaskAndExpiresAtLessThan({
+      status: 'running',
+      isSleepingTask: true,
+      expiresAtLessThan: now,
+      update: normalize(
+        { status: 'timed_out', error: errorValue(new DurableExecutionTimedOutError()), startAt: now },
+        now,
+      ),
+      limit,
+    }),
+    runtime.storage.updateByOnChildrenFinishedProcessingExpiresAtLessThan({
+      onChildrenFinishedProcessingExpiresAtLessThan: now,
+      update: normalize({ onChildrenFinishedProcessingStatus: 'idle' }, now),
+      limit,
+    }),
+    runtime.storage.updateByCloseExpiresAtLessThan({
+      closeExpiresAtLessThan: now,
+      update: normalize({ closeStatus: 'ready' }, now),
+      limit,
+    }),
+  ])
+  if (expiredRuns > 0) runtime.wake.pickup()
+  if (expiredSleeps > 0) runtime.wake.closeReady()
+  if (expiredProcessing > 0) runtime.wake.childrenFinished()
+  if (expiredClosing > 0) runtime.wake.close()
+  return expiredRuns + expiredSleeps + expiredProcessing + expiredClosing >= limit * 0.25
+}

@@ -1,0 +1,70 @@
+/**
+ * Closing a finished execution (spec 4.8, transitions T14 and T16): a finalize child hands its
+ * result to its parent; an execution that did not complete cancels its unfinished children (so
+ * cancellation travels down the tree one close per level); then the row is marked `closed`.
+ */
+import { DurableExecutionCancelledError, DurableExecutionError } from '../errors.js'
+import {
+  normalizeTaskExecutionStorageInternalUpdate,
+  type TaskExecutionStorageInternalUpdate,
+} from '../internal-update.js'
+import type { TaskExecutionStorageValue } from '../storage.js'
+import { errorValue, updateExecutionById, type ExecutorRuntime } from './runtime.js'
+
+/** Does the closing work of one claimed row and marks it closed. */
+export async function closeFinishedExecution(
+  runtime: ExecutorRuntime,
+  row: TaskExecutionStorageValue,
+): Promise<void> {
+  const work: Array<Promise<void>> = []
+  if (row.parent?.isFinalizeOfParent) work.push(handFinalizeResultToParent(runtime, row))
+  if (row.status !== 'completed' && ((row.children?.length ?? 0) > 0 || row.finalize)) {
+    work.push(cancelUnfinishedChildren(runtime, row))
+  }
+  if (work.length > 0) await Promise.all(work)
+  await updateExecutionById(runtime, row.executionId, { isFinished: true }, { closeStatus: 'closed' })
+}
+
+/** T16: the parent of a finalize child takes its output, or fails with its error. */
+async function handFinalizeResultToParent(
+  runtime: ExecutorRuntime,
+  row: TaskExecutionStorageValue,
+): Promise<void> {
+  const parent = row.parent
+  if (!parent) return
+  const update: TaskExecutionStorageInternalUpdate =
+    row.status === 'completed'
+      ? { status: 'completed', output: row.output ?? runtime.serializedUndefined }
+      : {
+          status: 'finalize_failed',
+          error:
+            row.error ??
+            errorValue(
+              DurableExecutionError.nonRetryable(
+                `Finalize task failed with an unknown error [finalizeTaskId=${row.taskId}] [finalizeTaskExecutionId=${row.executionId}]`,
+              ),
+            ),
+        }
+  await updateExecutionById(runtime, parent.executionId, { status: 'waiting_for_finalize' }, update)
+  runtime.wake.closeReady()
+}
+
+/** T14: every unfinished child of a row that did not complete is cancelled. */
+async function cancelUnfinishedChildren(
+  runtime: ExecutorRuntime,
+  row: TaskExecutionStorageValue,
+): Promise<void> {
+  const error = new DurableExecutionCancelledError(
+    `Parent task failed [parentTaskId=${row.taskId}] [parentExecutionId=${row.executionId}]: ${row.error?.message ?? 'Unknown error'}`,
+  )
+  await runtime.storage.updateByParentExecutionIdAndIsFinished({
+    parentExecutionId: row.executionId,
+    isFinished: false,
+    update: normalizeTaskExecutionStorageInternalUpdate(
+      { status: 'cancelled', error: errorValue(error), needsPromiseCancellation: true },
+      Date.now(),
+    ),
+  })
+  runtime.wake.closeReady()
+  runtime.wake.promiseCancellation()
+}

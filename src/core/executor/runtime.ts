@@ -1,0 +1,305 @@
+/**
+ * The state one executor's parts share (storage layer, registry, options, running runs, wake-ups)
+ * and the small helpers they all use: logging by level, normalised single-row writes, and building
+ * child rows (spec 1.1, 1.4).
+ */
+import {
+  convertDurableExecutionErrorToStorageValue,
+  convertErrorToDurableExecutionError,
+  DurableExecutionError,
+  DurableExecutionNotFoundError,
+  type DurableExecutionErrorStorageValue,
+} from '../errors.js'
+import { generateTaskExecutionId } from '../ids.js'
+import {
+  normalizeTaskExecutionStorageInternalUpdate,
+  type TaskExecutionStorageInternalUpdate,
+} from '../internal-update.js'
+import type { TaskExecutionsStorageLayer } from '../batching/storage-layer.js'
+import { deserializeValue, serializeWithSizeLimit, type Serializer } from '../serializer.js'
+import { createTaskExecutionStorageValue } from '../storage-value.js'
+import type {
+  ParentTaskExecutionSummary,
+  TaskExecutionStorageGetByIdFilters,
+  TaskExecutionStorageValue,
+  TaskExecutionSummary,
+} from '../storage.js'
+import type { DeadlineScheduler } from './deadlines.js'
+import type { ResolvedDurableExecutorOptions } from './options.js'
+import type { TaskDefinition, TaskRegistry } from './registry.js'
+import type { DurableExecutorLogger, DurableExecutorLogLevel, TaskEnqueueOptions } from './types.js'
+
+/** An in-process run of an execution. */
+export type RunningExecution = {
+  readonly executionId: string
+  /** Created only when the run reads `ctx.abortSignal`: most runs never do. */
+  abortController: AbortController | undefined
+  /** Whether the run's abort signal is (or, once created, will be) aborted. */
+  isAborted: boolean
+  abortReason: unknown
+  /** Set once the run was interrupted (cancellation or shutdown): it must not write any more. */
+  isInterrupted: boolean
+  /** Ends the run's race with the given error (set while the run function is in progress). */
+  settleRun: ((error: unknown) => void) | undefined
+  /** Cancels the run's timeout. */
+  cancelDeadline: (() => void) | undefined
+  /** Settles when the run and its result write are over. */
+  done: Promise<void> | undefined
+}
+
+/** The loops local events wake up at once instead of waiting for their next poll. */
+export type ExecutorWakeUps = {
+  /** Ready rows exist now, or will at `at` (ms since the epoch). */
+  pickup: (at?: number) => void
+  /** A parent may have all children released. */
+  childrenFinished: () => void
+  /** Finished rows wait for the close-ready sweep. */
+  closeReady: () => void
+  /** Rows are close-ready. */
+  close: () => void
+  /** Rows that run here may need interrupting. */
+  promiseCancellation: () => void
+  /** A running sleeping row may expire at `at`. */
+  expiry: (at: number) => void
+}
+
+/** What the parts of one executor share. */
+export type ExecutorRuntime = {
+  readonly executorId: string
+  readonly options: ResolvedDurableExecutorOptions
+  readonly serializer: Serializer
+  readonly storage: TaskExecutionsStorageLayer
+  readonly registry: TaskRegistry
+  readonly log: ExecutorLog
+  /** The serialization of `undefined`: the stored input of sleeping tasks. */
+  readonly serializedUndefined: string
+  readonly shutdownSignal: AbortSignal
+  readonly deadlines: DeadlineScheduler
+  readonly running: Map<string, RunningExecution>
+  readonly wake: ExecutorWakeUps
+  /** Keeps forked background work visible to shutdown until it settles. */
+  readonly track: (work: Promise<unknown>) => void
+  /** Called whenever an in-process run ends, so pickup can use the freed slot. */
+  readonly onRunEnded: () => void
+}
+
+const LOG_LEVEL_ORDER: Record<DurableExecutorLogLevel, number> = { debug: 0, info: 1, error: 2 }
+
+/** Level-filtered logging. */
+export class ExecutorLog {
+  private readonly logger: DurableExecutorLogger
+  private readonly minLevel: number
+
+  /**
+   * @param logger - where lines go; the console when absent.
+   * @param level - the lowest level written.
+   */
+  constructor(logger: DurableExecutorLogger | undefined, level: DurableExecutorLogLevel) {
+    this.logger = logger ?? {
+      debug: (message) => console.debug(message),
+      info: (message) => console.info(message),
+      error: (message, error) =>
+        error === undefined ? console.error(message) : console.error(message, error),
+    }
+    this.minLevel = LOG_LEVEL_ORDER[level]
+  }
+
+  /** Whether debug lines are written (to skip building them otherwise). */
+  get isDebugEnabled(): boolean {
+    return this.minLevel <= LOG_LEVEL_ORDER.debug
+  }
+
+  /** Writes a debug line. */
+  debug(message: string): void {
+    if (this.minLevel <= LOG_LEVEL_ORDER.debug) this.logger.debug(message)
+  }
+
+  /** Writes an info line. */
+  info(message: string): void {
+    if (this.minLevel <= LOG_LEVEL_ORDER.info) this.logger.info(message)
+  }
+
+  /** Writes an error line. */
+  error(message: string, error?: unknown): void {
+    this.logger.error(message, error)
+  }
+}
+
+/** Writes a normalised update to one row if it matches `filters`. */
+export function updateExecutionById(
+  runtime: ExecutorRuntime,
+  executionId: string,
+  filters: TaskExecutionStorageGetByIdFilters,
+  update: TaskExecutionStorageInternalUpdate,
+  currentRow?: TaskExecutionStorageValue,
+): Promise<void> {
+  return runtime.storage.updateById({
+    executionId,
+    filters,
+    update: normalizeTaskExecutionStorageInternalUpdate(update, Date.now(), currentRow),
+  })
+}
+
+/** Writes a normalised update to one row and inserts `children` iff it matched. */
+export function updateExecutionByIdAndInsertChildren(
+  runtime: ExecutorRuntime,
+  executionId: string,
+  filters: TaskExecutionStorageGetByIdFilters,
+  update: TaskExecutionStorageInternalUpdate,
+  children: Array<TaskExecutionStorageValue>,
+  currentRow?: TaskExecutionStorageValue,
+): Promise<void> {
+  return runtime.storage.updateByIdAndInsertChildrenIfUpdated({
+    executionId,
+    filters,
+    update: normalizeTaskExecutionStorageInternalUpdate(update, Date.now(), currentRow),
+    childrenTaskExecutionsToInsertIfAnyUpdated: children,
+  })
+}
+
+const SIZE_LIMIT_MESSAGE_START = 'Serialized data size exceeds maximum allowed size'
+
+/**
+ * Serializes a value for storage with a size limit. The size error keeps its exact upstream
+ * message; any other serializer failure is prefixed with `Cannot serialize <what>` so the error
+ * says which value could not be stored (its retryability is kept, spec 4.12).
+ */
+export async function serializeForStorage(
+  runtime: ExecutorRuntime,
+  value: unknown,
+  kind: 'input' | 'output',
+  what: string,
+): Promise<string> {
+  const limit =
+    kind === 'input'
+      ? runtime.options.maxSerializedInputDataSize
+      : runtime.options.maxSerializedOutputDataSize
+  try {
+    return await serializeWithSizeLimit(runtime.serializer, value, limit)
+  } catch (error) {
+    if (error instanceof DurableExecutionError && error.message.startsWith(SIZE_LIMIT_MESSAGE_START)) {
+      throw error
+    }
+    throw convertErrorToDurableExecutionError(error, { prefix: `Cannot serialize ${what}` })
+  }
+}
+
+/** The storage value of an error. */
+export function errorValue(error: DurableExecutionError): DurableExecutionErrorStorageValue {
+  return convertDurableExecutionErrorToStorageValue(error)
+}
+
+/** The summary of a row. */
+export function summaryOf(row: { taskId: string; executionId: string }): TaskExecutionSummary {
+  return { taskId: row.taskId, executionId: row.executionId }
+}
+
+/**
+ * Checks the unique id a sleeping task is enqueued (or spawned) with: a string of 1..255
+ * characters (spec 4.5). Returns it.
+ */
+export function validateSleepingTaskUniqueId(taskId: string, input: unknown): string {
+  if (input == null) {
+    throw DurableExecutionError.nonRetryable(
+      `A unique id string is required to enqueue a sleeping task [taskId=${taskId}] [input=${String(input)}]`,
+    )
+  }
+  if (typeof input !== 'string') {
+    throw DurableExecutionError.nonRetryable(
+      `Input must be a unique id string for sleeping task [taskId=${taskId}] [input=${typeof input}]`,
+    )
+  }
+  if (input.length === 0) {
+    throw DurableExecutionError.nonRetryable(
+      `A non-empty unique id string is required for sleeping task [taskId=${taskId}]`,
+    )
+  }
+  if (input.length > 255) {
+    throw DurableExecutionError.nonRetryable(
+      `The unique id string must be shorter than 256 characters for sleeping task [taskId=${taskId}] [inputLength=${input.length}]`,
+    )
+  }
+  return input
+}
+
+/** Where a new child row hangs in the tree. */
+export type ChildPlacement = {
+  /** The parent row. */
+  parent: TaskExecutionStorageValue
+  indexInParentChildren: number
+  isOnlyChildOfParent: boolean
+  isFinalizeOfParent: boolean
+}
+
+/**
+ * Builds a child row (spec 1.1, 1.4): `root` is the parent's root or, for a top-level parent, the
+ * parent itself (our choice on every path). `input` is the value to serialize, or, with
+ * `serializedInput`, a string reused verbatim (sequence steps).
+ */
+export async function buildChildRow(
+  runtime: ExecutorRuntime,
+  task: TaskDefinition,
+  placement: ChildPlacement,
+  input: { value: unknown } | { serializedInput: string },
+  overrides: TaskEnqueueOptions | undefined,
+  now: number,
+): Promise<TaskExecutionStorageValue> {
+  const parentRow = placement.parent
+  const parent: ParentTaskExecutionSummary = {
+    taskId: parentRow.taskId,
+    executionId: parentRow.executionId,
+    indexInParentChildren: placement.indexInParentChildren,
+    isOnlyChildOfParent: placement.isOnlyChildOfParent,
+    isFinalizeOfParent: placement.isFinalizeOfParent,
+  }
+  let serializedInput: string
+  let sleepingTaskUniqueId: string | undefined
+  if (task.taskType === 'sleepingTask') {
+    const uniqueId =
+      'value' in input
+        ? input.value
+        : await deserializeValue(runtime.serializer, input.serializedInput)
+    sleepingTaskUniqueId = validateSleepingTaskUniqueId(task.id, uniqueId)
+    serializedInput = runtime.serializedUndefined
+  } else if ('value' in input) {
+    serializedInput = await serializeForStorage(
+      runtime,
+      input.value,
+      'input',
+      placement.isFinalizeOfParent
+        ? `the finalize input of task execution [taskId=${parentRow.taskId}] [executionId=${parentRow.executionId}]`
+        : `the input of child task ${task.id} [index=${placement.indexInParentChildren}] of task execution [taskId=${parentRow.taskId}] [executionId=${parentRow.executionId}]`,
+    )
+  } else {
+    serializedInput = input.serializedInput
+  }
+  return createTaskExecutionStorageValue({
+    now,
+    root: parentRow.root ?? summaryOf(parentRow),
+    parent,
+    taskId: task.id,
+    executionId: generateTaskExecutionId(),
+    retryOptions: overrides?.retryOptions ?? task.retryOptions,
+    sleepMsBeforeRun: overrides?.sleepMsBeforeRun ?? task.sleepMsBeforeRun,
+    timeoutMs: overrides?.timeoutMs ?? task.timeoutMs,
+    areChildrenSequential: task.areChildrenSequential,
+    input: serializedInput,
+    ...(sleepingTaskUniqueId === undefined ? {} : { sleepingTaskUniqueId }),
+  })
+}
+
+/** The registered definition of a child task, or the non-retryable `Child task not found`. */
+export function getChildTaskDefinition(runtime: ExecutorRuntime, taskId: string): TaskDefinition {
+  const definition = runtime.registry.get(taskId)
+  if (!definition) throw new DurableExecutionNotFoundError(`Child task not found [taskId=${taskId}]`)
+  return definition
+}
+
+/** Tells the loops that a row has just finished: finalize children skip the close-ready step. */
+export function wakeAfterFinished(
+  runtime: ExecutorRuntime,
+  row: { parent?: ParentTaskExecutionSummary },
+): void {
+  if (row.parent?.isFinalizeOfParent) runtime.wake.close()
+  else runtime.wake.closeReady()
+}
