@@ -12,16 +12,27 @@ const UNBIASED_BYTE_LIMIT = 256 - (256 % ID_ALPHABET.length)
 const MAX_TASK_ID_LENGTH = 255
 const TASK_ID_PATTERN = /^[A-Za-z0-9_]+$/
 
+// Random bytes are drawn from the platform generator in blocks and handed out from this pool:
+// one generator call per block instead of one per id, which matters when a parent spawns
+// thousands of children.
+const RANDOM_POOL_SIZE = 4096
+const randomPool = new Uint8Array(RANDOM_POOL_SIZE)
+let randomPoolOffset = RANDOM_POOL_SIZE
+
+function nextRandomByte(): number {
+  if (randomPoolOffset === RANDOM_POOL_SIZE) {
+    globalThis.crypto.getRandomValues(randomPool)
+    randomPoolOffset = 0
+  }
+  return randomPool[randomPoolOffset++]!
+}
+
 function generateRandomId(length: number): string {
   let id = ''
-  const bytes = new Uint8Array(length * 2)
   while (id.length < length) {
-    globalThis.crypto.getRandomValues(bytes)
-    for (const byte of bytes) {
-      if (byte >= UNBIASED_BYTE_LIMIT) continue
-      id += ID_ALPHABET[byte % ID_ALPHABET.length]
-      if (id.length === length) break
-    }
+    const byte = nextRandomByte()
+    if (byte >= UNBIASED_BYTE_LIMIT) continue
+    id += ID_ALPHABET[byte % ID_ALPHABET.length]
   }
   return id
 }

@@ -4,7 +4,10 @@
  *
  * Every method body is synchronous, so each call (each claim in particular) is atomic even when
  * many async callers run concurrently. Rows go in and come out as copies: no caller ever holds a
- * reference to the storage's own state.
+ * reference to the storage's own state, which is why the storage may update its rows in place.
+ * Secondary indexes (status, finished + close status, leases, cancellation flag) let each claim
+ * look only at rows that can match, and a queue of ready rows ordered by `startAt` serves the
+ * pickup claim.
  */
 /* eslint-disable @typescript-eslint/require-await --
  * The methods are async only so that a throw becomes a rejection; their bodies stay synchronous
@@ -13,10 +16,21 @@ import { parse, stringify } from 'superjson'
 
 import { DurableExecutionError } from './errors.js'
 import {
-  applyTaskExecutionStorageUpdate,
-  cloneTaskExecutionStorageValue,
-  matchesGetByIdFilters,
-} from './storage-value.js'
+  applyUpdateToStoredRow,
+  byChildrenFinishedLeaseKey,
+  byCloseLeaseKey,
+  byFinishedAndCloseStatusKey,
+  byNeedsPromiseCancellationKey,
+  byStatusKey,
+  createStoredRow,
+  finishedAndCloseStatusKey,
+  FirstCandidates,
+  ReadyQueue,
+  RowIndex,
+  statusKey,
+  type StoredEntry,
+} from './in-memory-rows.js'
+import { cloneTaskExecutionStorageValue, matchesGetByIdFilters } from './storage-value.js'
 import type {
   TaskExecutionsStorage,
   TaskExecutionsStorageGetByIdRequest,
@@ -38,6 +52,8 @@ import type {
 } from './storage.js'
 
 type ClaimQuery = {
+  /** The index groups holding every row that can match (a superset of the matches). */
+  candidates: ReadonlyArray<Iterable<StoredEntry> | undefined>
   matches: (row: TaskExecutionStorageValue) => boolean
   /** The ascending sort key; rows without one never match. */
   sortKey: (row: TaskExecutionStorageValue) => number | undefined
@@ -62,9 +78,24 @@ function isStorageValueLike(value: unknown): value is TaskExecutionStorageValue 
  * {@link InMemoryTaskExecutionsStorage.save}).
  */
 export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
-  private rows = new Map<string, TaskExecutionStorageValue>()
+  private entries = new Map<string, StoredEntry>()
+  private nextInsertionOrder = 0
   private executionIdBySleepingTaskUniqueId = new Map<string, string>()
   private childExecutionIdsByParentExecutionId = new Map<string, Set<string>>()
+  // Secondary indexes, so a claim looks only at rows that can match. Kept exact on every write.
+  private readonly byStatus = new RowIndex(byStatusKey)
+  private readonly byFinishedAndCloseStatus = new RowIndex(byFinishedAndCloseStatusKey)
+  private readonly byChildrenFinishedLease = new RowIndex(byChildrenFinishedLeaseKey)
+  private readonly byCloseLease = new RowIndex(byCloseLeaseKey)
+  private readonly byNeedsPromiseCancellation = new RowIndex(byNeedsPromiseCancellationKey)
+  private readyQueue = new ReadyQueue()
+  private readonly indexes: ReadonlyArray<RowIndex> = [
+    this.byStatus,
+    this.byFinishedAndCloseStatus,
+    this.byChildrenFinishedLease,
+    this.byCloseLease,
+    this.byNeedsPromiseCancellation,
+  ]
 
   /**
    * Inserts all rows or none. Rejects when an `executionId` or a `sleepingTaskUniqueId` already
@@ -79,9 +110,9 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     requests: ReadonlyArray<TaskExecutionsStorageGetByIdRequest>,
   ): Promise<Array<TaskExecutionStorageValue | undefined>> {
     return requests.map((request) => {
-      const row = this.rows.get(request.executionId)
-      return row && matchesGetByIdFilters(row, request.filters)
-        ? cloneTaskExecutionStorageValue(row)
+      const entry = this.entries.get(request.executionId)
+      return entry && matchesGetByIdFilters(entry.row, request.filters)
+        ? cloneTaskExecutionStorageValue(entry.row)
         : undefined
     })
   }
@@ -92,8 +123,8 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   ): Promise<Array<TaskExecutionStorageValue | undefined>> {
     return requests.map((request) => {
       const executionId = this.executionIdBySleepingTaskUniqueId.get(request.sleepingTaskUniqueId)
-      const row = executionId === undefined ? undefined : this.rows.get(executionId)
-      return row ? cloneTaskExecutionStorageValue(row) : undefined
+      const entry = executionId === undefined ? undefined : this.entries.get(executionId)
+      return entry ? cloneTaskExecutionStorageValue(entry.row) : undefined
     })
   }
 
@@ -102,9 +133,9 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
   ): Promise<void> {
     for (const request of requests) {
-      const row = this.rows.get(request.executionId)
-      if (row && matchesGetByIdFilters(row, request.filters)) {
-        this.rows.set(row.executionId, applyTaskExecutionStorageUpdate(row, request.update))
+      const entry = this.entries.get(request.executionId)
+      if (entry && matchesGetByIdFilters(entry.row, request.filters)) {
+        this.updateEntry(entry, request.update, undefined)
       }
     }
   }
@@ -119,15 +150,15 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   ): Promise<void> {
     const failures: Array<unknown> = []
     for (const request of requests) {
-      const row = this.rows.get(request.executionId)
-      if (!row || !matchesGetByIdFilters(row, request.filters)) continue
+      const entry = this.entries.get(request.executionId)
+      if (!entry || !matchesGetByIdFilters(entry.row, request.filters)) continue
       try {
         this.assertInsertable(request.childrenTaskExecutionsToInsertIfAnyUpdated)
       } catch (error) {
         failures.push(error)
         continue
       }
-      this.rows.set(row.executionId, applyTaskExecutionStorageUpdate(row, request.update))
+      this.updateEntry(entry, request.update, undefined)
       this.insertRowsOrThrow(request.childrenTaskExecutionsToInsertIfAnyUpdated)
     }
     if (failures.length > 0) throw failures[0]
@@ -138,7 +169,9 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
   ): Promise<Array<Array<TaskExecutionStorageValue>>> {
     return requests.map((request) =>
-      this.childrenOf(request.parentExecutionId).map(cloneTaskExecutionStorageValue),
+      this.childrenOf(request.parentExecutionId).map((entry) =>
+        cloneTaskExecutionStorageValue(entry.row),
+      ),
     )
   }
 
@@ -148,8 +181,8 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   ): Promise<void> {
     for (const request of requests) {
       for (const child of this.childrenOf(request.parentExecutionId)) {
-        if (child.isFinished !== request.isFinished) continue
-        this.rows.set(child.executionId, applyTaskExecutionStorageUpdate(child, request.update))
+        if (child.row.isFinished !== request.isFinished) continue
+        this.updateEntry(child, request.update, undefined)
       }
     }
   }
@@ -158,20 +191,31 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateByStatusAndStartAtLessThanAndReturn(
     request: TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
-    return this.claim({
+    if (request.status === 'ready') {
+      // The pickup claim, run constantly by every executor: served by the ready queue.
+      if (request.limit <= 0) return []
+      const due = this.readyQueue.takeDue(request.startAtLessThan, request.limit)
+      return due.map((entry) => {
+        this.updateEntry(entry, request.update, request.updateExpiresAtWithStartedAt)
+        return cloneTaskExecutionStorageValue(entry.row)
+      })
+    }
+    return this.claimAndCopy({
+      candidates: this.withStatus(request.status),
       matches: (row) => row.status === request.status && row.startAt < request.startAtLessThan,
       sortKey: (row) => row.startAt,
       update: request.update,
       limit: request.limit,
       updateExpiresAtWithStartedAt: request.updateExpiresAtWithStartedAt,
-    }).map(cloneTaskExecutionStorageValue)
+    })
   }
 
   /** Claims parents with the status, the flag and no active children, oldest `updatedAt` first. */
   async updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn(
     request: TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
-    return this.claim({
+    return this.claimAndCopy({
+      candidates: this.withStatus(request.status),
       matches: (row) =>
         row.status === request.status &&
         row.onChildrenFinishedProcessingStatus === request.onChildrenFinishedProcessingStatus &&
@@ -179,19 +223,20 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
       sortKey: (row) => row.updatedAt,
       update: request.update,
       limit: request.limit,
-    }).map(cloneTaskExecutionStorageValue)
+    })
   }
 
   /** Claims rows with the close status, oldest `updatedAt` first. */
   async updateByCloseStatusAndReturn(
     request: TaskExecutionsStorageUpdateByCloseStatusAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
-    return this.claim({
+    return this.claimAndCopy({
+      candidates: this.withCloseStatus(request.closeStatus),
       matches: (row) => row.closeStatus === request.closeStatus,
       sortKey: (row) => row.updatedAt,
       update: request.update,
       limit: request.limit,
-    }).map(cloneTaskExecutionStorageValue)
+    })
   }
 
   /** Updates expired rows with the status and sleeping flag, earliest `expiresAt` first. */
@@ -199,6 +244,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     request: TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
   ): Promise<number> {
     return this.claim({
+      candidates: this.withStatus(request.status),
       matches: (row) =>
         row.status === request.status &&
         row.isSleepingTask === request.isSleepingTask &&
@@ -216,6 +262,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   ): Promise<number> {
     const bound = request.onChildrenFinishedProcessingExpiresAtLessThan
     return this.claim({
+      candidates: [this.byChildrenFinishedLease.group('leased')],
       matches: (row) =>
         row.onChildrenFinishedProcessingExpiresAt !== undefined &&
         row.onChildrenFinishedProcessingExpiresAt < bound,
@@ -230,6 +277,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     request: TaskExecutionsStorageUpdateByCloseExpiresAtLessThanRequest,
   ): Promise<number> {
     return this.claim({
+      candidates: [this.byCloseLease.group('leased')],
       matches: (row) =>
         row.closeExpiresAt !== undefined && row.closeExpiresAt < request.closeExpiresAtLessThan,
       sortKey: (row) => row.closeExpiresAt,
@@ -242,14 +290,20 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateByExecutorIdAndNeedsPromiseCancellationAndReturn(
     request: TaskExecutionsStorageUpdateByExecutorIdAndNeedsPromiseCancellationAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
-    return this.claim({
+    return this.claimAndCopy({
+      // Only rows with the flag set are indexed; asking for unset flags scans every row.
+      candidates: [
+        request.needsPromiseCancellation
+          ? this.byNeedsPromiseCancellation.group('needed')
+          : this.entries.values(),
+      ],
       matches: (row) =>
         row.executorId === request.executorId &&
         row.needsPromiseCancellation === request.needsPromiseCancellation,
       sortKey: (row) => row.updatedAt,
       update: request.update,
       limit: request.limit,
-    }).map(cloneTaskExecutionStorageValue)
+    })
   }
 
   /**
@@ -262,30 +316,32 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     request: TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest,
   ): Promise<number> {
     const claimed = this.claim({
+      candidates: this.withFinishedAndCloseStatus(request.isFinished, request.closeStatus),
       matches: (row) =>
         row.isFinished === request.isFinished && row.closeStatus === request.closeStatus,
       sortKey: (row) => row.updatedAt,
       update: request.update,
       limit: request.limit,
     })
-    for (const child of claimed) {
+    for (const { row: child } of claimed) {
       if (!child.parent || child.parent.isFinalizeOfParent) continue
-      const parent = this.rows.get(child.parent.executionId)
+      const parent = this.entries.get(child.parent.executionId)
       if (!parent) continue
-      this.rows.set(parent.executionId, {
-        ...parent,
-        activeChildrenCount: parent.activeChildrenCount - 1,
-        updatedAt: request.update.updatedAt,
-      })
+      // Neither field is indexed, so the parent can change in place.
+      parent.row.activeChildrenCount = parent.row.activeChildrenCount - 1
+      parent.row.updatedAt = request.update.updatedAt
     }
     return claimed.length
   }
 
   /** Deletes one row; its `sleepingTaskUniqueId`, if any, becomes free again. */
   async deleteById(request: { executionId: string }): Promise<void> {
-    const row = this.rows.get(request.executionId)
-    if (!row) return
-    this.rows.delete(row.executionId)
+    const entry = this.entries.get(request.executionId)
+    if (!entry) return
+    const { row } = entry
+    this.entries.delete(row.executionId)
+    this.indexes.forEach((index, position) => index.remove(entry, entry.indexKeys[position]))
+    entry.readyItem = undefined
     if (row.sleepingTaskUniqueId !== undefined) {
       this.executionIdBySleepingTaskUniqueId.delete(row.sleepingTaskUniqueId)
     }
@@ -304,7 +360,11 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
    * `write`, e.g. to a file, to be read back by {@link InMemoryTaskExecutionsStorage.load}.
    */
   async save(write: (serialized: string) => void | Promise<void>): Promise<void> {
-    await write(stringify(new Map(this.rows)))
+    const rows = new Map<string, TaskExecutionStorageValue>()
+    for (const [executionId, entry] of this.entries) {
+      rows.set(executionId, cloneTaskExecutionStorageValue(entry.row))
+    }
+    await write(stringify(rows))
   }
 
   /**
@@ -319,41 +379,90 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
 
   /** Prints every row to the console, for debugging. */
   logAllTaskExecutions(): void {
-    console.log(`Task executions (${this.rows.size}):`)
-    for (const row of this.rows.values()) {
-      console.log(JSON.stringify(row, undefined, 2))
+    console.log(`Task executions (${this.entries.size}):`)
+    for (const entry of this.entries.values()) {
+      console.log(JSON.stringify(cloneTaskExecutionStorageValue(entry.row), undefined, 2))
     }
   }
 
-  private childrenOf(parentExecutionId: string): Array<TaskExecutionStorageValue> {
+  private childrenOf(parentExecutionId: string): Array<StoredEntry> {
     const childIds = this.childExecutionIdsByParentExecutionId.get(parentExecutionId)
     if (!childIds) return []
-    const children: Array<TaskExecutionStorageValue> = []
+    const children: Array<StoredEntry> = []
     for (const childId of childIds) {
-      const child = this.rows.get(childId)
+      const child = this.entries.get(childId)
       if (child) children.push(child)
     }
     return children
   }
 
-  /** Updates the matching rows in sort-key order, up to the limit, and returns them as stored. */
-  private claim(query: ClaimQuery): Array<TaskExecutionStorageValue> {
-    if (query.limit <= 0) return []
-    const candidates: Array<{ row: TaskExecutionStorageValue; key: number }> = []
-    for (const row of this.rows.values()) {
-      if (!query.matches(row)) continue
-      const key = query.sortKey(row)
-      if (key !== undefined) candidates.push({ row, key })
+  /** Applies an update to a stored row and moves it between index groups as its keys change. */
+  private updateEntry(
+    entry: StoredEntry,
+    update: TaskExecutionStorageUpdate,
+    updateExpiresAtWithStartedAt: number | undefined,
+  ): void {
+    const { row, indexKeys } = entry
+    applyUpdateToStoredRow(row, update, updateExpiresAtWithStartedAt)
+    const indexes = this.indexes
+    for (let position = 0; position < indexes.length; position++) {
+      const index = indexes[position]!
+      const before = indexKeys[position]
+      const after = index.keyOf(row)
+      if (after === before) continue
+      index.remove(entry, before)
+      index.add(entry, after)
+      indexKeys[position] = after
     }
-    candidates.sort((a, b) => a.key - b.key)
-    return candidates.slice(0, query.limit).map(({ row }) => {
-      const updated = applyTaskExecutionStorageUpdate(
-        row,
-        query.update,
-        query.updateExpiresAtWithStartedAt,
-      )
-      this.rows.set(updated.executionId, updated)
-      return updated
+    this.readyQueue.sync(entry)
+  }
+
+  /** Every row that can have the status: its index group, or all rows if it has none. */
+  private withStatus(status: string): ClaimQuery['candidates'] {
+    const key = statusKey(status)
+    return [key === undefined ? this.entries.values() : this.byStatus.group(key)]
+  }
+
+  /** Every row that can have both values: their index group, or all rows if they have none. */
+  private withFinishedAndCloseStatus(
+    isFinished: boolean,
+    closeStatus: string,
+  ): ClaimQuery['candidates'] {
+    const key = finishedAndCloseStatusKey(isFinished, closeStatus)
+    return [key === undefined ? this.entries.values() : this.byFinishedAndCloseStatus.group(key)]
+  }
+
+  /** Every row that can have the close status, each once. */
+  private withCloseStatus(closeStatus: string): ClaimQuery['candidates'] {
+    const finishedKey = finishedAndCloseStatusKey(true, closeStatus)
+    const activeKey = finishedAndCloseStatusKey(false, closeStatus)
+    if (finishedKey === undefined || activeKey === undefined) return [this.entries.values()]
+    return [
+      this.byFinishedAndCloseStatus.group(finishedKey),
+      this.byFinishedAndCloseStatus.group(activeKey),
+    ]
+  }
+
+  private claimAndCopy(query: ClaimQuery): Array<TaskExecutionStorageValue> {
+    return this.claim(query).map((entry) => cloneTaskExecutionStorageValue(entry.row))
+  }
+
+  /** Updates the matching rows in sort-key order, up to the limit, and returns their entries. */
+  private claim(query: ClaimQuery): Array<StoredEntry> {
+    if (query.limit <= 0) return []
+    // Collected before any update, because updating moves entries between index groups.
+    const first = new FirstCandidates(query.limit)
+    for (const group of query.candidates) {
+      if (!group) continue
+      for (const entry of group) {
+        if (!query.matches(entry.row)) continue
+        const key = query.sortKey(entry.row)
+        if (key !== undefined) first.offer(key, entry)
+      }
+    }
+    return first.sorted().map((entry) => {
+      this.updateEntry(entry, query.update, query.updateExpiresAtWithStartedAt)
+      return entry
     })
   }
 
@@ -363,7 +472,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     const uniqueIdsInCall = new Set<string>()
     for (const execution of executions) {
       const { executionId, sleepingTaskUniqueId } = execution
-      if (this.rows.has(executionId)) {
+      if (this.entries.has(executionId)) {
         throw DurableExecutionError.nonRetryable(
           `Task execution with executionId ${executionId} already exists in storage: ` +
             'execution ids must be unique, generate a new one for each execution',
@@ -396,11 +505,21 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
 
   private insertRowsOrThrow(executions: ReadonlyArray<TaskExecutionStorageValue>): void {
     this.assertInsertable(executions)
-    for (const execution of executions) this.indexRow(cloneTaskExecutionStorageValue(execution))
+    for (const execution of executions) this.storeRow(execution)
   }
 
-  private indexRow(row: TaskExecutionStorageValue): void {
-    this.rows.set(row.executionId, row)
+  private storeRow(value: TaskExecutionStorageValue): void {
+    const row = createStoredRow(value)
+    const indexKeys = this.indexes.map((index) => index.keyOf(row))
+    const entry: StoredEntry = {
+      row,
+      insertionOrder: this.nextInsertionOrder++,
+      indexKeys,
+      readyItem: undefined,
+    }
+    this.entries.set(row.executionId, entry)
+    this.indexes.forEach((index, position) => index.add(entry, indexKeys[position]))
+    this.readyQueue.sync(entry)
     if (row.sleepingTaskUniqueId !== undefined) {
       this.executionIdBySleepingTaskUniqueId.set(row.sleepingTaskUniqueId, row.executionId)
     }
@@ -415,10 +534,12 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   }
 
   private replaceAllRows(rows: ReadonlyArray<TaskExecutionStorageValue>): void {
-    this.rows = new Map()
+    this.entries = new Map()
     this.executionIdBySleepingTaskUniqueId = new Map()
     this.childExecutionIdsByParentExecutionId = new Map()
-    for (const row of rows) this.indexRow(cloneTaskExecutionStorageValue(row))
+    for (const index of this.indexes) index.clear()
+    this.readyQueue = new ReadyQueue()
+    for (const row of rows) this.storeRow(row)
   }
 }
 

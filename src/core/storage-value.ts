@@ -87,10 +87,14 @@ export function createTaskExecutionStorageValue(
   return value
 }
 
-type SettableField = Exclude<keyof TaskExecutionStorageUpdate, 'unset'>
+/** A field a storage update sets by value (every key of the update but `unset`). */
+export type TaskExecutionStorageSettableField = Exclude<keyof TaskExecutionStorageUpdate, 'unset'>
 
-// Listed explicitly so that stray keys on an update object (from untyped callers) never reach a row.
-const SETTABLE_FIELDS = [
+/**
+ * Every field a storage update may set, in a fixed order (spec 2.2). Storages apply exactly these
+ * keys, so that stray keys on an update object (from untyped callers) never reach a row.
+ */
+export const TASK_EXECUTION_STORAGE_SETTABLE_FIELDS = [
   'executorId',
   'status',
   'isFinished',
@@ -115,9 +119,10 @@ const SETTABLE_FIELDS = [
   'closedAt',
   'needsPromiseCancellation',
   'updatedAt',
-] as const satisfies ReadonlyArray<SettableField>
+] as const satisfies ReadonlyArray<TaskExecutionStorageSettableField>
 
-const UNSETTABLE_FIELDS = [
+/** Every field an update's `unset` may clear, in a fixed order (spec 2.2). */
+export const TASK_EXECUTION_STORAGE_UNSETTABLE_FIELDS = [
   'executorId',
   'runOutput',
   'error',
@@ -127,7 +132,10 @@ const UNSETTABLE_FIELDS = [
   'closeExpiresAt',
 ] as const satisfies ReadonlyArray<keyof TaskExecutionStorageUnset>
 
-function copyUpdateFieldValue(field: SettableField, fieldValue: unknown): unknown {
+function copyUpdateFieldValue(
+  field: TaskExecutionStorageSettableField,
+  fieldValue: unknown,
+): unknown {
   if (field === 'children') {
     return (fieldValue as Array<TaskExecutionSummary>).map(copySummary)
   }
@@ -153,7 +161,7 @@ export function applyTaskExecutionStorageUpdate(
   const result = cloneTaskExecutionStorageValue(value)
   const target = result as Record<string, unknown>
   const source = update as Record<string, unknown>
-  for (const field of SETTABLE_FIELDS) {
+  for (const field of TASK_EXECUTION_STORAGE_SETTABLE_FIELDS) {
     const fieldValue = source[field]
     if (fieldValue == null) continue
     target[field] = copyUpdateFieldValue(field, fieldValue)
@@ -163,7 +171,7 @@ export function applyTaskExecutionStorageUpdate(
   }
   const unset = update.unset
   if (unset) {
-    for (const field of UNSETTABLE_FIELDS) {
+    for (const field of TASK_EXECUTION_STORAGE_UNSETTABLE_FIELDS) {
       if (unset[field] === true) delete target[field]
     }
   }
@@ -189,22 +197,59 @@ export function matchesGetByIdFilters(
 
 /**
  * A deep copy of a value that shares no object with it. Keys holding `undefined` or `null` are
- * dropped, so absent fields are really absent in the copy.
+ * dropped, so absent fields are really absent in the copy; keys that are not storage fields are
+ * not copied.
  */
 export function cloneTaskExecutionStorageValue(
   value: TaskExecutionStorageValue,
 ): TaskExecutionStorageValue {
-  const copy: Record<string, unknown> = {}
-  for (const [key, fieldValue] of Object.entries(value)) {
-    if (fieldValue == null) continue
-    copy[key] = fieldValue
+  // Field by field rather than a generic walk: storages copy every row they hand out, and this is
+  // several times faster than iterating `Object.entries`.
+  const copy: TaskExecutionStorageValue = {
+    taskId: value.taskId,
+    executionId: value.executionId,
+    isSleepingTask: value.isSleepingTask,
+    retryOptions: { ...value.retryOptions },
+    sleepMsBeforeRun: value.sleepMsBeforeRun,
+    timeoutMs: value.timeoutMs,
+    areChildrenSequential: value.areChildrenSequential,
+    input: value.input,
+    status: value.status,
+    isFinished: value.isFinished,
+    retryAttempts: value.retryAttempts,
+    startAt: value.startAt,
+    activeChildrenCount: value.activeChildrenCount,
+    onChildrenFinishedProcessingStatus: value.onChildrenFinishedProcessingStatus,
+    closeStatus: value.closeStatus,
+    needsPromiseCancellation: value.needsPromiseCancellation,
+    createdAt: value.createdAt,
+    updatedAt: value.updatedAt,
   }
-  const result = copy as TaskExecutionStorageValue
-  if (value.root) result.root = { ...value.root }
-  if (value.parent) result.parent = { ...value.parent }
-  result.retryOptions = { ...value.retryOptions }
-  if (value.error) result.error = { ...value.error }
-  if (value.children) result.children = value.children.map((child) => ({ ...child }))
-  if (value.finalize) result.finalize = { ...value.finalize }
-  return result
+  if (value.root != null) copy.root = copySummary(value.root)
+  if (value.parent != null) copy.parent = { ...value.parent }
+  if (value.sleepingTaskUniqueId != null) copy.sleepingTaskUniqueId = value.sleepingTaskUniqueId
+  if (value.executorId != null) copy.executorId = value.executorId
+  if (value.runOutput != null) copy.runOutput = value.runOutput
+  if (value.output != null) copy.output = value.output
+  if (value.error != null) copy.error = { ...value.error }
+  if (value.startedAt != null) copy.startedAt = value.startedAt
+  if (value.expiresAt != null) copy.expiresAt = value.expiresAt
+  if (value.waitingForChildrenStartedAt != null) {
+    copy.waitingForChildrenStartedAt = value.waitingForChildrenStartedAt
+  }
+  if (value.waitingForFinalizeStartedAt != null) {
+    copy.waitingForFinalizeStartedAt = value.waitingForFinalizeStartedAt
+  }
+  if (value.finishedAt != null) copy.finishedAt = value.finishedAt
+  if (value.children != null) copy.children = value.children.map(copySummary)
+  if (value.onChildrenFinishedProcessingExpiresAt != null) {
+    copy.onChildrenFinishedProcessingExpiresAt = value.onChildrenFinishedProcessingExpiresAt
+  }
+  if (value.onChildrenFinishedProcessingFinishedAt != null) {
+    copy.onChildrenFinishedProcessingFinishedAt = value.onChildrenFinishedProcessingFinishedAt
+  }
+  if (value.finalize != null) copy.finalize = copySummary(value.finalize)
+  if (value.closeExpiresAt != null) copy.closeExpiresAt = value.closeExpiresAt
+  if (value.closedAt != null) copy.closedAt = value.closedAt
+  return copy
 }

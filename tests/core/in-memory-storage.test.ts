@@ -248,6 +248,128 @@ describe('InMemoryTaskExecutionsStorage close-ready sweep', () => {
   })
 })
 
+describe('InMemoryTaskExecutionsStorage claim order', () => {
+  it('claims the rows with the smallest keys first, ties in insertion order, up to the limit', async () => {
+    const storage = new InMemoryTaskExecutionsStorage()
+    const now = Date.now()
+    // Keys repeat and arrive out of order, so both the key order and the tie-break are exercised.
+    const rows = Array.from({ length: 300 }, (_, index) =>
+      buildTaskExecutionRow({ now, startAt: now - 1000 + ((index * 37) % 11) }),
+    )
+    await storage.insertMany(rows)
+    const expected = rows
+      .map((row, index) => ({ row, index }))
+      .sort((a, b) => a.row.startAt - b.row.startAt || a.index - b.index)
+      .map(({ row }) => row.executionId)
+
+    const claimedInOrder: Array<string> = []
+    for (const limit of [1, 7, 100, 500]) {
+      const claimed = await storage.updateByStatusAndStartAtLessThanAndReturn({
+        status: 'ready',
+        startAtLessThan: now,
+        update: { status: 'running', updatedAt: now },
+        updateExpiresAtWithStartedAt: now,
+        limit,
+      })
+      claimedInOrder.push(...claimed.map((row) => row.executionId))
+    }
+    expect(claimedInOrder).toEqual(expected)
+  })
+
+  it('claims ready rows by their current startAt after updates move them out of and back into ready', async () => {
+    const storage = new InMemoryTaskExecutionsStorage()
+    const now = Date.now()
+    const [early, late, cycled] = [0, 1, 2].map(() => buildTaskExecutionRow({ now, startAt: now - 10 }))
+    await storage.insertMany([early!, late!, cycled!])
+    const claimReady = async () =>
+      (
+        await storage.updateByStatusAndStartAtLessThanAndReturn({
+          status: 'ready',
+          startAtLessThan: now,
+          update: { status: 'running', updatedAt: now },
+          updateExpiresAtWithStartedAt: now,
+          limit: 10,
+        })
+      ).map((row) => row.executionId)
+
+    await storage.updateManyById([
+      { executionId: late!.executionId, update: { startAt: now + 1000, updatedAt: now } },
+      { executionId: cycled!.executionId, update: { status: 'running', updatedAt: now } },
+      { executionId: cycled!.executionId, update: { status: 'ready', startAt: now - 20, updatedAt: now } },
+    ])
+    expect(await claimReady()).toEqual([cycled!.executionId, early!.executionId])
+
+    await storage.updateManyById([
+      { executionId: late!.executionId, update: { startAt: now - 1, updatedAt: now } },
+    ])
+    expect(await claimReady()).toEqual([late!.executionId])
+    expect(await claimReady()).toEqual([])
+  })
+
+  it('claims each matching row once for values the executor never asks for', async () => {
+    const storage = new InMemoryTaskExecutionsStorage()
+    const now = Date.now()
+    const finished = buildTaskExecutionRow({ now, status: 'completed', isFinished: true, closeStatus: 'closing' })
+    const active = buildTaskExecutionRow({ now, closeStatus: 'closing' })
+    const other = buildTaskExecutionRow({ now })
+    await storage.insertMany([finished, active, other])
+
+    const closing = await storage.updateByCloseStatusAndReturn({
+      closeStatus: 'closing',
+      update: { closeStatus: 'closed', updatedAt: now + 1 },
+      limit: 10,
+    })
+    expect(closing.map((row) => row.executionId).sort()).toEqual(
+      [finished.executionId, active.executionId].sort(),
+    )
+    const completed = await storage.updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn({
+      status: 'completed',
+      onChildrenFinishedProcessingStatus: 'idle',
+      update: { onChildrenFinishedProcessingStatus: 'processed', updatedAt: now + 2 },
+      limit: 10,
+    })
+    expect(completed.map((row) => row.executionId)).toEqual([finished.executionId])
+  })
+
+  it('finds rows by their current values after updates move them between statuses', async () => {
+    const storage = new InMemoryTaskExecutionsStorage()
+    const now = Date.now()
+    const rows = Array.from({ length: 6 }, () => buildTaskExecutionRow({ now, startAt: now - 10 }))
+    await storage.insertMany(rows)
+    await storage.updateManyById(
+      rows.slice(0, 3).map((row) => ({
+        executionId: row.executionId,
+        update: { status: 'completed' as const, isFinished: true, updatedAt: now },
+      })),
+    )
+    await storage.updateManyById([
+      { executionId: rows[0]!.executionId, update: { closeStatus: 'ready', updatedAt: now } },
+    ])
+
+    const ready = await storage.updateByStatusAndStartAtLessThanAndReturn({
+      status: 'ready',
+      startAtLessThan: now,
+      update: { updatedAt: now },
+      updateExpiresAtWithStartedAt: now,
+      limit: 100,
+    })
+    expect(ready.map((row) => row.executionId)).toEqual(rows.slice(3).map((row) => row.executionId))
+    const closeReady = await storage.updateByCloseStatusAndReturn({
+      closeStatus: 'ready',
+      update: { closeStatus: 'closing', updatedAt: now },
+      limit: 100,
+    })
+    expect(closeReady.map((row) => row.executionId)).toEqual([rows[0]!.executionId])
+    const released = await storage.updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus({
+      isFinished: true,
+      closeStatus: 'idle',
+      update: { closeStatus: 'ready', updatedAt: now },
+      limit: 100,
+    })
+    expect(released).toBe(2)
+  })
+})
+
 describe('InMemoryTaskExecutionsStorage concurrency', () => {
   it('hands each row to exactly one of many concurrent claimers', async () => {
     const storage = new InMemoryTaskExecutionsStorage()

@@ -1,10 +1,12 @@
 /**
  * One storage array method as the storage layer uses it: single requests go out either alone or,
- * while batching runs, coalesced by DataLoader into one array call per batch.
+ * while batching runs, coalesced by DataLoader into one array call per batch; and how the callers
+ * of a failed batched call are answered.
  */
 import DataLoader from 'dataloader'
 
 import { convertErrorToDurableExecutionError, type DurableExecutionError } from '../errors.js'
+import { TaskExecutionsStorageRequestsError } from '../storage-requests-error.js'
 import { splitBatchIntoCalls, type BatchSplitRules } from './batch-plan.js'
 import type { BatchWindowScheduler } from './batch-window-scheduler.js'
 import { isResultShapeError } from './result-shape.js'
@@ -15,8 +17,21 @@ export type StorageCallContext = {
   callOnce<T>(method: string, call: () => T | Promise<T>): Promise<T>
   /** Runs `attempt` under the storage retry policy. */
   withRetry<T>(attempt: () => Promise<T>): Promise<T>
+  /** Goes on with the retry policy after a first attempt made elsewhere failed with `firstError`. */
+  retryAfterFailure<T>(firstError: unknown, attempt: () => Promise<T>): Promise<T>
   /** Reports a batched call that failed and is being re-sent request by request. */
   logError(message: string, error: unknown): void
+}
+
+/**
+ * How a write method reads a {@link TaskExecutionsStorageRequestsError}, by which its storage
+ * reports the outcome of each position of a call.
+ */
+export type RequestErrorsReading<TRequest, TResult> = {
+  /** The positions of the storage call one request takes (its rows for `insertMany`); 1 when absent. */
+  positionsOf?: (request: TRequest) => number
+  /** The result of a request that took effect. */
+  appliedResult: TResult
 }
 
 /** The description of one batchable storage array method. */
@@ -29,6 +44,18 @@ export type BatchedMethodDefinition<TRequest, TResult> = BatchSplitRules<TReques
   send: (requests: ReadonlyArray<TRequest>) => unknown
   /** Turns the storage answer into one result per request; throws if it is malformed. */
   readResults: (requests: ReadonlyArray<TRequest>, answer: unknown) => Array<TResult>
+  /**
+   * Set for write methods: a {@link TaskExecutionsStorageRequestsError} covering every position
+   * of a call then answers each caller from its own positions instead of re-sending everything.
+   */
+  requestErrors?: RequestErrorsReading<TRequest, TResult>
+}
+
+/** What a {@link TaskExecutionsStorageRequestsError} says about each request of one call. */
+type RequestOutcomes<TResult> = {
+  /** Per request, its error, or `undefined` if it took effect. */
+  errors: Array<DurableExecutionError | undefined>
+  appliedResult: TResult
 }
 
 /** A batchable storage method: alone, or coalesced with DataLoader between `startBatching` and `stopBatching`. */
@@ -52,8 +79,9 @@ export class BatchedStorageMethod<TRequest, TResult> {
     this.context = context
   }
 
-  /** Starts coalescing: batches are sent when `scheduler` says so. */
+  /** Starts coalescing: batches are sent when `scheduler` says so, on a lane of their own. */
   startBatching(scheduler: BatchWindowScheduler): void {
+    const batchScheduleFn = scheduler.createLane(() => this.inFlightBatches.size > 0)
     this.loader = new DataLoader<TRequest, TResult>(
       (requests) => {
         const batch = this.loadBatch(requests)
@@ -61,7 +89,7 @@ export class BatchedStorageMethod<TRequest, TResult> {
         void batch.finally(() => this.inFlightBatches.delete(batch))
         return batch
       },
-      { cache: false, maxBatchSize: this.definition.maxBatchSize, batchScheduleFn: scheduler.schedule },
+      { cache: false, maxBatchSize: this.definition.maxBatchSize, batchScheduleFn },
     )
   }
 
@@ -80,8 +108,7 @@ export class BatchedStorageMethod<TRequest, TResult> {
   /** Sends one request: into the current batch when batching and `mayBatch`, else alone with retries. */
   async call(request: TRequest, mayBatch = true): Promise<TResult> {
     if (this.loader && mayBatch) return await this.loader.load(request)
-    const [result] = await this.sendWithRetry([request])
-    return result as TResult
+    return await this.context.withRetry(() => this.sendAlone(request))
   }
 
   private async sendOnce(requests: ReadonlyArray<TRequest>): Promise<Array<TResult>> {
@@ -90,8 +117,45 @@ export class BatchedStorageMethod<TRequest, TResult> {
     return readResults(requests, answer)
   }
 
-  private sendWithRetry(requests: ReadonlyArray<TRequest>): Promise<Array<TResult>> {
-    return this.context.withRetry(() => this.sendOnce(requests))
+  // One attempt of one request. When the storage reports it through a requests error, the caller
+  // gets the request's own outcome (took effect, or its own error).
+  private async sendAlone(request: TRequest): Promise<TResult> {
+    try {
+      const [result] = await this.sendOnce([request])
+      return result as TResult
+    } catch (error) {
+      const outcomes = this.readRequestOutcomes([request], error)
+      if (!outcomes) throw error
+      const [requestError] = outcomes.errors
+      if (requestError) throw requestError
+      return outcomes.appliedResult
+    }
+  }
+
+  /**
+   * The outcome of each request when `error` is a requests error covering exactly the positions
+   * of `requests` and this method reads them; `undefined` otherwise. A request spanning several
+   * positions failed if any of them did, with the first non-retryable error among them if any.
+   */
+  private readRequestOutcomes(
+    requests: ReadonlyArray<TRequest>,
+    error: unknown,
+  ): RequestOutcomes<TResult> | undefined {
+    const reading = this.definition.requestErrors
+    if (!reading || !(error instanceof TaskExecutionsStorageRequestsError)) return undefined
+    const positions = requests.map((request) => reading.positionsOf?.(request) ?? 1)
+    const positionsCount = positions.reduce((sum, count) => sum + count, 0)
+    if (error.requestErrors.length !== positionsCount) return undefined
+    let offset = 0
+    const errors = positions.map((count) => {
+      const failures = error.requestErrors
+        .slice(offset, offset + count)
+        .filter((requestError) => requestError !== undefined)
+        .map((requestError) => convertErrorToDurableExecutionError(requestError))
+      offset += count
+      return failures.find((failure) => !failure.isRetryable) ?? failures[0]
+    })
+    return { errors, appliedResult: reading.appliedResult }
   }
 
   private async loadBatch(requests: ReadonlyArray<TRequest>): Promise<Array<TResult | Error>> {
@@ -135,7 +199,9 @@ export class BatchedStorageMethod<TRequest, TResult> {
     return call
   }
 
-  // Never rejects: a failure becomes the result of each caller it concerns.
+  // Never rejects: a failure becomes the result of each caller it concerns. When the storage says
+  // which requests failed, the others took effect and are not sent again; otherwise every request
+  // is sent again alone, so that only the offending caller fails.
   private async sendGroup(requests: ReadonlyArray<TRequest>): Promise<Array<TResult | Error>> {
     if (requests.length === 1) return [await this.sendAloneCapturingError(requests[0]!)]
     try {
@@ -143,6 +209,16 @@ export class BatchedStorageMethod<TRequest, TResult> {
     } catch (error) {
       const converted = convertErrorToDurableExecutionError(error)
       if (isResultShapeError(converted)) return requests.map(() => converted)
+      const outcomes = this.readRequestOutcomes(requests, error)
+      if (outcomes) {
+        return await Promise.all(
+          requests.map((request, index) => {
+            const requestError = outcomes.errors[index]
+            if (!requestError) return outcomes.appliedResult
+            return this.retryAloneCapturingError(request, requestError)
+          }),
+        )
+      }
       this.context.logError(
         `Batched storage call failed; sending each of its ${requests.length} requests alone ` +
           `[method=${this.definition.method}]`,
@@ -154,8 +230,20 @@ export class BatchedStorageMethod<TRequest, TResult> {
 
   private async sendAloneCapturingError(request: TRequest): Promise<TResult | DurableExecutionError> {
     try {
-      const [result] = await this.sendWithRetry([request])
-      return result as TResult
+      return await this.context.withRetry(() => this.sendAlone(request))
+    } catch (error) {
+      return convertErrorToDurableExecutionError(error)
+    }
+  }
+
+  // The batched call was this request's first attempt; it is retried alone only if its own error
+  // allows it.
+  private async retryAloneCapturingError(
+    request: TRequest,
+    firstError: DurableExecutionError,
+  ): Promise<TResult | DurableExecutionError> {
+    try {
+      return await this.context.retryAfterFailure(firstError, () => this.sendAlone(request))
     } catch (error) {
       return convertErrorToDurableExecutionError(error)
     }

@@ -25,16 +25,42 @@ export function sleep(ms: number): Promise<void> {
  * error says nothing about retrying). Rejects with the last error, converted to a
  * `DurableExecutionError`.
  */
-export async function callWithStorageRetry<T>(
+export function callWithStorageRetry<T>(
   attempt: () => Promise<T>,
   maxRetryAttempts: number,
 ): Promise<T> {
+  return retryStorageCall(attempt, maxRetryAttempts, undefined)
+}
+
+/**
+ * Goes on with the retry policy of {@link callWithStorageRetry} for a call whose first attempt
+ * was made elsewhere and failed with `firstError` (a request of a batched call the storage
+ * reported as failed): rejects at once if that error is not retryable, else waits and runs
+ * `attempt` for the remaining retries.
+ */
+export function retryStorageCallAfterFailure<T>(
+  firstError: unknown,
+  attempt: () => Promise<T>,
+  maxRetryAttempts: number,
+): Promise<T> {
+  return retryStorageCall(attempt, maxRetryAttempts, { error: firstError })
+}
+
+async function retryStorageCall<T>(
+  attempt: () => Promise<T>,
+  maxRetryAttempts: number,
+  failedFirstAttempt: { error: unknown } | undefined,
+): Promise<T> {
   for (let retryIndex = 0; ; retryIndex++) {
     let error: DurableExecutionError
-    try {
-      return await attempt()
-    } catch (thrown) {
-      error = convertErrorToDurableExecutionError(thrown)
+    if (retryIndex === 0 && failedFirstAttempt) {
+      error = convertErrorToDurableExecutionError(failedFirstAttempt.error)
+    } else {
+      try {
+        return await attempt()
+      } catch (thrown) {
+        error = convertErrorToDurableExecutionError(thrown)
+      }
     }
     if (!error.isRetryable || retryIndex >= maxRetryAttempts) throw error
     await sleep(getStorageRetryDelayMs(retryIndex))

@@ -25,7 +25,7 @@ import type {
 import { BatchWindowScheduler } from './batch-window-scheduler.js'
 import { BatchedStorageMethod, type StorageCallContext } from './batched-method.js'
 import { readOptionalRowResults, readRowListResults } from './result-shape.js'
-import { callWithStorageRetry } from './retry.js'
+import { callWithStorageRetry, retryStorageCallAfterFailure } from './retry.js'
 import { StorageCallStats, type StorageMetric } from './storage-stats.js'
 
 /** Where the storage layer reports failures it recovered from. */
@@ -60,7 +60,10 @@ export const MAX_ROWS_PER_BATCHED_CALL = 100
  * with every request made within one batch window (spec 2.6 table for the batch sizes).
  *
  * Our choices beyond upstream: `getBySleepingTaskUniqueId` is batched too; when a batched call
- * fails its requests are re-sent one by one so only the offending caller fails; two updates of the
+ * fails its requests are re-sent one by one so only the offending caller fails, except that when
+ * the storage reports each request's outcome with a `TaskExecutionsStorageRequestsError`, the
+ * requests that took effect are answered as done and only the failed ones are retried (alone, if
+ * their own error is retryable); two updates of the
  * same row never share a call and reach the storage in the order they were made; an
  * `updateByIdAndInsertChildrenIfUpdated` without children is sent as an `updateById` (spec 2.3:
  * the two mean the same then); `insertMany` of no rows does not reach the storage.
@@ -112,6 +115,8 @@ export class TaskExecutionsStorageLayer {
     const context: StorageCallContext = {
       callOnce: (method, call) => this.callOnce(method, call),
       withRetry: (attempt) => callWithStorageRetry(attempt, this.options.maxRetryAttempts),
+      retryAfterFailure: (firstError, attempt) =>
+        retryStorageCallAfterFailure(firstError, attempt, this.options.maxRetryAttempts),
       logError: (message, error) => this.options.logger?.error(message, error),
     }
     const noResults = (requests: ReadonlyArray<unknown>) => requests.map(() => undefined)
@@ -126,9 +131,10 @@ export class TaskExecutionsStorageLayer {
         maxWeight: MAX_ROWS_PER_BATCHED_CALL,
         weightOf: (rows) => rows.length,
         // Rows of all callers in one call: the insert is all-or-nothing, and on failure each
-        // caller's rows are sent again alone.
+        // caller's rows are sent again alone, unless the storage says which rows failed.
         send: (requests) => this.storage.insertMany(requests.flat()),
         readResults: noResults,
+        requestErrors: { positionsOf: (rows) => rows.length, appliedResult: undefined },
       },
       context,
     )
@@ -162,6 +168,7 @@ export class TaskExecutionsStorageLayer {
         orderKeyOf: (request) => request.executionId,
         send: (requests) => this.storage.updateManyById(requests),
         readResults: noResults,
+        requestErrors: { appliedResult: undefined },
       },
       context,
     )
@@ -177,6 +184,7 @@ export class TaskExecutionsStorageLayer {
         orderKeyOf: (request) => request.executionId,
         send: (requests) => this.storage.updateManyByIdAndInsertChildrenIfUpdated(requests),
         readResults: noResults,
+        requestErrors: { appliedResult: undefined },
       },
       context,
     )
@@ -202,6 +210,7 @@ export class TaskExecutionsStorageLayer {
         orderKeyOf: (request) => request.parentExecutionId,
         send: (requests) => this.storage.updateManyByParentExecutionIdAndIsFinished(requests),
         readResults: noResults,
+        requestErrors: { appliedResult: undefined },
       },
       context,
     )

@@ -2,6 +2,8 @@
  * The fan-out adapter (spec 2.5): gives a storage written with single-request methods the batched
  * interface by calling the single method once per request. It merges nothing.
  */
+import { convertErrorToDurableExecutionError } from '../errors.js'
+import { TaskExecutionsStorageRequestsError } from '../storage-requests-error.js'
 import type {
   TaskExecutionsStorage,
   TaskExecutionsStorageGetByIdRequest,
@@ -26,7 +28,8 @@ import type {
  * Implements the batched {@link TaskExecutionsStorage} over a
  * {@link TaskExecutionsStorageWithoutBatching}: each array method calls the matching single
  * method once per request, all at once or, with `disableParallelRequests`, one after another in
- * request order. Every other method is passed through.
+ * request order. Every other method is passed through. When some updates of one call fail, the
+ * others are still made and a {@link TaskExecutionsStorageRequestsError} says which failed.
  */
 export class TaskExecutionsStorageWithBatching implements TaskExecutionsStorage {
   private readonly inner: TaskExecutionsStorageWithoutBatching
@@ -56,6 +59,31 @@ export class TaskExecutionsStorageWithBatching implements TaskExecutionsStorage 
     return results
   }
 
+  // Every request is attempted even when another fails; a partial failure names the requests that
+  // failed, so that the caller does not send again those that took effect.
+  private async fanOutWrites<TRequest>(
+    operation: string,
+    requests: ReadonlyArray<TRequest>,
+    keyOf: (request: TRequest) => string,
+    callOne: (request: TRequest) => unknown,
+  ): Promise<void> {
+    if (requests.length === 1) {
+      await callOne(requests[0]!)
+      return
+    }
+    const errors: Array<unknown> = requests.map(() => undefined)
+    const indexedRequests = requests.map((request, index) => ({ request, index }))
+    await this.fanOut(indexedRequests, async ({ request, index }) => {
+      try {
+        await callOne(request)
+      } catch (error) {
+        errors[index] = convertErrorToDurableExecutionError(error)
+      }
+    })
+    if (errors.every((error) => error === undefined)) return
+    throw new TaskExecutionsStorageRequestsError(operation, requests.map(keyOf), errors)
+  }
+
   /** Passes the rows to the inner storage's `insertMany`. */
   async insertMany(executions: ReadonlyArray<TaskExecutionStorageValue>): Promise<void> {
     await this.inner.insertMany(executions)
@@ -79,15 +107,23 @@ export class TaskExecutionsStorageWithBatching implements TaskExecutionsStorage 
   async updateManyById(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
   ): Promise<void> {
-    await this.fanOut(requests, (request) => this.inner.updateById(request))
+    await this.fanOutWrites(
+      'updateManyById',
+      requests,
+      (request) => request.executionId,
+      (request) => this.inner.updateById(request),
+    )
   }
 
   /** Calls the inner `updateByIdAndInsertChildrenIfUpdated` once per request. */
   async updateManyByIdAndInsertChildrenIfUpdated(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
   ): Promise<void> {
-    await this.fanOut(requests, (request) =>
-      this.inner.updateByIdAndInsertChildrenIfUpdated(request),
+    await this.fanOutWrites(
+      'updateManyByIdAndInsertChildrenIfUpdated',
+      requests,
+      (request) => request.executionId,
+      (request) => this.inner.updateByIdAndInsertChildrenIfUpdated(request),
     )
   }
 
@@ -102,8 +138,11 @@ export class TaskExecutionsStorageWithBatching implements TaskExecutionsStorage 
   async updateManyByParentExecutionIdAndIsFinished(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest>,
   ): Promise<void> {
-    await this.fanOut(requests, (request) =>
-      this.inner.updateByParentExecutionIdAndIsFinished(request),
+    await this.fanOutWrites(
+      'updateManyByParentExecutionIdAndIsFinished',
+      requests,
+      (request) => request.parentExecutionId,
+      (request) => this.inner.updateByParentExecutionIdAndIsFinished(request),
     )
   }
 

@@ -5,9 +5,11 @@ import {
   type TaskExecutionsStorageLayerOptions,
 } from '../../../src/core/batching/index.js'
 import { DurableExecutionError } from '../../../src/core/errors.js'
+import { TaskExecutionsStorageRequestsError } from '../../../src/core/storage-requests-error.js'
 import type {
   TaskExecutionsStorageGetByIdRequest,
   TaskExecutionsStorageUpdateByIdRequest,
+  TaskExecutionStorageValue,
 } from '../../../src/core/storage.js'
 import { FakeStorage, makeRow, makeRows } from './fake-storage.js'
 
@@ -415,6 +417,68 @@ describe('TaskExecutionsStorageLayer batching', () => {
   })
 })
 
+describe('TaskExecutionsStorageLayer batch timing', () => {
+  it('sends a lone request on an idle method at the next turn, without waiting for the window', async () => {
+    const storage = storageWithRows(2)
+    const layer = createLayer(storage)
+    layer.start()
+
+    const first = layer.getById({ executionId: 'te_0' })
+    expect(storage.calls).toHaveLength(0)
+    await vi.advanceTimersByTimeAsync(1)
+    expect((await first)?.executionId).toBe('te_0')
+    // A caller polling one request after another is not held for a window each time.
+    const second = layer.getById({ executionId: 'te_1' })
+    await vi.advanceTimersByTimeAsync(1)
+    expect((await second)?.executionId).toBe('te_1')
+    expect(requestSizes(storage.callsOf('getManyById'))).toEqual([1, 1])
+    await layer.shutdown()
+  })
+
+  it('gathers requests made while a batch of the method is being answered for one window', async () => {
+    const storage = storageWithRows(3)
+    const firstCallMayFinish = deferred()
+    storage.overrides.getManyById = async (requests: Array<TaskExecutionsStorageGetByIdRequest>) => {
+      if (requests.some((request) => request.executionId === 'te_0')) await firstCallMayFinish.promise
+      return requests.map((request) => storage.rows.get(request.executionId))
+    }
+    const layer = createLayer(storage)
+    layer.start()
+
+    const first = layer.getById({ executionId: 'te_0' })
+    await vi.advanceTimersByTimeAsync(1)
+    const second = layer.getById({ executionId: 'te_1' })
+    await vi.advanceTimersByTimeAsync(BATCH_WINDOW_MS - 1)
+    const third = layer.getById({ executionId: 'te_2' })
+    expect(requestSizes(storage.callsOf('getManyById'))).toEqual([1])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(requestSizes(storage.callsOf('getManyById'))).toEqual([1, 2])
+    firstCallMayFinish.resolve()
+    expect((await Promise.all([first, second, third])).map((row) => row?.executionId)).toEqual([
+      'te_0',
+      'te_1',
+      'te_2',
+    ])
+    await layer.shutdown()
+  })
+
+  it('sends a full batch at once and holds the overflow for one window', async () => {
+    const storage = storageWithRows(101)
+    const layer = createLayer(storage)
+    layer.start()
+
+    const pending = Array.from({ length: 101 }, (_, index) => layer.getById({ executionId: `te_${index}` }))
+    await Promise.resolve()
+    expect(requestSizes(storage.callsOf('getManyById'))).toEqual([100])
+    await vi.advanceTimersByTimeAsync(BATCH_WINDOW_MS - 1)
+    expect(requestSizes(storage.callsOf('getManyById'))).toEqual([100])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(requestSizes(storage.callsOf('getManyById'))).toEqual([100, 1])
+    expect(await Promise.all(pending)).toHaveLength(101)
+    await layer.shutdown()
+  })
+})
+
 describe('TaskExecutionsStorageLayer retries', () => {
   it('retries a failing call with plain errors up to maxRetryAttempts extra times', async () => {
     const storage = storageWithRows(1)
@@ -491,6 +555,195 @@ describe('TaskExecutionsStorageLayer retries', () => {
 
     expect(results.map((row) => row?.executionId)).toEqual(['te_0', 'te_1'])
     expect(requestSizes(storage.callsOf('getManyById'))).toEqual([2, 1, 1, 1])
+    await layer.shutdown()
+  })
+})
+
+describe('TaskExecutionsStorageLayer per-request errors', () => {
+  /**
+   * A storage whose batched updateManyById applies every request but those whose id is in
+   * `failures`, then reports the outcome of each with a requests error of `reportedLength`
+   * entries (one per request unless given). Single requests are applied normally.
+   */
+  function storageApplyingAllBut(
+    failures: Map<string, unknown>,
+    reportedLength?: number,
+  ): { storage: FakeStorage; applied: Array<string> } {
+    const storage = storageWithRows(3)
+    const applied: Array<string> = []
+    storage.overrides.updateManyById = (requests: Array<TaskExecutionsStorageUpdateByIdRequest>) => {
+      const errors = requests.map((request) => failures.get(request.executionId))
+      for (const [index, request] of requests.entries()) {
+        if (requests.length > 1 && errors[index] !== undefined) continue
+        applied.push(request.executionId)
+        const row = storage.rows.get(request.executionId)!
+        storage.rows.set(request.executionId, { ...row, ...request.update })
+      }
+      if (requests.length === 1 || errors.every((error) => error === undefined)) return
+      const keys = requests.map((request) => request.executionId)
+      throw new TaskExecutionsStorageRequestsError(
+        'updateManyById',
+        keys,
+        errors.slice(0, reportedLength ?? errors.length),
+      )
+    }
+    return { storage, applied }
+  }
+
+  function settle(promise: Promise<unknown>): Promise<string> {
+    return promise.then(
+      () => 'ok',
+      (error: unknown) => `failed: ${(error as Error).message}`,
+    )
+  }
+
+  it('answers the callers whose requests took effect without sending their requests again', async () => {
+    const rejected = DurableExecutionError.nonRetryable('te_1 rejected by the storage')
+    const { storage, applied } = storageApplyingAllBut(new Map([['te_1', rejected]]))
+    const logged: Array<string> = []
+    const layer = createLayer(storage, {
+      maxRetryAttempts: 3,
+      logger: { error: (message) => logged.push(message) },
+    })
+    layer.start()
+
+    const outcomes = ['te_0', 'te_1', 'te_2'].map((id) => settle(layer.updateById(update(id, 7))))
+    await vi.runAllTimersAsync()
+
+    expect(await Promise.all(outcomes)).toEqual([
+      'ok',
+      'failed: te_1 rejected by the storage',
+      'ok',
+    ])
+    expect(requestSizes(storage.callsOf('updateManyById'))).toEqual([3])
+    expect(applied).toEqual(['te_0', 'te_2'])
+    expect(storage.rows.get('te_1')?.retryAttempts).toBe(0)
+    expect(logged).toEqual([])
+    await layer.shutdown()
+  })
+
+  it('retries only the failed request, alone, when its own error is retryable', async () => {
+    const { storage, applied } = storageApplyingAllBut(
+      new Map([['te_1', new Error('te_1 hit a lock timeout')]]),
+    )
+    const layer = createLayer(storage, { maxRetryAttempts: 1 })
+    layer.start()
+
+    const outcomes = ['te_0', 'te_1', 'te_2'].map((id) => settle(layer.updateById(update(id, 7))))
+    await vi.runAllTimersAsync()
+
+    expect(await Promise.all(outcomes)).toEqual(['ok', 'ok', 'ok'])
+    const calls = storage.callsOf('updateManyById') as Array<Array<TaskExecutionsStorageUpdateByIdRequest>>
+    expect(calls.map((requests) => requests.map((request) => request.executionId))).toEqual([
+      ['te_0', 'te_1', 'te_2'],
+      ['te_1'],
+    ])
+    expect(applied).toEqual(['te_0', 'te_2', 'te_1'])
+    await layer.shutdown()
+  })
+
+  it('gives a lone request its own error rather than the requests error around it', async () => {
+    const storage = storageWithRows(1)
+    const refusal = DurableExecutionError.nonRetryable('te_0 refused')
+    storage.overrides.updateManyById = () => {
+      throw new TaskExecutionsStorageRequestsError('updateManyById', ['te_0'], [refusal])
+    }
+    const layer = createLayer(storage, { enableBatching: false, maxRetryAttempts: 2 })
+
+    await expect(layer.updateById(update('te_0', 1))).rejects.toBe(refusal)
+    expect(storage.callsOf('updateManyById')).toHaveLength(1)
+  })
+
+  it('sends every request again alone when the requests error does not cover the whole batch', async () => {
+    const { storage, applied } = storageApplyingAllBut(
+      new Map([['te_1', DurableExecutionError.nonRetryable('te_1 rejected')]]),
+      2,
+    )
+    const logged: Array<string> = []
+    const layer = createLayer(storage, { logger: { error: (message) => logged.push(message) } })
+    layer.start()
+
+    const outcomes = ['te_0', 'te_1', 'te_2'].map((id) => settle(layer.updateById(update(id, 7))))
+    await vi.runAllTimersAsync()
+
+    // Alone, te_1 is applied by this storage: the old behaviour re-sends everything.
+    expect(await Promise.all(outcomes)).toEqual(['ok', 'ok', 'ok'])
+    expect(requestSizes(storage.callsOf('updateManyById'))).toEqual([3, 1, 1, 1])
+    expect(applied.toSorted()).toEqual(['te_0', 'te_0', 'te_1', 'te_2', 'te_2'])
+    expect(logged).toEqual([
+      'Batched storage call failed; sending each of its 3 requests alone [method=updateManyById]',
+    ])
+    await layer.shutdown()
+  })
+
+  it("maps the rows of a failed insert back to their callers and fails a caller if any of its rows failed", async () => {
+    const storage = new FakeStorage()
+    storage.rows.set('taken', makeRow('taken'))
+    storage.overrides.insertMany = (rows: Array<TaskExecutionStorageValue>) => {
+      if (rows.length === 1) {
+        for (const row of rows) storage.rows.set(row.executionId, row)
+        return
+      }
+      // All or none: nothing is inserted; the duplicate row says why, the others were rolled back.
+      const errors = rows.map((row) =>
+        row.executionId === 'taken'
+          ? DurableExecutionError.nonRetryable('duplicate executionId taken')
+          : DurableExecutionError.retryable(`${row.executionId} rolled back`),
+      )
+      throw new TaskExecutionsStorageRequestsError(
+        'insertMany',
+        rows.map((row) => row.executionId),
+        errors,
+      )
+    }
+    const layer = createLayer(storage, { maxRetryAttempts: 1 })
+    layer.start()
+
+    const withDuplicate = settle(layer.insertMany([makeRow('a'), makeRow('taken')]))
+    const good = settle(layer.insertMany([makeRow('c')]))
+    await vi.runAllTimersAsync()
+
+    expect(await withDuplicate).toBe('failed: duplicate executionId taken')
+    expect(await good).toBe('ok')
+    const calls = storage.callsOf('insertMany') as Array<Array<TaskExecutionStorageValue>>
+    expect(calls.map((rows) => rows.map((row) => row.executionId))).toEqual([
+      ['a', 'taken', 'c'],
+      ['c'],
+    ])
+    expect([...storage.rows.keys()].sort()).toEqual(['c', 'taken'])
+    await layer.shutdown()
+  })
+
+  it('answers an insert caller whose rows all took effect as done', async () => {
+    // Inserts row by row, which the contract forbids (it cannot see callers); here each caller's
+    // rows happen to succeed or fail together, so the mapping of positions to callers shows.
+    const storage = new FakeStorage()
+    storage.overrides.insertMany = (rows: Array<TaskExecutionStorageValue>) => {
+      const errors = rows.map((row) =>
+        row.executionId === 'bad' ? DurableExecutionError.nonRetryable('bad row') : undefined,
+      )
+      for (const [index, row] of rows.entries()) {
+        if (errors[index] === undefined) storage.rows.set(row.executionId, row)
+      }
+      if (errors.some((error) => error !== undefined)) {
+        throw new TaskExecutionsStorageRequestsError(
+          'insertMany',
+          rows.map((row) => row.executionId),
+          errors,
+        )
+      }
+    }
+    const layer = createLayer(storage, { maxRetryAttempts: 1 })
+    layer.start()
+
+    const first = settle(layer.insertMany([makeRow('a'), makeRow('b')]))
+    const bad = settle(layer.insertMany([makeRow('bad')]))
+    const last = settle(layer.insertMany([makeRow('c')]))
+    await vi.runAllTimersAsync()
+
+    expect([await first, await bad, await last]).toEqual(['ok', 'failed: bad row', 'ok'])
+    expect(requestSizes(storage.callsOf('insertMany'))).toEqual([4])
+    expect([...storage.rows.keys()].sort()).toEqual(['a', 'b', 'c'])
     await layer.shutdown()
   })
 })

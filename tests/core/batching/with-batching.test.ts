@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 
 import { TaskExecutionsStorageWithBatching } from '../../../src/core/batching/index.js'
+import { DurableExecutionError } from '../../../src/core/errors.js'
+import { TaskExecutionsStorageRequestsError } from '../../../src/core/storage-requests-error.js'
 import type {
   TaskExecutionsStorageGetByIdRequest,
   TaskExecutionsStorageWithoutBatching,
@@ -149,6 +151,49 @@ describe('TaskExecutionsStorageWithBatching', () => {
       'updateByIdAndInsertChildrenIfUpdated',
       'updateByParentExecutionIdAndIsFinished',
     ])
+  })
+
+  it.each([false, true])(
+    'makes every update of a call and names the failed ones in a requests error (one after another: %s)',
+    async (disableParallelRequests) => {
+      const { storage, calls } = createGatedStorage()
+      const refusal = DurableExecutionError.nonRetryable('b refused')
+      storage.updateById = (request) => {
+        calls.push({ method: 'updateById', argument: request.executionId })
+        if (request.executionId === 'b') throw refusal
+      }
+      const batched = new TaskExecutionsStorageWithBatching(storage, disableParallelRequests)
+      const update = { updatedAt: 1 }
+
+      const error = await batched
+        .updateManyById(['a', 'b', 'c'].map((executionId) => ({ executionId, update })))
+        .catch((caught: unknown) => caught)
+
+      expect(calls.map((call) => call.argument)).toEqual(['a', 'b', 'c'])
+      expect(error).toBeInstanceOf(TaskExecutionsStorageRequestsError)
+      const requestsError = error as TaskExecutionsStorageRequestsError
+      expect(requestsError.requestErrors).toEqual([undefined, refusal, undefined])
+      expect(requestsError.isRetryable).toBe(false)
+      expect(requestsError.message).toBe(
+        'updateManyById failed for 1 of 3 requests [ids=b]; the other requests took effect. ' +
+          'First error: b refused',
+      )
+    },
+  )
+
+  it('passes the error of a lone update through unchanged', async () => {
+    const { storage } = createGatedStorage()
+    const refusal = new Error('a refused')
+    storage.updateByParentExecutionIdAndIsFinished = () => {
+      throw refusal
+    }
+    const batched = new TaskExecutionsStorageWithBatching(storage)
+
+    await expect(
+      batched.updateManyByParentExecutionIdAndIsFinished([
+        { parentExecutionId: 'a', isFinished: false, update: { updatedAt: 1 } },
+      ]),
+    ).rejects.toBe(refusal)
   })
 
   it('passes inserts, claims, sweeps and deletes through unchanged', async () => {
