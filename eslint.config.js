@@ -89,7 +89,7 @@ export default defineConfig(
   },
   [0, 1, 2, 3, 4].map(coreBoundaryAtDepth),
   {
-    files: ['src/common.ts', 'src/common/**/*.ts', 'src/jobs/**/*.ts'],
+    files: ['src/common.ts', 'src/common/**/*.ts', 'src/sql/**/*.ts', 'src/jobs/**/*.ts'],
     ignores: ['src/jobs/tables/**'],
     rules: {
       'no-restricted-imports': [

@@ -250,17 +250,17 @@ export function describeCancellationBehaviours(context: ExecutorSuiteContext): v
         pollingIntervalMs: 60_000,
         signal: slowController.signal,
       })
+      // Handled before the aborts: the slow wait rejects at once, possibly while the fast one still
+      // awaits a storage round trip, and an unhandled rejection would fail the run.
+      const slowSettled = slowWaiting.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      )
       await sleep(60)
       fastController.abort()
       slowController.abort()
       await expect(fastWaiting).rejects.toThrow('Task execution cancelled')
-      const slowOutcome = await Promise.race([
-        slowWaiting.then(
-          () => 'resolved',
-          (error: unknown) => error,
-        ),
-        sleep(5000).then(() => 'still waiting'),
-      ])
+      const slowOutcome = await Promise.race([slowSettled, sleep(5000).then(() => 'still waiting')])
       expect(slowOutcome).toBeInstanceOf(DurableExecutionCancelledError)
       expect((await handle.getExecution()).status).toBe('running')
       release.open()

@@ -1,0 +1,102 @@
+/**
+ * Claims (spec 2.3, 3.5): each is one transaction that locks the first `limit` matching rows in
+ * order (other claimers skip them), updates exactly those, and returns them in the claimed order
+ * as they are afterwards; the close-ready sweep also releases each claimed child to its parent.
+ */
+import { asc, inArray, sql, type SQL } from 'drizzle-orm'
+import type { TaskExecutionStorageUpdate, TaskExecutionStorageValue } from '../core/index.js'
+import type { TaskExecutionsColumnKey, TaskExecutionsRow, TaskExecutionsSet } from './columns.js'
+import { updateToSet } from './conditions.js'
+import type { TaskExecutionsDialect } from './dialect.js'
+import { runWithConflictRetry } from '../sql/errors.js'
+import { taskExecutionRowToValue } from './row-mapping.js'
+
+/** One claim: which rows, in what order, how many, and what to write. */
+export type Claim = {
+  readonly where: SQL | undefined
+  readonly orderBy: TaskExecutionsColumnKey
+  readonly limit: number
+  readonly update: TaskExecutionStorageUpdate
+  /** Each claimed row also gets `expiresAt = expiresAtBase + timeoutMs`. */
+  readonly expiresAtBase?: number
+  /** Decrement the parent's active-children count for each claimed ordinary child. */
+  readonly releasesChildrenToParents?: boolean
+}
+
+/** Runs one claim; `returnsRows` reads the claimed rows back (otherwise only counts them). */
+export async function runClaim<TDb>(
+  dialect: TaskExecutionsDialect<TDb>,
+  db: TDb,
+  claim: Claim,
+  returnsRows: boolean,
+): Promise<{ count: number; rows: Array<TaskExecutionStorageValue> }> {
+  const { columns } = dialect
+  const set = updateToSet(claim.update)
+  if (claim.expiresAtBase && claim.update.unset?.expiresAt !== true) {
+    set.expiresAt = sql`${dialect.typedParameter(claim.expiresAtBase, columns.expiresAt)} + ${columns.timeoutMs}`
+  }
+  return runWithConflictRetry(
+    () =>
+      dialect.transaction(db, async (tx) => {
+        // Lock the rows to claim, in the claim's order; rows locked by other claimers are skipped.
+        const claimed = await dialect.selectRowsToClaim(tx, claim.where, [asc(columns[claim.orderBy])], Math.floor(claim.limit))
+        if (claimed.length === 0) return { count: 0, rows: [] }
+        const ids = claimed.map((row) => row.executionId)
+        const { count, rows } = await updateClaimed(dialect, tx, set, inArray(columns.executionId, ids), returnsRows)
+        if (claim.releasesChildrenToParents) await releaseChildrenToParents(dialect, tx, claimed, claim.update.updatedAt)
+        const position = new Map(ids.map((id, index) => [id, index]))
+        rows.sort((left, right) => position.get(left.executionId)! - position.get(right.executionId)!)
+        return { count, rows: rows.map(taskExecutionRowToValue) }
+      }),
+    dialect.errorCodes,
+  )
+}
+
+async function updateClaimed<TDb>(
+  dialect: TaskExecutionsDialect<TDb>,
+  tx: TDb,
+  set: TaskExecutionsSet,
+  byIds: SQL,
+  returnsRows: boolean,
+): Promise<{ count: number; rows: Array<TaskExecutionsRow> }> {
+  if (returnsRows && dialect.updateRowsReturning) {
+    // Update the claimed rows and read them back in the same statement.
+    const rows = await dialect.updateRowsReturning(tx, set, byIds)
+    return { count: rows.length, rows }
+  }
+  // Update the claimed rows (they are locked, so every one of them matches).
+  const count = await dialect.updateRows(tx, set, byIds)
+  // Without UPDATE … RETURNING (MySQL), read the claimed rows back inside the transaction.
+  const rows = returnsRows ? await dialect.selectRows(tx, byIds) : []
+  return { count, rows }
+}
+
+/**
+ * Releases each claimed child to its parent (spec 2.3): one UPDATE decrementing every parent's
+ * counter by its number of claimed children. Finalize children are skipped (our choice, spec 2.3).
+ */
+async function releaseChildrenToParents<TDb>(
+  dialect: TaskExecutionsDialect<TDb>,
+  tx: TDb,
+  claimed: ReadonlyArray<TaskExecutionsRow>,
+  updatedAt: number,
+): Promise<void> {
+  const { columns, typedParameter } = dialect
+  const amounts = new Map<string, number>()
+  for (const row of claimed) {
+    if (row.parentExecutionId == null || row.isFinalizeOfParent === true) continue
+    amounts.set(row.parentExecutionId, (amounts.get(row.parentExecutionId) ?? 0) + 1)
+  }
+  if (amounts.size === 0) return
+  const parentIds = [...amounts.keys()].sort()
+  const branches = parentIds.map((id) => sql`when ${id} then ${typedParameter(amounts.get(id), columns.activeChildrenCount)}`)
+  // Decrement every parent at once; parent ids sorted so concurrent sweeps lock in one order.
+  await dialect.updateRows(
+    tx,
+    {
+      activeChildrenCount: sql`${columns.activeChildrenCount} - (case ${columns.executionId} ${sql.join(branches, sql` `)} else 0 end)`,
+      updatedAt,
+    },
+    inArray(columns.executionId, parentIds),
+  )
+}

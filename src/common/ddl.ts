@@ -1,0 +1,46 @@
+/**
+ * Runtime DDL for task-executions tables: `CREATE TABLE IF NOT EXISTS` and the indexes of spec 3.3,
+ * rendered from the drizzle table, so custom table names work without drizzle-kit. Identifiers
+ * are quoted by drizzle; column types come from our own column declarations, never from input.
+ */
+import { getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm'
+import { TASK_EXECUTIONS_INDEXES, taskExecutionsIndexName } from './columns.js'
+import type { TaskExecutionsDialect } from './dialect.js'
+
+/** The statements that create a dialect's table and indexes when missing, in order. */
+export function renderTaskExecutionsTableDdl<TDb>(dialect: TaskExecutionsDialect<TDb>): Array<SQL> {
+  const { ddl, columns, table } = dialect
+  const tableName = getTableName(table)
+  const columnDefinitions = Object.values(getTableColumns(table)).map((column) =>
+    column.name === columns.id.name
+      ? sql`${sql.identifier(column.name)} ${ddl.idColumnDefinition}`
+      : sql`${sql.identifier(column.name)} ${sql.raw(column.getSQLType())}${column.notNull ? sql` not null` : sql``}`,
+  )
+  const indexes = TASK_EXECUTIONS_INDEXES.map((spec) => ({
+    name: sql.identifier(taskExecutionsIndexName(tableName, spec)),
+    kind: spec.unique ? sql`unique index` : sql`index`,
+    columns: sql.join(spec.columns.map((key) => sql.identifier(columns[key].name)), sql`, `),
+  }))
+  const inlineIndexes = ddl.indexesInline ? indexes.map((spec) => sql`${spec.kind} ${spec.name} (${spec.columns})`) : []
+  return [
+    ...ddl.beforeCreateTable,
+    sql`create table if not exists ${table} (${sql.join([...columnDefinitions, ...inlineIndexes], sql`, `)})`,
+    ...(ddl.indexesInline
+      ? []
+      : indexes.map((spec) => sql`create ${spec.kind} if not exists ${spec.name} on ${table} (${spec.columns})`)),
+  ]
+}
+
+/**
+ * Creates each table and its indexes when missing; running it again changes nothing. On MySQL the
+ * indexes are created with the table only (MySQL 8 has no `CREATE INDEX IF NOT EXISTS`).
+ */
+export async function ensureTaskExecutionsTables<TDb>(
+  db: TDb,
+  dialects: ReadonlyArray<TaskExecutionsDialect<TDb>>,
+): Promise<void> {
+  for (const dialect of dialects) {
+    // Idempotent DDL: every statement is IF NOT EXISTS.
+    for (const statement of renderTaskExecutionsTableDdl(dialect)) await dialect.executeStatement(db, statement)
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The task-executions storage's view of a dialect (design.md, spec 6.2): the dialect's one generic
+ * seam (`SqlDialect`, declared in `pg.ts`, `mysql.ts`, `sqlite.ts`) bound to one table, plus the
+ * few facts only this table needs (capabilities as data, the `id` column's DDL, typed parameters).
+ * `TDb` is the dialect's drizzle database; a drizzle transaction is one too.
+ */
+import { getTableName, type Column, type SQL, type Table } from 'drizzle-orm'
+import type { SqlDialect } from '../sql/dialect.js'
+import type { DatabaseErrorCodes } from '../sql/errors.js'
+import type { TaskExecutionsColumns, TaskExecutionsInsertRow, TaskExecutionsRow, TaskExecutionsSet } from './columns.js'
+import { queryPrimitives } from './query-primitives.js'
+
+/** What a dialect file adds to its generic seam for the task-executions table. */
+export type TaskExecutionsDialectExtras<TDb> = {
+  readonly capabilities: TaskExecutionsDialectDeclaration<TDb>['capabilities']
+  /** How the table is created at runtime, beyond the seam's own DDL capabilities. */
+  readonly ddl: Omit<TaskExecutionsDialectDeclaration<TDb>['ddl'], 'indexesInline'>
+  /** See {@link TaskExecutionsDialectDeclaration.typedParameter}. */
+  readonly typedParameter: (value: unknown, column: Column) => SQL
+  /** The matched-row count of an UPDATE result, where the user's driver needs its own reading (MySQL). */
+  readonly affectedRowsCount?: (result: unknown) => number
+  /** The storage's transaction, where it differs from the seam's (SQLite picks one per driver kind). */
+  readonly transaction?: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
+}
+
+/** The dialect facts the storage reads, derived from the seam and the extras. */
+export type TaskExecutionsDialectDeclaration<TDb> = {
+  /** Named in error messages: `PostgreSQL`, `MySQL` or `SQLite`. */
+  readonly dialectName: string
+  /** Most bound parameters, and most bytes of values, one statement should carry. */
+  readonly limits: { readonly boundParameters: number; readonly statementBytes: number }
+  readonly capabilities: {
+    /** `UPDATE … RETURNING` (MySQL 8 has none). */
+    readonly updateReturning: boolean
+    /**
+     * Every storage call must run alone: one connection, so a statement of another caller would
+     * otherwise land inside an open transaction (better-sqlite3, libsql).
+     */
+    readonly oneOperationAtATime: boolean
+  }
+  /** Driver error codes for classification. */
+  readonly errorCodes: DatabaseErrorCodes
+  /** Runs `fn` in a transaction that takes write locks as claims need them. */
+  readonly transaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
+  /** Runs one statement whose result does not matter (DDL). */
+  readonly executeStatement: (db: TDb, statement: SQL) => Promise<unknown>
+  /** How the table is created at runtime. */
+  readonly ddl: {
+    /** The type and constraints of the `id` column. */
+    readonly idColumnDefinition: SQL
+    /** Whether indexes go inside CREATE TABLE (MySQL 8 has no `CREATE INDEX IF NOT EXISTS`). */
+    readonly indexesInline: boolean
+    /** Statements to run first, e.g. creating the schema. */
+    readonly beforeCreateTable: ReadonlyArray<SQL>
+  }
+  /** A bound parameter typed as `column`, where the database cannot infer it (inside CASE). */
+  readonly typedParameter: (value: unknown, column: Column) => SQL
+}
+
+/** The statements the storage runs, built from drizzle's builders. */
+export type TaskExecutionsQueryPrimitives<TDb> = {
+  /** Every row matching `where`. */
+  readonly selectRows: (db: TDb, where: SQL | undefined) => Promise<Array<TaskExecutionsRow>>
+  /** Up to `limit` rows matching `where` in `orderBy` order, locked against other claimers. */
+  readonly selectRowsToClaim: (
+    db: TDb,
+    where: SQL | undefined,
+    orderBy: ReadonlyArray<SQL>,
+    limit: number,
+  ) => Promise<Array<TaskExecutionsRow>>
+  /** Inserts the rows in one statement. */
+  readonly insertRows: (db: TDb, rows: ReadonlyArray<TaskExecutionsInsertRow>) => Promise<unknown>
+  /** Updates the rows matching `where`; resolves to how many matched (not merely changed). */
+  readonly updateRows: (db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<number>
+  /** Updates and returns the rows as they are afterwards, where the dialect can in one statement. */
+  readonly updateRowsReturning:
+    | ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Array<TaskExecutionsRow>>)
+    | undefined
+  /** Deletes the rows matching `where` (every row when `undefined`). */
+  readonly deleteRows: (db: TDb, where: SQL | undefined) => Promise<unknown>
+}
+
+/** One dialect over one task-executions table: what the storage is written against. */
+export type TaskExecutionsDialect<TDb> = TaskExecutionsDialectDeclaration<TDb> &
+  TaskExecutionsQueryPrimitives<TDb> & {
+    /** The drizzle table; rendered (quoted, with its schema) wherever it appears in `sql`. */
+    readonly table: Table
+    /** The table's name, for messages and index names. */
+    readonly tableName: string
+    /** The table's columns by property key. */
+    readonly columns: TaskExecutionsColumns
+  }
+
+/** A dialect's generic seam bound to one of its task-executions tables. */
+export function bindTaskExecutionsDialect<TDb>(
+  table: Table & TaskExecutionsColumns,
+  seam: SqlDialect<TDb>,
+  extras: TaskExecutionsDialectExtras<TDb>,
+): TaskExecutionsDialect<TDb> {
+  return {
+    dialectName: seam.dialectName,
+    limits: { boundParameters: seam.maxBoundParameters, statementBytes: seam.maxStatementBytes },
+    capabilities: extras.capabilities,
+    errorCodes: seam.errorCodes,
+    transaction: extras.transaction ?? seam.transaction,
+    executeStatement: seam.executeStatement,
+    ddl: { ...extras.ddl, indexesInline: seam.ddl.indexesInline },
+    typedParameter: extras.typedParameter,
+    ...queryPrimitives<TDb>(table, seam, extras),
+    table,
+    tableName: getTableName(table),
+    columns: table,
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The storage's statements on one task-executions table: the dialect's generic seam applied to the
+ * table, plus the one statement the seam has no intent for (UPDATE returning the updated rows,
+ * where the dialect has RETURNING). That one is built from drizzle's builder chain, which the
+ * three dialects share; its types differ per dialect, so the database is seen through the small
+ * structural view below.
+ */
+import { getTableColumns, type SQL, type Table } from 'drizzle-orm'
+import type { SqlDialect } from '../sql/dialect.js'
+import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
+import type { TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
+
+/** The part of drizzle's UPDATE builder the storage uses, common to the three dialects. */
+type UpdateBuilderDatabase = {
+  update(table: Table): {
+    set(set: object): {
+      where(where: SQL): PromiseLike<unknown> & {
+        returning(): PromiseLike<Array<TaskExecutionsRow>>
+      }
+    }
+  }
+}
+
+const asUpdateBuilder = (db: unknown) => db as UpdateBuilderDatabase
+
+/** The primitives of a dialect over `table`. */
+export function queryPrimitives<TDb>(
+  table: Table & TaskExecutionsColumns,
+  seam: SqlDialect<TDb>,
+  extras: Pick<TaskExecutionsDialectExtras<TDb>, 'capabilities' | 'affectedRowsCount'>,
+): TaskExecutionsQueryPrimitives<TDb> {
+  const fields = getTableColumns(table)
+  const updateWhere = (db: TDb, set: object, where: SQL) => asUpdateBuilder(db).update(table).set(set).where(where)
+  const { affectedRowsCount } = extras
+  return {
+    selectRows: async (db, where) =>
+      (await seam.selectRows(db, table, { fields, where, groupBy: [], orderBy: [], limit: undefined, offset: undefined })) as Array<TaskExecutionsRow>,
+    selectRowsToClaim: async (db, where, orderBy, limit) =>
+      (await seam.selectRowsToClaim(db, table, { where, orderBy, limit })) as Array<TaskExecutionsRow>,
+    insertRows: async (db, rows) => seam.insertRows(db, table, rows),
+    updateRows:
+      affectedRowsCount === undefined
+        ? async (db, set, where) => seam.updateRows(db, table, set, where)
+        : async (db, set, where) => affectedRowsCount(await updateWhere(db, set, where)),
+    updateRowsReturning: extras.capabilities.updateReturning
+      ? async (db, set, where) => updateWhere(db, set, where).returning()
+      : undefined,
+    deleteRows: async (db, where) => seam.deleteRows(db, table, where),
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Row <-> value mapping (spec 3.4): `root` and `parent` are flattened into columns, absent values
+ * are SQL `NULL` and come back as missing properties (tested with `!= null`, so `0` and `''`
+ * survive), and JSON columns are decoded defensively because MariaDB returns them as strings.
+ */
+import type { TaskExecutionStorageValue } from '../core/index.js'
+import type { TaskExecutionsInsertRow, TaskExecutionsRow } from './columns.js'
+
+/** The row to insert for a value. */
+export function taskExecutionValueToInsertRow(value: TaskExecutionStorageValue): TaskExecutionsInsertRow {
+  return {
+    rootTaskId: value.root?.taskId,
+    rootExecutionId: value.root?.executionId,
+    parentTaskId: value.parent?.taskId,
+    parentExecutionId: value.parent?.executionId,
+    indexInParentChildren: value.parent?.indexInParentChildren,
+    isOnlyChildOfParent: value.parent?.isOnlyChildOfParent,
+    isFinalizeOfParent: value.parent?.isFinalizeOfParent,
+    taskId: value.taskId,
+    executionId: value.executionId,
+    isSleepingTask: value.isSleepingTask,
+    sleepingTaskUniqueId: value.sleepingTaskUniqueId,
+    retryOptions: value.retryOptions,
+    sleepMsBeforeRun: value.sleepMsBeforeRun,
+    timeoutMs: value.timeoutMs,
+    areChildrenSequential: value.areChildrenSequential,
+    input: value.input,
+    executorId: value.executorId,
+    status: value.status,
+    isFinished: value.isFinished,
+    runOutput: value.runOutput,
+    output: value.output,
+    error: value.error,
+    retryAttempts: value.retryAttempts,
+    startAt: value.startAt,
+    startedAt: value.startedAt,
+    expiresAt: value.expiresAt,
+    waitingForChildrenStartedAt: value.waitingForChildrenStartedAt,
+    waitingForFinalizeStartedAt: value.waitingForFinalizeStartedAt,
+    finishedAt: value.finishedAt,
+    children: value.children,
+    activeChildrenCount: value.activeChildrenCount,
+    onChildrenFinishedProcessingStatus: value.onChildrenFinishedProcessingStatus,
+    onChildrenFinishedProcessingExpiresAt: value.onChildrenFinishedProcessingExpiresAt,
+    onChildrenFinishedProcessingFinishedAt: value.onChildrenFinishedProcessingFinishedAt,
+    finalize: value.finalize,
+    closeStatus: value.closeStatus,
+    closeExpiresAt: value.closeExpiresAt,
+    closedAt: value.closedAt,
+    needsPromiseCancellation: value.needsPromiseCancellation,
+    createdAt: value.createdAt,
+    updatedAt: value.updatedAt,
+  }
+}
+
+/** Parses a JSON column value that a driver handed back as text (MariaDB); objects pass through. */
+export function decodeJsonColumn<T>(value: T | string): T {
+  return typeof value === 'string' ? (JSON.parse(value) as T) : value
+}
+
+/** Drops the keys whose value is `undefined`, so absent fields are really absent. */
+function withoutUndefined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) {
+    if (value[key] === undefined) delete value[key]
+  }
+  return value
+}
+
+const presentOrUndefined = <T>(value: T | null): T | undefined => (value != null ? value : undefined)
+
+/** The storage value of a row; a fresh object that shares nothing with the row. */
+export function taskExecutionRowToValue(row: TaskExecutionsRow): TaskExecutionStorageValue {
+  const children = row.children != null ? decodeJsonColumn(row.children) : undefined
+  const finalize = row.finalize != null ? decodeJsonColumn(row.finalize) : undefined
+  const error = row.error != null ? decodeJsonColumn(row.error) : undefined
+  return withoutUndefined<TaskExecutionStorageValue>({
+    root:
+      row.rootTaskId != null && row.rootExecutionId != null
+        ? { taskId: row.rootTaskId, executionId: row.rootExecutionId }
+        : undefined,
+    parent:
+      row.parentTaskId != null && row.parentExecutionId != null
+        ? {
+            taskId: row.parentTaskId,
+            executionId: row.parentExecutionId,
+            indexInParentChildren: row.indexInParentChildren ?? 0,
+            isOnlyChildOfParent: row.isOnlyChildOfParent ?? false,
+            isFinalizeOfParent: row.isFinalizeOfParent ?? false,
+          }
+        : undefined,
+    taskId: row.taskId,
+    executionId: row.executionId,
+    isSleepingTask: Boolean(row.isSleepingTask),
+    sleepingTaskUniqueId: presentOrUndefined(row.sleepingTaskUniqueId),
+    retryOptions: { ...decodeJsonColumn(row.retryOptions) },
+    sleepMsBeforeRun: Number(row.sleepMsBeforeRun),
+    timeoutMs: Number(row.timeoutMs),
+    areChildrenSequential: Boolean(row.areChildrenSequential),
+    input: row.input,
+    executorId: presentOrUndefined(row.executorId),
+    status: row.status,
+    isFinished: Boolean(row.isFinished),
+    runOutput: presentOrUndefined(row.runOutput),
+    output: presentOrUndefined(row.output),
+    error: error != null ? { ...error } : undefined,
+    retryAttempts: Number(row.retryAttempts),
+    startAt: Number(row.startAt),
+    startedAt: optionalNumber(row.startedAt),
+    expiresAt: optionalNumber(row.expiresAt),
+    waitingForChildrenStartedAt: optionalNumber(row.waitingForChildrenStartedAt),
+    waitingForFinalizeStartedAt: optionalNumber(row.waitingForFinalizeStartedAt),
+    finishedAt: optionalNumber(row.finishedAt),
+    children: children != null ? children.map((child) => ({ ...child })) : undefined,
+    activeChildrenCount: Number(row.activeChildrenCount),
+    onChildrenFinishedProcessingStatus: row.onChildrenFinishedProcessingStatus,
+    onChildrenFinishedProcessingExpiresAt: optionalNumber(row.onChildrenFinishedProcessingExpiresAt),
+    onChildrenFinishedProcessingFinishedAt: optionalNumber(row.onChildrenFinishedProcessingFinishedAt),
+    finalize: finalize != null ? { ...finalize } : undefined,
+    closeStatus: row.closeStatus,
+    closeExpiresAt: optionalNumber(row.closeExpiresAt),
+    closedAt: optionalNumber(row.closedAt),
+    needsPromiseCancellation: Boolean(row.needsPromiseCancellation),
+    createdAt: Number(row.createdAt),
+    updatedAt: Number(row.updatedAt),
+  })
+}
+
+function optionalNumber(value: number | null): number | undefined {
+  return value != null ? Number(value) : undefined
+}

@@ -1,0 +1,420 @@
+/**
+ * The SQL storage, written once over the dialect seam (spec 2, 6.2): batched reads as one
+ * `SELECT … IN (…)`, chunked multi-row inserts, merged conditional updates with a per-request
+ * fallback, claims in one transaction each, and the storage's own retry of conflicts.
+ */
+import { and, eq, inArray, lt } from 'drizzle-orm'
+import {
+  createMutex,
+  matchesGetByIdFilters,
+  TaskExecutionsStorageRequestsError,
+  type Mutex,
+  type TaskExecutionsStorage,
+  type TaskExecutionsStorageGetByIdRequest,
+  type TaskExecutionsStorageGetByParentExecutionIdRequest,
+  type TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest,
+  type TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest,
+  type TaskExecutionsStorageUpdateByCloseExpiresAtLessThanRequest,
+  type TaskExecutionsStorageUpdateByCloseStatusAndReturnRequest,
+  type TaskExecutionsStorageUpdateByExecutorIdAndNeedsPromiseCancellationAndReturnRequest,
+  type TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest,
+  type TaskExecutionsStorageUpdateByIdRequest,
+  type TaskExecutionsStorageUpdateByOnChildrenFinishedProcessingExpiresAtLessThanRequest,
+  type TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest,
+  type TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
+  type TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
+  type TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
+  type TaskExecutionsStorageTransaction,
+  type TaskExecutionStorageValue,
+} from '../core/index.js'
+import type { TaskExecutionsColumnKey, TaskExecutionsRow } from './columns.js'
+import { definedFilterEntries, filtersCondition, updateToSet } from './conditions.js'
+import type { TaskExecutionsDialect } from './dialect.js'
+import { classifyDatabaseError, runWithConflictRetry, toStorageError } from '../sql/errors.js'
+import { runClaim, type Claim } from './claims.js'
+import { explainDuplicateKeys, insertTaskExecutionValues } from './insert.js'
+import { buildMergedUpdate, chunkMergeGroup, planMergedUpdates, type MergeableUpdate } from './merged-update.js'
+import { taskExecutionRowToValue } from './row-mapping.js'
+import { chunkItems } from '../sql/chunks.js'
+
+/** Options of every SQL storage. */
+export type SqlTaskExecutionsStorageOptions = {
+  /**
+   * Lets `deleteById` and `deleteAll` really delete (they do nothing otherwise). For tests and
+   * benchmarks only. Defaults to `false`.
+   */
+  enableTestMode?: boolean
+}
+
+
+/** A task-executions storage over one SQL table; the dialect supplies the SQL. */
+export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
+  private readonly mutex: Mutex | undefined
+  private readonly enableTestMode: boolean
+
+  /**
+   * Made by the dialects' `create…TaskExecutionsStorage` factories.
+   * @internal
+   * @param db - the drizzle database of the dialect.
+   * @param dialect - the dialect's primitives over the table.
+   * @param options - see {@link SqlTaskExecutionsStorageOptions}.
+   */
+  constructor(
+    private readonly db: TDb,
+    private readonly dialect: TaskExecutionsDialect<TDb>,
+    options: SqlTaskExecutionsStorageOptions = {},
+  ) {
+    this.mutex = dialect.capabilities.oneOperationAtATime ? createMutex() : undefined
+    this.enableTestMode = options.enableTestMode ?? false
+  }
+
+  /** Binds inserts to a transaction of the same database that the caller opened and will end. */
+  bindToTransaction(tx: TDb): TaskExecutionsStorageTransaction {
+    return {
+      insertMany: async (executions) => {
+        try {
+          await insertTaskExecutionValues(this.dialect, tx, executions, 'caller-transaction')
+        } catch (error) {
+          const explained = await explainDuplicateKeys(this.dialect, this.db, executions, error)
+          throw toStorageError(explained, this.dialect.errorCodes, this.errorContext('insertMany'))
+        }
+      },
+    }
+  }
+
+  async insertMany(executions: ReadonlyArray<TaskExecutionStorageValue>): Promise<void> {
+    if (executions.length === 0) return
+    // All rows or none, never some: the rows may belong to several callers (see
+    // TaskExecutionsStorageRequestsError), so there is no per-row fallback here.
+    await this.run('insertMany', () =>
+      insertTaskExecutionValues(this.dialect, this.db, executions, 'own-transaction'),
+    )
+  }
+
+  async getManyById(
+    requests: ReadonlyArray<TaskExecutionsStorageGetByIdRequest>,
+  ): Promise<Array<TaskExecutionStorageValue | undefined>> {
+    if (requests.length === 0) return []
+    return this.run('getManyById', async () => {
+      const rows = await this.selectByKeys('executionId', requests.map((request) => request.executionId))
+      const rowsById = new Map(rows.map((row) => [row.executionId, row]))
+      return requests.map((request) => {
+        const row = rowsById.get(request.executionId)
+        const value = row ? taskExecutionRowToValue(row) : undefined
+        return value && matchesGetByIdFilters(value, request.filters) ? value : undefined
+      })
+    })
+  }
+
+  async getManyBySleepingTaskUniqueId(
+    requests: ReadonlyArray<TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest>,
+  ): Promise<Array<TaskExecutionStorageValue | undefined>> {
+    if (requests.length === 0) return []
+    return this.run('getManyBySleepingTaskUniqueId', async () => {
+      const keys = requests.map((request) => request.sleepingTaskUniqueId)
+      const rows = await this.selectByKeys('sleepingTaskUniqueId', keys)
+      const rowsByKey = new Map(rows.map((row) => [row.sleepingTaskUniqueId, row]))
+      return keys.map((key) => {
+        const row = rowsByKey.get(key)
+        return row ? taskExecutionRowToValue(row) : undefined
+      })
+    })
+  }
+
+  async getManyByParentExecutionId(
+    requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
+  ): Promise<Array<Array<TaskExecutionStorageValue>>> {
+    if (requests.length === 0) return []
+    return this.run('getManyByParentExecutionId', async () => {
+      const keys = requests.map((request) => request.parentExecutionId)
+      const rows = await this.selectByKeys('parentExecutionId', keys)
+      return keys.map((key) =>
+        rows.filter((row) => row.parentExecutionId === key).map(taskExecutionRowToValue),
+      )
+    })
+  }
+
+  async updateManyById(requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>): Promise<void> {
+    if (requests.length === 0) return
+    await this.run('updateManyById', () =>
+      this.runUpdates('updateManyById', 'executionId', requests.map(toMergeableByIdUpdate), () => true),
+    )
+  }
+
+  async updateManyByIdAndInsertChildrenIfUpdated(
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
+  ): Promise<void> {
+    if (requests.length === 0) return
+    const operation = 'updateManyByIdAndInsertChildrenIfUpdated'
+    const hasChildren = (index: number) =>
+      (requests[index]?.childrenTaskExecutionsToInsertIfAnyUpdated.length ?? 0) > 0
+    await this.run(operation, () =>
+      this.runUpdates(
+        operation,
+        'executionId',
+        requests.map(toMergeableByIdUpdate),
+        (index) => !hasChildren(index),
+        (index) => this.updateAndInsertChildren(requests[index]!),
+      ),
+    )
+  }
+
+  async updateManyByParentExecutionIdAndIsFinished(
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest>,
+  ): Promise<void> {
+    if (requests.length === 0) return
+    const mergeables = requests.map(
+      (request): MergeableUpdate => ({
+        key: request.parentExecutionId,
+        filters: [['isFinished', request.isFinished]],
+        update: request.update,
+      }),
+    )
+    await this.run('updateManyByParentExecutionIdAndIsFinished', () =>
+      this.runUpdates('updateManyByParentExecutionIdAndIsFinished', 'parentExecutionId', mergeables, () => true),
+    )
+  }
+
+  async updateByStatusAndStartAtLessThanAndReturn(
+    request: TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
+  ): Promise<Array<TaskExecutionStorageValue>> {
+    const { columns } = this.dialect
+    return this.claimAndReturn('updateByStatusAndStartAtLessThanAndReturn', {
+      where: and(eq(columns.status, request.status), lt(columns.startAt, request.startAtLessThan)),
+      orderBy: 'startAt',
+      limit: request.limit,
+      update: request.update,
+      expiresAtBase: request.updateExpiresAtWithStartedAt,
+    })
+  }
+
+  async updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn(
+    request: TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
+  ): Promise<Array<TaskExecutionStorageValue>> {
+    const { columns } = this.dialect
+    return this.claimAndReturn(
+      'updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn',
+      {
+        where: and(
+          eq(columns.status, request.status),
+          eq(columns.onChildrenFinishedProcessingStatus, request.onChildrenFinishedProcessingStatus),
+          eq(columns.activeChildrenCount, 0),
+        ),
+        orderBy: 'updatedAt',
+        limit: request.limit,
+        update: request.update,
+      },
+    )
+  }
+
+  async updateByCloseStatusAndReturn(
+    request: TaskExecutionsStorageUpdateByCloseStatusAndReturnRequest,
+  ): Promise<Array<TaskExecutionStorageValue>> {
+    return this.claimAndReturn('updateByCloseStatusAndReturn', {
+      where: eq(this.dialect.columns.closeStatus, request.closeStatus),
+      orderBy: 'updatedAt',
+      limit: request.limit,
+      update: request.update,
+    })
+  }
+
+  async updateByStatusAndIsSleepingTaskAndExpiresAtLessThan(
+    request: TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
+  ): Promise<number> {
+    const { columns } = this.dialect
+    return this.claimAndCount('updateByStatusAndIsSleepingTaskAndExpiresAtLessThan', {
+      where: and(
+        eq(columns.status, request.status),
+        eq(columns.isSleepingTask, request.isSleepingTask),
+        lt(columns.expiresAt, request.expiresAtLessThan),
+      ),
+      orderBy: 'expiresAt',
+      limit: request.limit,
+      update: request.update,
+    })
+  }
+
+  async updateByOnChildrenFinishedProcessingExpiresAtLessThan(
+    request: TaskExecutionsStorageUpdateByOnChildrenFinishedProcessingExpiresAtLessThanRequest,
+  ): Promise<number> {
+    const { columns } = this.dialect
+    return this.claimAndCount('updateByOnChildrenFinishedProcessingExpiresAtLessThan', {
+      where: lt(columns.onChildrenFinishedProcessingExpiresAt, request.onChildrenFinishedProcessingExpiresAtLessThan),
+      orderBy: 'onChildrenFinishedProcessingExpiresAt',
+      limit: request.limit,
+      update: request.update,
+    })
+  }
+
+  async updateByCloseExpiresAtLessThan(
+    request: TaskExecutionsStorageUpdateByCloseExpiresAtLessThanRequest,
+  ): Promise<number> {
+    return this.claimAndCount('updateByCloseExpiresAtLessThan', {
+      where: lt(this.dialect.columns.closeExpiresAt, request.closeExpiresAtLessThan),
+      orderBy: 'closeExpiresAt',
+      limit: request.limit,
+      update: request.update,
+    })
+  }
+
+  async updateByExecutorIdAndNeedsPromiseCancellationAndReturn(
+    request: TaskExecutionsStorageUpdateByExecutorIdAndNeedsPromiseCancellationAndReturnRequest,
+  ): Promise<Array<TaskExecutionStorageValue>> {
+    const { columns } = this.dialect
+    return this.claimAndReturn('updateByExecutorIdAndNeedsPromiseCancellationAndReturn', {
+      where: and(
+        eq(columns.executorId, request.executorId),
+        eq(columns.needsPromiseCancellation, request.needsPromiseCancellation),
+      ),
+      orderBy: 'updatedAt',
+      limit: request.limit,
+      update: request.update,
+    })
+  }
+
+  async updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus(
+    request: TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest,
+  ): Promise<number> {
+    const { columns } = this.dialect
+    return this.claimAndCount('updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus', {
+      where: and(eq(columns.isFinished, request.isFinished), eq(columns.closeStatus, request.closeStatus)),
+      orderBy: 'updatedAt',
+      limit: request.limit,
+      update: request.update,
+      releasesChildrenToParents: true,
+    })
+  }
+
+  async deleteById(request: { executionId: string }): Promise<void> {
+    if (!this.enableTestMode) return
+    await this.run('deleteById', () =>
+      // Test helper: removes one row (test mode only).
+      this.dialect.deleteRows(this.db, eq(this.dialect.columns.executionId, request.executionId)),
+    )
+  }
+
+  async deleteAll(): Promise<void> {
+    if (!this.enableTestMode) return
+    // Test helper: empties the table (test mode only).
+    await this.run('deleteAll', () => this.dialect.deleteRows(this.db, undefined))
+  }
+
+  private errorContext(operation: string) {
+    return { dialectName: this.dialect.dialectName, tableName: this.dialect.tableName, operation }
+  }
+
+  /** Runs one storage call: alone when the dialect needs it, with errors made readable. */
+  private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    const guarded = async () => {
+      try {
+        return await fn()
+      } catch (error) {
+        throw toStorageError(error, this.dialect.errorCodes, this.errorContext(operation))
+      }
+    }
+    return this.mutex ? this.mutex.runExclusive(guarded) : guarded()
+  }
+
+  /** Runs independent units concurrently, or one after another on a single-connection driver. */
+  private async runEach(units: ReadonlyArray<() => Promise<void>>): Promise<void> {
+    if (!this.mutex) {
+      await Promise.all(units.map((unit) => unit()))
+      return
+    }
+    for (const unit of units) await unit()
+  }
+
+  private async selectByKeys(keyColumn: TaskExecutionsColumnKey, keys: ReadonlyArray<string>) {
+    const uniqueKeys = [...new Set(keys)]
+    const chunks = chunkItems(
+      uniqueKeys,
+      { maxItems: this.dialect.limits.boundParameters - 64, maxBytes: Number.POSITIVE_INFINITY },
+      () => 0,
+    )
+    const rows: Array<TaskExecutionsRow> = []
+    await this.runEach(
+      chunks.map((chunk) => async () => {
+        // One read for the whole batch of requests; filters are applied per request in memory.
+        const where = inArray(this.dialect.columns[keyColumn], chunk)
+        rows.push(...(await runWithConflictRetry(() => this.dialect.selectRows(this.db, where), this.dialect.errorCodes)))
+      }),
+    )
+    return rows
+  }
+
+  /**
+   * Applies updates request by request semantics: rounds keep two updates of one key in order,
+   * requests of one shape share a statement, and when a shared statement fails its requests are
+   * retried one by one so that only the offending ones fail.
+   */
+  private async runUpdates(
+    operation: string,
+    keyColumn: TaskExecutionsColumnKey,
+    requests: ReadonlyArray<MergeableUpdate>,
+    canMerge: (index: number) => boolean,
+    runAlone: (index: number) => Promise<void> = (index) => this.updateMerged(keyColumn, [requests[index]!]),
+  ): Promise<void> {
+    const errors: Array<unknown> = requests.map(() => undefined)
+    const attempt = async (indexes: ReadonlyArray<number>) => {
+      try {
+        await (indexes.length === 1
+          ? runAlone(indexes[0]!)
+          : this.updateMerged(keyColumn, indexes.map((index) => requests[index]!)))
+      } catch (error) {
+        if (indexes.length === 1 || classifyDatabaseError(error, this.dialect.errorCodes) === 'connection_lost') {
+          for (const index of indexes) errors[index] = error
+          return
+        }
+        await this.runEach(indexes.map((index) => () => attempt([index])))
+      }
+    }
+    for (const round of planMergedUpdates(requests, canMerge)) {
+      const chunks = round.flatMap((group) => chunkMergeGroup(requests, group, this.dialect.limits))
+      await this.runEach(chunks.map((chunk) => () => attempt(chunk)))
+    }
+    const failures = errors.filter((error) => error !== undefined)
+    if (failures.length === 0) return
+    if (requests.length === 1) throw toStorageError(failures[0], this.dialect.errorCodes, this.errorContext(operation))
+    const requestErrors = errors.map((error) =>
+      error === undefined ? undefined : toStorageError(error, this.dialect.errorCodes, this.errorContext(operation)),
+    )
+    throw new TaskExecutionsStorageRequestsError(operation, requests.map((request) => request.key), requestErrors)
+  }
+
+  private async updateMerged(keyColumn: TaskExecutionsColumnKey, requests: ReadonlyArray<MergeableUpdate>) {
+    const { set, where } = buildMergedUpdate(this.dialect.columns, this.dialect.typedParameter, keyColumn, requests)
+    // One UPDATE for all requests of one shape: shared filters in WHERE, per-row values by CASE.
+    await runWithConflictRetry(() => this.dialect.updateRows(this.db, set, where), this.dialect.errorCodes)
+  }
+
+  private async updateAndInsertChildren(request: TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest) {
+    const { columns } = this.dialect
+    const where = and(eq(columns.executionId, request.executionId), filtersCondition(columns, request.filters))!
+    const children = request.childrenTaskExecutionsToInsertIfAnyUpdated
+    await runWithConflictRetry(
+      () =>
+        this.dialect.transaction(this.db, async (tx) => {
+          // The conditional update decides whether the children exist: they are inserted iff it matched.
+          const matched = await this.dialect.updateRows(tx, updateToSet(request.update), where)
+          if (matched > 0) await insertTaskExecutionValues(this.dialect, tx, children, 'caller-transaction')
+        }),
+      this.dialect.errorCodes,
+    ).catch(async (error: unknown) => {
+      throw await explainDuplicateKeys(this.dialect, this.db, children, error)
+    })
+  }
+
+  private async claimAndReturn(operation: string, claim: Claim): Promise<Array<TaskExecutionStorageValue>> {
+    if (!(claim.limit > 0)) return []
+    return this.run(operation, async () => (await runClaim(this.dialect, this.db, claim, true)).rows)
+  }
+
+  private async claimAndCount(operation: string, claim: Claim): Promise<number> {
+    if (!(claim.limit > 0)) return 0
+    return this.run(operation, async () => (await runClaim(this.dialect, this.db, claim, false)).count)
+  }
+}
+
+function toMergeableByIdUpdate(request: TaskExecutionsStorageUpdateByIdRequest): MergeableUpdate {
+  return { key: request.executionId, filters: definedFilterEntries(request.filters), update: request.update }
+}

@@ -1,0 +1,51 @@
+/**
+ * Validation of task-executions table names. A name is only ever passed to drizzle, which quotes
+ * it; validating it keeps every derived index name (`ix_<table>_<suffix>`) inside the dialect's
+ * identifier limit and gives a clear error instead of a confusing one from the database.
+ */
+import { LONGEST_INDEX_SUFFIX_LENGTH } from './columns.js'
+
+/** What a dialect allows in a table name. */
+export type TableNameRules = {
+  /** Named in error messages, e.g. `PostgreSQL`. */
+  readonly dialectName: string
+  /** The longest identifier the database keeps without truncating it. */
+  readonly maxIdentifierLength: number
+  /** Whether `schema.table` is accepted. */
+  readonly allowsSchema: boolean
+}
+
+/** A validated table name, split into its optional schema and the table itself. */
+export type ParsedTableName = {
+  readonly schema: string | undefined
+  readonly table: string
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** The longest table name whose index names all fit the dialect's identifier limit. */
+export function maxTaskExecutionsTableNameLength(rules: TableNameRules): number {
+  return rules.maxIdentifierLength - 'ix_'.length - '_'.length - LONGEST_INDEX_SUFFIX_LENGTH
+}
+
+/**
+ * Checks a table name against the dialect's rules and splits off the schema.
+ * @throws when the name is not a string, holds other characters, or is too long.
+ */
+export function parseTaskExecutionsTableName(tableName: unknown, rules: TableNameRules): ParsedTableName {
+  const maxLength = maxTaskExecutionsTableNameLength(rules)
+  const parts = typeof tableName === 'string' ? tableName.split('.') : []
+  const table = parts.at(-1) ?? ''
+  const schema = parts.length === 2 ? parts[0] : undefined
+  const isWellFormed =
+    (parts.length === 1 || (parts.length === 2 && rules.allowsSchema)) &&
+    parts.every((part) => IDENTIFIER.test(part) && part.length <= rules.maxIdentifierLength)
+  if (isWellFormed && table.length <= maxLength) return { schema, table }
+  const schemaHint = rules.allowsSchema ? ', optionally prefixed by a schema as "schema.table"' : ''
+  throw new TypeError(
+    `Invalid task executions table name ${JSON.stringify(tableName)} for ${rules.dialectName}: ` +
+      `use letters, digits and underscores, starting with a letter or underscore${schemaHint}, ` +
+      `with at most ${maxLength} characters for the table itself so that every index name ` +
+      `"ix_<table>_<suffix>" fits the ${rules.maxIdentifierLength}-character identifier limit.`,
+  )
+}

@@ -1,0 +1,12 @@
+/** Opens a mysql2 pool (loaded only when a mysql:// or mariadb:// URL asks for it). */
+import { drizzle } from 'drizzle-orm/mysql2'
+import mysql from 'mysql2/promise'
+import { mySqlJobDialect } from '../../mysql.js'
+
+/** A pool of `maxClients` connections and its drizzle database. */
+export function openMySql2(url: string, maxClients: number | undefined) {
+  const pool = mysql.createPool({ uri: url, connectionLimit: maxClients ?? 10 })
+  // Positional form: drizzle 0.45's config detection rejects any object with a `mode` key.
+  const db = drizzle(pool, { mode: 'default' })
+  return { driver: 'mysql2' as const, db, binding: mySqlJobDialect, close: () => pool.end() }
+}

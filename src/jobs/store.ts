@@ -1,0 +1,69 @@
+/**
+ * The job store: every repository bound to one SQL session, and `withTransaction`, which runs a
+ * unit of work on a transaction and hands the callback a store bound to it.
+ */
+import type { SqlSession } from '../sql/index.js'
+import type { JobTables } from './job-tables.js'
+import { BatchChunkRepository, BatchRepository } from './repositories/batches.js'
+import { ErrorRowRepository, ProcessedRowRepository } from './repositories/batch-rows.js'
+import { IdempotencyKeyRepository, JobAttemptRepository } from './repositories/attempts-and-keys.js'
+import { TimerRepository, WorkflowHistoryRepository } from './repositories/history-and-timers.js'
+import { WorkflowStepRepository } from './repositories/workflow-steps.js'
+import { WorkflowRepository } from './repositories/workflows.js'
+
+/** Every job-runner repository. */
+export type JobRepositories = {
+  readonly workflows: WorkflowRepository
+  readonly workflowSteps: WorkflowStepRepository
+  readonly workflowHistory: WorkflowHistoryRepository
+  readonly timers: TimerRepository
+  readonly jobAttempts: JobAttemptRepository
+  readonly idempotencyKeys: IdempotencyKeyRepository
+  readonly batches: BatchRepository
+  readonly batchChunks: BatchChunkRepository
+  readonly processedRows: ProcessedRowRepository
+  readonly errorRows: ErrorRowRepository
+}
+
+/** Repositories on one session (a database or a transaction), with the tables and the clock. */
+export type JobStore = JobRepositories & {
+  readonly session: SqlSession
+  readonly tables: JobTables
+  /** The clock in epoch milliseconds. */
+  readonly now: () => number
+}
+
+/**
+ * Binds every repository to `session`.
+ * @param now - the clock in epoch milliseconds (default `Date.now`).
+ */
+export function createJobStore(session: SqlSession, tables: JobTables, now: () => number = Date.now): JobStore {
+  const context = { session, now }
+  return {
+    session,
+    tables,
+    now,
+    workflows: new WorkflowRepository(context, tables),
+    workflowSteps: new WorkflowStepRepository(context, tables),
+    workflowHistory: new WorkflowHistoryRepository(context, tables),
+    timers: new TimerRepository(context, tables),
+    jobAttempts: new JobAttemptRepository(context, tables),
+    idempotencyKeys: new IdempotencyKeyRepository(context, tables),
+    batches: new BatchRepository(context, tables),
+    batchChunks: new BatchChunkRepository(context, tables),
+    processedRows: new ProcessedRowRepository(context, tables),
+    errorRows: new ErrorRowRepository(context, tables),
+  }
+}
+
+/**
+ * Runs `fn` as one all-or-nothing unit of work: `fn` receives a store whose repositories run on
+ * the transaction; it commits when `fn` resolves and rolls back (rethrowing) when it throws.
+ * Called with a transactional store (nested), it opens a savepoint: an inner failure rolls back
+ * only the inner unit, and the outer one may continue. On SQLite, other callers of the same
+ * connection wait until the transaction ends; do not use the outer (non-transactional) store
+ * inside `fn`, which would wait for itself.
+ */
+export async function withTransaction<T>(store: JobStore, fn: (tx: JobStore) => Promise<T>): Promise<T> {
+  return store.session.transaction((session) => fn(createJobStore(session, store.tables, store.now)))
+}

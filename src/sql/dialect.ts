@@ -1,0 +1,98 @@
+/**
+ * The generic, table-agnostic dialect seam (design.md "The rule"): each primitive is one dialect's
+ * SQL for one intent and takes the drizzle table as a parameter, so any table (job-runner tables,
+ * task executions, a user's own) runs on it. Logic (chunking, retries, repositories) lives in
+ * dialect-neutral code; a dialect file only fills in this object.
+ *
+ * `TDb` is the dialect's drizzle database; a transaction handle has the same type (a drizzle
+ * transaction is a database), so every primitive runs inside or outside a transaction alike.
+ */
+import type { Column, SQL, Table } from 'drizzle-orm'
+import type { DatabaseErrorCodes } from './errors.js'
+
+/** A row as the driver returns it, keyed by the table's property keys. */
+export type SqlRow = Record<string, unknown>
+
+/** A value or SQL expression per property key, for INSERT and UPDATE. */
+export type SqlValues = Record<string, unknown>
+
+/** The primary key of a table with a single-column primary key. */
+export type SqlPrimaryKey = {
+  /** The property key of the column in the drizzle table. */
+  readonly key: string
+  readonly column: Column
+}
+
+/** What a SELECT returns and in which order; `undefined` parts are left out of the statement. */
+export type SqlSelectQuery = {
+  /** Named columns or expressions to select (the table's columns, from `getTableColumns`, for whole rows). */
+  readonly fields: Record<string, SQL | Column>
+  readonly where: SQL | undefined
+  readonly groupBy: ReadonlyArray<SQL>
+  readonly orderBy: ReadonlyArray<SQL>
+  readonly limit: number | undefined
+  readonly offset: number | undefined
+}
+
+/** A SELECT that locks the rows it returns against other claimers until the transaction ends. */
+export type SqlClaimQuery = {
+  readonly where: SQL | undefined
+  readonly orderBy: ReadonlyArray<SQL>
+  readonly limit: number
+}
+
+/** How the dialect creates tables at runtime (see `src/jobs/ddl.ts`). */
+export type SqlDdlCapabilities = {
+  /** The type and constraints of an auto-incrementing integer primary key. */
+  readonly autoIncrementPrimaryKey: SQL
+  /** Whether indexes go inside CREATE TABLE (MySQL 8 has no `CREATE INDEX IF NOT EXISTS`). */
+  readonly indexesInline: boolean
+}
+
+/**
+ * One dialect's primitives over any table. Nested transactions: calling `transaction` with a
+ * transaction handle opens a savepoint on every dialect, so an inner failure rolls back only the
+ * inner unit (drizzle's savepoints on PostgreSQL and MySQL; explicit savepoints on SQLite).
+ */
+export type SqlDialect<TDb> = {
+  /** Named in error messages. */
+  readonly dialectName: 'PostgreSQL' | 'MySQL' | 'SQLite'
+  /** Most bound parameters one statement may carry; shared code chunks multi-row statements under it. */
+  readonly maxBoundParameters: number
+  /** Most bytes of values one statement should carry (mysql2 interpolates them into the text). */
+  readonly maxStatementBytes: number
+  /** Driver error codes per kind, for `classifyDatabaseError`. */
+  readonly errorCodes: DatabaseErrorCodes
+  /** Runtime DDL capabilities. */
+  readonly ddl: SqlDdlCapabilities
+  /** The rows (or selected fields) of `table` matching the query. */
+  readonly selectRows: (db: TDb, table: Table, query: SqlSelectQuery) => Promise<Array<SqlRow>>
+  /**
+   * Up to `limit` rows matching `where`, locked so that a concurrent claimer skips them
+   * (`FOR UPDATE SKIP LOCKED`; on SQLite the immediate transaction already excludes other writers).
+   * Call it inside `transaction`.
+   */
+  readonly selectRowsToClaim: (db: TDb, table: Table, query: SqlClaimQuery) => Promise<Array<SqlRow>>
+  /** Inserts the rows in one statement (callers chunk them); a duplicate key rejects the statement. */
+  readonly insertRows: (db: TDb, table: Table, rows: ReadonlyArray<SqlValues>) => Promise<void>
+  /** Inserts the rows in one statement, silently skipping those that violate a unique key. */
+  readonly insertRowsIgnoringDuplicates: (
+    db: TDb,
+    table: Table,
+    rows: ReadonlyArray<SqlValues>,
+    primaryKey: SqlPrimaryKey,
+  ) => Promise<void>
+  /** Inserts one row and returns its generated primary key. */
+  readonly insertRowReturningId: (db: TDb, table: Table, row: SqlValues, primaryKey: SqlPrimaryKey) => Promise<number>
+  /** Updates the rows matching `where` and returns how many matched (not merely changed). */
+  readonly updateRows: (db: TDb, table: Table, set: SqlValues, where: SQL | undefined) => Promise<number>
+  /** Deletes the rows matching `where` and returns how many it deleted. */
+  readonly deleteRows: (db: TDb, table: Table, where: SQL | undefined) => Promise<number>
+  /**
+   * Runs `fn` in a transaction and commits when it resolves, rolls back when it throws. With a
+   * transaction handle as `db`, runs `fn` in a savepoint instead.
+   */
+  readonly transaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
+  /** Runs one statement whose result does not matter (DDL). */
+  readonly executeStatement: (db: TDb, statement: SQL) => Promise<void>
+}

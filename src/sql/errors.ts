@@ -1,0 +1,152 @@
+/**
+ * Database errors classified once into a closed set (design.md "Errors"), by walking the chain of
+ * causes drizzle and the drivers build (`DrizzleQueryError.cause`, `AggregateError.errors`); the
+ * storage's own retry of deadlocks and serialization failures; and the messages callers see.
+ */
+import { DurableExecutionError } from '../core/index.js'
+
+/** What went wrong, as far as a storage needs to know. */
+export type DatabaseErrorKind = 'unique_violation' | 'conflict' | 'connection_lost' | 'other'
+
+/** A dialect's driver codes per kind (SQLSTATE, errno or code names; any matching field counts). */
+export type DatabaseErrorCodes = {
+  readonly uniqueViolation: ReadonlyArray<string | number>
+  /** Deadlocks, serialization failures, busy databases: safe to retry the whole transaction. */
+  readonly conflict: ReadonlyArray<string | number>
+  readonly connectionLost: ReadonlyArray<string | number>
+  /** Messages of connection failures that carry no code (e.g. node-postgres). */
+  readonly connectionLostMessages: ReadonlyArray<RegExp>
+}
+
+/** Socket-level failures that mean the same on every dialect. */
+const NETWORK_ERROR_CODES: ReadonlyArray<string> = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]
+
+const CODE_FIELDS = ['code', 'errno', 'extendedCode'] as const
+
+/** The error and every error it wraps, outermost first; cycles are cut. */
+export function errorChain(error: unknown): Array<Record<string, unknown>> {
+  const chain: Array<Record<string, unknown>> = []
+  const pending: Array<unknown> = [error]
+  while (pending.length > 0 && chain.length < 20) {
+    const current = pending.shift()
+    if (current == null || typeof current !== 'object' || chain.includes(current as never)) continue
+    const record = current as Record<string, unknown>
+    chain.push(record)
+    pending.push(record.cause)
+    if (Array.isArray(record.errors)) pending.push(...(record.errors as Array<unknown>))
+  }
+  return chain
+}
+
+function codesOf(error: Record<string, unknown>): Array<unknown> {
+  return CODE_FIELDS.map((field) => error[field]).filter((code) => code !== undefined)
+}
+
+/** Classifies an error with a dialect's codes. */
+export function classifyDatabaseError(error: unknown, codes: DatabaseErrorCodes): DatabaseErrorKind {
+  const chain = errorChain(error)
+  const allCodes = new Set(chain.flatMap(codesOf))
+  const hasCode = (list: ReadonlyArray<unknown>) => list.some((code) => allCodes.has(code))
+  if (hasCode(codes.uniqueViolation)) return 'unique_violation'
+  if (hasCode(codes.conflict)) return 'conflict'
+  const messages = chain.map((entry) => (typeof entry.message === 'string' ? entry.message : ''))
+  if (
+    hasCode(codes.connectionLost) ||
+    hasCode(NETWORK_ERROR_CODES) ||
+    messages.some((message) => codes.connectionLostMessages.some((pattern) => pattern.test(message)))
+  ) {
+    return 'connection_lost'
+  }
+  return 'other'
+}
+
+/**
+ * The driver's own words for an error: the innermost non-empty message (drizzle's outer message
+ * repeats the query and every parameter, which can be megabytes of input), with its code and the
+ * PostgreSQL detail when there is one.
+ */
+export function describeDatabaseError(error: unknown): string {
+  const chain = errorChain(error)
+  const described = chain
+    .filter((entry) => typeof entry.message === 'string' && entry.message !== '')
+    .filter((entry) => !String(entry.message).startsWith('Failed query:'))
+  const innermost = described.at(-1) ?? chain.at(-1)
+  if (!innermost) return String(error)
+  const code = chain.map((entry) => entry.code).find((value) => value !== undefined)
+  const detail = typeof innermost.detail === 'string' ? ` ${innermost.detail}` : ''
+  const message = typeof innermost.message === 'string' && innermost.message !== '' ? innermost.message : ''
+  const codeText = typeof code === 'string' || typeof code === 'number' ? ` [code=${code}]` : ''
+  return `${message || 'unknown error'}${detail}${codeText}`
+}
+
+/** How often and how fast the storage retries a unit of work that hit a conflict. */
+export type ConflictRetryOptions = {
+  readonly maxAttempts: number
+  readonly baseDelayMs: number
+}
+
+/** Five attempts, starting at 5 ms and doubling, with jitter so that two losers do not collide again. */
+export const DEFAULT_CONFLICT_RETRY_OPTIONS: ConflictRetryOptions = { maxAttempts: 5, baseDelayMs: 5 }
+
+/**
+ * Runs a unit of work (one statement outside a transaction, or one whole transaction) and retries
+ * it while it fails with a deadlock, a serialization failure or a busy database. Such a failure
+ * rolled the unit back, so running it again is safe.
+ */
+export async function runWithConflictRetry<T>(
+  run: () => Promise<T>,
+  codes: DatabaseErrorCodes,
+  options: ConflictRetryOptions = DEFAULT_CONFLICT_RETRY_OPTIONS,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run()
+    } catch (error) {
+      if (attempt >= options.maxAttempts || classifyDatabaseError(error, codes) !== 'conflict') throw error
+      const delayMs = options.baseDelayMs * 2 ** (attempt - 1) * (1 + Math.random())
+      await new Promise((resolve) => setTimeout(resolve, delayMs))
+    }
+  }
+}
+
+/** Where an error happened, for messages. */
+export type StorageErrorContext = {
+  readonly dialectName: string
+  readonly tableName: string
+  readonly operation: string
+}
+
+/**
+ * The error a storage method throws: library errors pass through; a lost connection becomes a
+ * retryable error that says so; anything else names the operation, the table and the driver's
+ * message. The original error stays on `cause`.
+ */
+export function toStorageError(
+  error: unknown,
+  codes: DatabaseErrorCodes,
+  context: StorageErrorContext,
+): DurableExecutionError {
+  if (error instanceof DurableExecutionError) return error
+  const where = `${context.operation} on ${context.dialectName} table "${context.tableName}"`
+  const kind = classifyDatabaseError(error, codes)
+  if (kind === 'connection_lost') {
+    return DurableExecutionError.retryable(
+      `Lost the connection to the database during ${where}: ${describeDatabaseError(error)}. ` +
+        'Check that the database is reachable; the executor retries storage calls.',
+      { cause: error, isInternal: true },
+    )
+  }
+  return DurableExecutionError.retryable(`${where} failed: ${describeDatabaseError(error)}`, {
+    cause: error,
+    isInternal: true,
+  })
+}

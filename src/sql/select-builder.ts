@@ -1,0 +1,48 @@
+/**
+ * The SELECTs every dialect builds alike with drizzle's builder chain: the methods are the same on
+ * PostgreSQL, MySQL and SQLite and only their types differ, so the database is seen through the
+ * small structural view below. A dialect adds what differs (row locks) to the returned query.
+ */
+import type { Column, SQL, Table } from 'drizzle-orm'
+import type { SqlClaimQuery, SqlRow, SqlSelectQuery } from './dialect.js'
+
+/** The rows a query resolves to. */
+export type Rows = PromiseLike<Array<SqlRow>>
+
+/** A claim's candidate rows, to which a dialect with row locks adds `FOR UPDATE SKIP LOCKED`. */
+export type ClaimCandidatesQuery = Rows & {
+  /** The same query with `FOR UPDATE SKIP LOCKED`. */
+  for(strength: 'update', config: { skipLocked: true }): Rows
+}
+
+type SelectBuilderDatabase = {
+  select(fields?: Record<string, SQL | Column>): {
+    from(table: Table): {
+      where(where: SQL | undefined): {
+        groupBy(...groupBy: Array<SQL>): {
+          orderBy(...orderBy: Array<SQL>): { limit(limit: number | undefined): { offset(offset: number | undefined): Rows } }
+        }
+        orderBy(...orderBy: Array<SQL>): { limit(limit: number): ClaimCandidatesQuery }
+      }
+    }
+  }
+}
+
+const asSelectBuilder = (db: unknown) => db as SelectBuilderDatabase
+
+/** The rows (or selected fields) of `table` matching the query; drizzle leaves out the parts that are undefined. */
+export function selectRowsWithBuilder(db: unknown, table: Table, query: SqlSelectQuery): Rows {
+  return asSelectBuilder(db)
+    .select(query.fields)
+    .from(table)
+    .where(query.where)
+    .groupBy(...query.groupBy)
+    .orderBy(...query.orderBy)
+    .limit(query.limit)
+    .offset(query.offset)
+}
+
+/** Up to `limit` whole rows matching `where`, in claim order. */
+export function selectClaimCandidates(db: unknown, table: Table, query: SqlClaimQuery): ClaimCandidatesQuery {
+  return asSelectBuilder(db).select().from(table).where(query.where).orderBy(...query.orderBy).limit(query.limit)
+}

@@ -1,0 +1,106 @@
+/**
+ * The guarantees the job store must keep on every backend: concurrent claims take each step once,
+ * racing timer fires fire once, bulk inserts are chunked and idempotent, and a rolled-back unit of
+ * work leaves nothing behind.
+ */
+import { describe, expect, it } from 'vitest'
+import { withTransaction, type JobStore } from '../../jobs/index.js'
+import { withFreshStore, type JobStoreSuiteOptions } from './harness.js'
+
+async function claimUntilEmpty(store: JobStore, workflowId: number, workerId: string): Promise<Array<number>> {
+  const claimed: Array<number> = []
+  for (;;) {
+    const step = await store.workflowSteps.claimStep({ workflowId, workerId, leaseMs: 600_000 })
+    if (step === undefined) return claimed
+    claimed.push(step.id)
+    await store.workflowSteps.markStepSuccess(step.id, { workerId })
+  }
+}
+
+/** Registers the guarantee cases. */
+export function describeGuaranteeCases(options: JobStoreSuiteOptions): void {
+  const stepCount = Math.round(2_000 * (options.loadFactor ?? 1))
+
+  describe('guarantees', () => {
+    it(`lets 8 concurrent workers claim ${stepCount} steps, each exactly once, none left`, async () => {
+      await withFreshStore(options, async (store) => {
+        const workflow = await store.workflows.create({ name: 'fan-out' })
+        await store.workflowSteps.createMany(
+          Array.from({ length: stepCount }, (_, index) => ({
+            workflowId: workflow.id, name: `s${index}`, status: 'pending' as const, position: 0, attempts: 0, maxAttempts: 1,
+          })),
+        )
+        const perWorker = await Promise.all(Array.from({ length: 8 }, (_, index) => claimUntilEmpty(store, workflow.id, `w${index}`)))
+        const all = perWorker.flat()
+        expect(all).toHaveLength(stepCount)
+        expect(new Set(all).size).toBe(stepCount)
+        expect(await store.workflowSteps.countStepsByStatus(workflow.id)).toMatchObject({ pending: 0, running: 0, succeeded: stepCount })
+        expect(await store.workflowSteps.count({ workflowId: workflow.id, attempts: 1 })).toBe(stepCount)
+      })
+    })
+
+    it('fires a timer once when two schedulers race on markFired', async () => {
+      await withFreshStore(options, async (store) => {
+        const workflow = await store.workflows.create({ name: 'w' })
+        for (let round = 0; round < 10; round++) {
+          const timer = await store.timers.createTimer({ workflowId: workflow.id, dueAt: 0 })
+          const results = await Promise.all([store.timers.markFired(timer.id), store.timers.markFired(timer.id)])
+          expect(results.filter(Boolean)).toHaveLength(1)
+          expect((await store.timers.findById(timer.id))?.status).toBe('fired')
+        }
+      })
+    })
+
+    it('inserts 10,000 processed rows in chunks under the parameter limit, and a re-run inserts nothing twice', async () => {
+      await withFreshStore(options, async (store) => {
+        const batch = await store.batches.create({ name: 'b' })
+        const rows = Array.from({ length: 10_000 }, (_, rowIndex) => ({ batchId: batch.id, rowIndex, data: { rowIndex } }))
+        const statements = await store.processedRows.insertMany(rows)
+        // Six columns per row: one statement on PostgreSQL and MySQL (65,535 parameters), two on SQLite (32,766).
+        expect(statements).toBe(Math.ceil(10_000 / Math.floor(store.session.maxBoundParameters / 6)))
+        expect(await store.processedRows.countByBatch(batch.id)).toBe(10_000)
+        await store.processedRows.insertMany([...rows.slice(0, 5_000), { batchId: batch.id, rowIndex: 10_000, data: null }])
+        expect(await store.processedRows.countByBatch(batch.id)).toBe(10_001)
+        await store.errorRows.insertMany([{ batchId: batch.id, rowIndex: 3, error: { message: 'bad' } }])
+        await store.errorRows.insertMany([{ batchId: batch.id, rowIndex: 3, error: { message: 'bad' } }])
+        expect(await store.errorRows.countByBatch(batch.id)).toBe(1)
+        expect(await store.errorRows.countByBatch(batch.id + 1)).toBe(0)
+      })
+    })
+
+    it('rolls back everything a failed withTransaction wrote, and commits a successful one', async () => {
+      await withFreshStore(options, async (store) => {
+        const failure = new Error('boom')
+        await expect(
+          withTransaction(store, async (tx) => {
+            const workflow = await tx.workflows.create({ name: 'rolled back' })
+            await tx.workflowSteps.createStep({ workflowId: workflow.id, name: 'step' })
+            await tx.timers.createTimer({ workflowId: workflow.id, dueAt: 1 })
+            expect(await tx.workflows.count()).toBe(1)
+            throw failure
+          }),
+        ).rejects.toBe(failure)
+        expect(await store.workflows.count(undefined, { includeDeleted: true })).toBe(0)
+        expect(await store.workflowSteps.count()).toBe(0)
+        expect(await store.timers.count()).toBe(0)
+        const id = await withTransaction(store, async (tx) => (await tx.workflows.create({ name: 'kept' })).id)
+        expect((await store.workflows.findById(id))?.name).toBe('kept')
+      })
+    })
+
+    it('rolls back only the inner unit of a nested withTransaction (a savepoint)', async () => {
+      await withFreshStore(options, async (store) => {
+        await withTransaction(store, async (tx) => {
+          await tx.workflows.create({ name: 'outer' })
+          await expect(
+            withTransaction(tx, async (inner) => {
+              await inner.workflows.create({ name: 'inner' })
+              throw new Error('inner fails')
+            }),
+          ).rejects.toThrow('inner fails')
+        })
+        expect((await store.workflows.findMany()).map((row) => row.name)).toEqual(['outer'])
+      })
+    })
+  })
+}

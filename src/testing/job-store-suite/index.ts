@@ -1,0 +1,23 @@
+/**
+ * The job-store conformance suite: every repository method and the transaction, soft-delete,
+ * concurrency and bulk-insert guarantees and the schema's DDL and foreign keys, run against any backend. Bind it in a test file with
+ * `describeJobStoreSuite(name, { openStore })`; each test runs on its own prefixed tables.
+ */
+import { describe } from 'vitest'
+import { describeBaseRepositoryCases } from './crud.js'
+import { describeDomainCases } from './domain.js'
+import { describeGuaranteeCases } from './guarantees.js'
+import type { JobStoreSuiteOptions } from './harness.js'
+import { describeSchemaCases } from './schema.js'
+
+export type { JobStoreSuiteOptions, OpenedJobStore } from './harness.js'
+
+/** Registers every job-store case under `name` (the backend's name, shown in each title). */
+export function describeJobStoreSuite(name: string, options: JobStoreSuiteOptions): void {
+  describe(`job store on ${name}`, () => {
+    describeBaseRepositoryCases(options)
+    describeDomainCases(options)
+    describeGuaranteeCases(options)
+    describeSchemaCases(options)
+  })
+}

@@ -1,0 +1,98 @@
+/**
+ * Concurrency against the real servers: four OS processes claiming from one table (no row claimed
+ * twice, none left behind), and concurrent insert-children-if-updated on one parent (children
+ * inserted by exactly the caller whose update matched).
+ */
+import { spawn } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTaskExecutionRow, parentLinkTo, randomExecutorId } from '../../src/testing/index.js'
+import { mariaDbBackend, postgresBackend, uniqueTableName, type OpenedBackend, type SqlBackend } from './backends.js'
+import { reachableServerUrl } from './servers.js'
+
+/** A claim-worker process: resolves `ready` once connected, `claimed` with its ids when done. */
+function startClaimWorker(args: ReadonlyArray<string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/sql/fixtures/claim-worker.ts', ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+  let output = ''
+  let onReady: () => void
+  const ready = new Promise<void>((resolve) => (onReady = resolve))
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+    if (output.includes('ready\n')) onReady()
+  })
+  const claimed = new Promise<Array<string>>((resolve, reject) =>
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(output.trim().split('\n').at(-1)!) as Array<string>)
+        : reject(new Error(`claim worker exited with ${code}: ${output}`)),
+    ),
+  )
+  return { ready, go: () => child.stdin.end('go\n'), claimed }
+}
+
+const servers: Array<{ backend: SqlBackend<unknown>; dialect: 'pg' | 'mysql'; url: string }> = []
+const postgresUrl = await reachableServerUrl('PostgreSQL')
+if (postgresUrl) servers.push({ backend: postgresBackend(postgresUrl) as SqlBackend<unknown>, dialect: 'pg', url: postgresUrl })
+const mariaDbUrl = await reachableServerUrl('MariaDB')
+if (mariaDbUrl) servers.push({ backend: mariaDbBackend(mariaDbUrl) as SqlBackend<unknown>, dialect: 'mysql', url: mariaDbUrl })
+
+const ROWS = 600
+const PROCESSES = 4
+
+for (const { backend, dialect, url } of servers) {
+  describe(`contention on ${backend.name}`, () => {
+    let opened: OpenedBackend<unknown>
+    let tableName: string
+    beforeAll(async () => {
+      tableName = uniqueTableName('te_race')
+      opened = await backend.open(tableName)
+    })
+    afterAll(async () => {
+      await opened.close()
+    })
+
+    it(`${PROCESSES} processes claiming ${ROWS} rows at once claim each exactly once`, async () => {
+      const now = Date.now()
+      const rows = Array.from({ length: ROWS }, (_, index) => buildTaskExecutionRow({ now, startAt: now - index }))
+      await opened.storage.insertMany(rows)
+      const executorIds = Array.from({ length: PROCESSES }, () => randomExecutorId())
+      const workers = executorIds.map((executorId) => startClaimWorker([dialect, url, tableName, executorId]))
+      await Promise.all(workers.map((worker) => worker.ready))
+      for (const worker of workers) worker.go()
+      const claimedByProcess = await Promise.all(workers.map((worker) => worker.claimed))
+      const claimed = claimedByProcess.flat()
+      expect(claimed).toHaveLength(ROWS)
+      expect(new Set(claimed).size).toBe(ROWS)
+      const values = await opened.storage.getManyById(rows.map((row) => ({ executionId: row.executionId })))
+      expect(values.filter((value) => value?.status !== 'running')).toEqual([])
+      for (const [index, executorId] of executorIds.entries()) {
+        const ownRows = values.filter((value) => value?.executorId === executorId)
+        expect(ownRows.map((value) => value?.executionId).sort()).toEqual([...(claimedByProcess[index] ?? [])].sort())
+      }
+    }, 120_000)
+
+    it('inserts children for exactly the one of 20 concurrent callers whose update matched', async () => {
+      const parent = buildTaskExecutionRow({ status: 'running' })
+      await opened.storage.insertMany([parent])
+      const childSets = Array.from({ length: 20 }, () =>
+        [0, 1].map((index) => buildTaskExecutionRow({ parent: parentLinkTo(parent, { indexInParentChildren: index }) })),
+      )
+      await Promise.all(
+        childSets.map((children, caller) =>
+          opened.storage.updateManyByIdAndInsertChildrenIfUpdated([
+            {
+              executionId: parent.executionId,
+              filters: { status: 'running' },
+              update: { status: 'waiting_for_children', activeChildrenCount: 2, runOutput: `caller ${caller}`, updatedAt: parent.updatedAt + 1 },
+              childrenTaskExecutionsToInsertIfAnyUpdated: children,
+            },
+          ]),
+        ),
+      )
+      const [after] = await opened.storage.getManyById([{ executionId: parent.executionId }])
+      const winner = Number(after?.runOutput?.replace('caller ', ''))
+      const [inserted] = await opened.storage.getManyByParentExecutionId([{ parentExecutionId: parent.executionId }])
+      expect(after?.status).toBe('waiting_for_children')
+      expect(inserted?.map((child) => child.executionId).sort()).toEqual(childSets[winner]?.map((child) => child.executionId).sort())
+    })
+  })
+}

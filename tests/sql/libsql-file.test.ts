@@ -1,0 +1,4 @@
+import { libsqlFileBackend } from './backends.js'
+import { describeSqlStorageConformance } from './conformance.js'
+
+describeSqlStorageConformance(libsqlFileBackend)

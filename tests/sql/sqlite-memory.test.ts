@@ -1,0 +1,4 @@
+import { sqliteMemoryBackend } from './backends.js'
+import { describeSqlStorageConformance } from './conformance.js'
+
+describeSqlStorageConformance(sqliteMemoryBackend)

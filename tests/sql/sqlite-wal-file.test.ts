@@ -1,0 +1,4 @@
+import { sqliteWalFileBackend } from './backends.js'
+import { describeSqlStorageConformance } from './conformance.js'
+
+describeSqlStorageConformance(sqliteWalFileBackend)

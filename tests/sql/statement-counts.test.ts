@@ -1,0 +1,75 @@
+/**
+ * What reaches the database: coalesced single calls of the executor's storage layer become one
+ * SQL statement per batch, on every dialect (counted by a wrapper around each driver).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TaskExecutionsStorageLayer } from '../../src/core/index.js'
+import { buildTaskExecutionRow } from '../../src/testing/index.js'
+import { uniqueTableName, type OpenedBackend } from './backends.js'
+import { availableBackends } from './available-backends.js'
+
+const { backends, shutdown } = await availableBackends()
+afterAll(shutdown)
+
+const BATCHING = { enableBatching: true, batchWindowMs: 10, maxRetryAttempts: 0, enableStats: false }
+
+for (const backend of backends) {
+  describe(`statement counts on ${backend.name}`, () => {
+    let opened: OpenedBackend<unknown>
+    beforeAll(async () => {
+      opened = await backend.open(uniqueTableName('te_count'))
+    })
+    afterAll(async () => {
+      await opened.close()
+    })
+
+    it('inserts 100 rows with one INSERT', async () => {
+      await opened.storage.deleteAll()
+      opened.statements.reset()
+      await opened.storage.insertMany(Array.from({ length: 100 }, () => buildTaskExecutionRow()))
+      expect(opened.statements.count('insert')).toBe(1)
+    })
+
+    it('answers 100 concurrent getById calls through the batching layer with one SELECT', async () => {
+      const rows = Array.from({ length: 100 }, () => buildTaskExecutionRow())
+      await opened.storage.insertMany(rows)
+      const layer = new TaskExecutionsStorageLayer(opened.storage, BATCHING)
+      layer.start()
+      try {
+        opened.statements.reset()
+        const values = await Promise.all(rows.map((row) => layer.getById({ executionId: row.executionId })))
+        expect(opened.statements.count('select')).toBe(1)
+        expect(values.map((value) => value?.executionId)).toEqual(rows.map((row) => row.executionId))
+      } finally {
+        await layer.shutdown()
+      }
+    })
+
+    it('writes 100 concurrent completions of different executions with one UPDATE', async () => {
+      const now = Date.now()
+      const rows = Array.from({ length: 100 }, () => buildTaskExecutionRow({ now, status: 'running' }))
+      await opened.storage.insertMany(rows)
+      const layer = new TaskExecutionsStorageLayer(opened.storage, BATCHING)
+      layer.start()
+      try {
+        opened.statements.reset()
+        await Promise.all(
+          rows.map((row, index) =>
+            layer.updateById({
+              executionId: row.executionId,
+              filters: { status: 'running' },
+              update: { status: 'completed', isFinished: true, output: `output ${index}`, finishedAt: now + index, updatedAt: now + index, unset: { executorId: true, expiresAt: true } },
+            }),
+          ),
+        )
+        expect(opened.statements.count('update')).toBe(1)
+      } finally {
+        await layer.shutdown()
+      }
+      const values = await opened.storage.getManyById(rows.map((row) => ({ executionId: row.executionId })))
+      expect(values.map((value) => [value?.status, value?.output, value?.finishedAt])).toEqual(
+        rows.map((_row, index) => ['completed', `output ${index}`, now + index]),
+      )
+    })
+  })
+}
