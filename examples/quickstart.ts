@@ -1,15 +1,36 @@
 /**
- * Quickstart (`pnpm example`): a durable order workflow on the in-memory storage. A parent task
- * reserves stock and charges a card in parallel; the card charge fails once and is retried; a
- * finalize step combines the results. With a SQL storage instead of the in-memory one, every step
- * survives a crash of the process.
+ * Quickstart (`pnpm example`): a durable order workflow on embedded SQLite (better-sqlite3, one file
+ * in WAL mode, no server). A parent task reserves stock and charges a card in parallel; the card
+ * charge fails once and is retried; a finalize step combines the results. Every state change is a
+ * row in the `task_executions` table, so a crashed process would be resumed by the next executor.
  *
- * Applications import from 'durable-execution-drizzle'; the example imports the sources so that it
- * runs without a build.
+ * Applications import from 'durable-execution-drizzle' (and '/sqlite'); the example imports the
+ * sources so that it runs without a build.
  */
-import { DurableExecutor, InMemoryTaskExecutionsStorage, childTask } from '../src/index.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { count } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import { DurableExecutor, childTask } from '../src/index.js'
+import {
+  createSQLiteTaskExecutionsStorage,
+  createSQLiteTaskExecutionsTable,
+  ensureSQLiteTaskExecutionsTables,
+} from '../src/sqlite.js'
 
-const storage = new InMemoryTaskExecutionsStorage()
+const directory = mkdtempSync(join(tmpdir(), 'durable-quickstart-'))
+const client = new Database(join(directory, 'quickstart.sqlite'))
+client.pragma('journal_mode = WAL')
+const db = drizzle({ client })
+
+// Your schema exports this table; drizzle-kit or the shipped migrations create it. The example
+// creates it directly.
+const taskExecutions = createSQLiteTaskExecutionsTable()
+await ensureSQLiteTaskExecutionsTables(db, [taskExecutions])
+
+const storage = createSQLiteTaskExecutionsStorage(db, taskExecutions)
 // Short background intervals keep the example quick; the defaults suit production.
 const executor = await DurableExecutor.make(storage, { backgroundProcessIntraBatchSleepMs: 50 })
 
@@ -67,6 +88,10 @@ try {
     throw new Error(`processOrder ended ${execution.status}: ${execution.error.message}`)
   }
   console.log(`processOrder ${execution.executionId} completed:`, execution.output)
+  const [rows] = await db.select({ executions: count() }).from(taskExecutions)
+  console.log(`${rows?.executions ?? 0} executions stored in the SQLite file (a temporary one, removed on exit)`)
 } finally {
   await executor.shutdown()
+  client.close()
+  rmSync(directory, { recursive: true, force: true })
 }

@@ -1,0 +1,10 @@
+/** What every workload group receives: the mode, the chosen backends and the results collector. */
+import type { BackendName } from './backends.js'
+import type { BenchResults } from './results.js'
+
+/** The run's settings and collector. */
+export type BenchContext = {
+  readonly quick: boolean
+  readonly backends: ReadonlyArray<BackendName>
+  readonly results: BenchResults
+}

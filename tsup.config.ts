@@ -1,0 +1,31 @@
+/**
+ * Build of the published package: ESM (`.js`) and CommonJS (`.cjs`) with declarations
+ * (`.d.ts` / `.d.cts`) for every public subpath. The names here must match package.json `exports`.
+ */
+import { defineConfig } from 'tsup'
+
+/** Output path under dist/ (without extension) → source. A new subpath is one line here plus its `exports` entry. */
+const entry: Record<string, string> = {
+  index: 'src/index.ts',
+  pg: 'src/pg.ts',
+  mysql: 'src/mysql.ts',
+  sqlite: 'src/sqlite.ts',
+  'jobs/index': 'src/jobs/index.ts',
+  'testing/index': 'src/testing/index.ts',
+}
+
+export default defineConfig({
+  entry,
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  platform: 'node',
+  // Every bare import (dependencies, peers such as drizzle-orm, the drivers and vitest) stays an
+  // import of the user's copy; only our own modules are bundled.
+  skipNodeModulesBundle: true,
+  // Shared chunks in both formats, so that the root and `/testing` share one copy of the core
+  // (one class identity for `instanceof DurableExecutionError`).
+  splitting: true,
+})
