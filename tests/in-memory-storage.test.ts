@@ -63,7 +63,7 @@ describeTaskExecutionsStorageSuite(
   },
 )
 
-it('runStorageTest passes on the in-memory storage and calls storageCleanup once', async () => {
+it('runStorageTest runs the executor scenario and every storage case on the in-memory storage, and calls storageCleanup once', async () => {
   let cleanups = 0
   await runStorageTest(new InMemoryTaskExecutionsStorage(), {
     storageCleanup: () => {
@@ -74,18 +74,17 @@ it('runStorageTest passes on the in-memory storage and calls storageCleanup once
 })
 
 it('runStorageTest names the failing case and still calls storageCleanup', async () => {
-  class StorageThatNeverClaimsForClosing extends InMemoryTaskExecutionsStorage {
-    override async updateByCloseStatusAndReturn() {
-      return []
-    }
+  // The executor scenario never deletes single rows, so it passes; the storage cases do not.
+  class StorageThatNeverDeletesOneRow extends InMemoryTaskExecutionsStorage {
+    override async deleteById() {}
   }
   let cleanups = 0
   await expect(
-    runStorageTest(new StorageThatNeverClaimsForClosing(), {
+    runStorageTest(new StorageThatNeverDeletesOneRow(), {
       storageCleanup: () => {
         cleanups += 1
       },
     }),
-  ).rejects.toThrow('[group=updateByCloseStatusAndReturn]')
+  ).rejects.toThrow('[group=deleteById and deleteAll]')
   expect(cleanups).toBe(1)
 })

@@ -1,8 +1,10 @@
 /**
- * `runStorageTest`, upstream's single-call entry point: runs every storage conformance case in one
- * async call, for users who migrate from upstream's test-utils package.
+ * `runStorageTest`, upstream's single-call entry point: runs the executor scenario (spec 5.1 A) and
+ * every storage conformance case in one async call, for users who migrate from upstream's
+ * test-utils package.
  */
 import type { TaskExecutionsStorage } from '../../core/storage.js'
+import { runExecutorScenario } from '../executor-suite/scenario.js'
 import { storageSuiteCaseName } from './case.js'
 import { storageSuiteCases } from './cases.js'
 
@@ -17,22 +19,21 @@ export type RunStorageTestOptions = {
 }
 
 /**
- * Runs the storage conformance cases one after another on `storage`, each preceded by
+ * Runs the executor scenario of spec 5.1 A on `storage` (one started executor, batching as the
+ * options say), then the storage conformance cases one after another, each preceded by
  * `deleteAll` and the last followed by it, then `storageCleanup`. Rejects with the first failing
  * case, named in the message. Call it inside a test (`it`) with a generous timeout.
- *
- * The executor scenario of spec 5.1 A is not part of this function yet: it joins at the hook
- * point marked below, and will use `enableStorageBatching` and
- * `storageBackgroundBatchingProcessIntraBatchSleepMs`, which are accepted now so that callers
- * written against upstream's signature compile unchanged.
  */
 export async function runStorageTest(
   storage: TaskExecutionsStorage,
   options: RunStorageTestOptions = {},
 ): Promise<void> {
   try {
-    // HOOK (executor scenario, spec 5.1 A): upstream runs it here, before the storage-method
-    // cases, with an executor built from `options`; src/testing/executor-suite will plug in here.
+    await storage.deleteAll()
+    await runExecutorScenario(storage, {
+      enableStorageBatching: options.enableStorageBatching ?? false,
+      storageBackgroundBatchingProcessIntraBatchSleepMs: options.storageBackgroundBatchingProcessIntraBatchSleepMs ?? 10,
+    })
     for (const storageCase of storageSuiteCases) {
       await storage.deleteAll()
       try {
