@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMySqlTaskExecutionsStorage, createMySqlTaskExecutionsTable } from '../../src/mysql.js'
 import { createPgTaskExecutionsStorage, createPgTaskExecutionsTable } from '../../src/pg.js'
 import { createSQLiteTaskExecutionsStorage, createSQLiteTaskExecutionsTable } from '../../src/sqlite.js'
+import { DurableExecutor } from '../../src/index.js'
 import { buildTaskExecutionRow, randomSleepingTaskUniqueId } from '../../src/testing/index.js'
 import { uniqueTableName, type OpenedBackend } from './backends.js'
 import { availableBackends } from './available-backends.js'
@@ -86,6 +87,29 @@ for (const backend of backends) {
       const after = await opened.storage.getManyById([{ executionId: fresh.executionId }, { executionId: reuse.executionId }])
       expect(after).toEqual([undefined, undefined])
       expect(await opened.storage.getManyBySleepingTaskUniqueId([{ sleepingTaskUniqueId: uniqueId }])).toEqual([sleeper])
+    })
+
+    it('rejects an enqueue whose input is above the size limit, naming the size, and writes no row', async () => {
+      const empty = await backend.open(uniqueTableName('te_big'))
+      try {
+        const executor = await DurableExecutor.make(empty.storage, { logLevel: 'error' })
+        const echo = executor.task({ id: 'echo', timeoutMs: 1_000, run: (_ctx, input: string) => input })
+        await expect(executor.enqueueTask(echo, 'x'.repeat(1_100_000))).rejects.toThrow(
+          /Serialized data size exceeds maximum allowed size \[serializedDataSize=\d+B\] \[maxSerializedDataSize=1048576B\]/,
+        )
+        await executor.shutdown()
+        // An enqueued row is ready and claimable with this bound: none may exist.
+        const claimed = await empty.storage.updateByStatusAndStartAtLessThanAndReturn({
+          status: 'ready',
+          startAtLessThan: Number.MAX_SAFE_INTEGER,
+          update: { updatedAt: Date.now() },
+          updateExpiresAtWithStartedAt: Date.now(),
+          limit: 100,
+        })
+        expect(claimed).toEqual([])
+      } finally {
+        await empty.close()
+      }
     })
 
     it('rejects children with a duplicate id and rolls the parent update back', async () => {
