@@ -1,4 +1,4 @@
 import { describeJobStoreSuite } from '../../src/testing/job-store-suite/index.js'
 import { openUrl } from './backends.js'
 
-describeJobStoreSuite('PGlite', { openStore: (prefix) => openUrl('pglite:', prefix), loadFactor: 0.25 })
+describeJobStoreSuite('PGlite', { openStore: (prefix) => openUrl('pglite:', prefix) })
