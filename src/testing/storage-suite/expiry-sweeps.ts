@@ -58,23 +58,138 @@ function runningRow(now: number, expiresAt: number | undefined, isSleeping = fal
   })
 }
 
-function processingRow(now: number, leaseEnd: number) {
-  return buildTaskExecutionRow({
-    now,
-    status: 'waiting_for_children',
-    onChildrenFinishedProcessingStatus: 'processing',
-    onChildrenFinishedProcessingExpiresAt: leaseEnd,
-  })
+/**
+ * One background lease (children-finished processing or closing): how a row holding it looks, how
+ * a row past it looks, the updates the executor writes, and the sweep that releases it.
+ */
+type BackgroundLease = {
+  group: string
+  specCase: number
+  name: string
+  heldBy: (now: number, leaseEnd: number) => TaskExecutionStorageValue
+  finishedLongAgo: (now: number) => TaskExecutionStorageValue
+  finishUpdate: (now: number) => TaskExecutionStorageUpdate
+  requeueUpdate: (now: number) => TaskExecutionStorageUpdate
+  sweep: (
+    storage: TaskExecutionsStorage,
+    bound: number,
+    update: TaskExecutionStorageUpdate,
+    limit: number,
+  ) => Promise<number> | number
 }
 
-function closingRow(now: number, leaseEnd: number) {
-  return buildTaskExecutionRow({
-    now,
-    status: 'completed',
-    isFinished: true,
-    closeStatus: 'closing',
-    closeExpiresAt: leaseEnd,
-  })
+const childrenFinishedLease: BackgroundLease = {
+  group: 'updateByOnChildrenFinishedProcessingExpiresAtLessThan',
+  specCase: 22,
+  name: 'children-finished',
+  heldBy: (now, leaseEnd) =>
+    buildTaskExecutionRow({
+      now,
+      status: 'waiting_for_children',
+      onChildrenFinishedProcessingStatus: 'processing',
+      onChildrenFinishedProcessingExpiresAt: leaseEnd,
+    }),
+  finishedLongAgo: (now) =>
+    buildTaskExecutionRow({
+      now,
+      status: 'completed',
+      isFinished: true,
+      onChildrenFinishedProcessingStatus: 'processed',
+      onChildrenFinishedProcessingFinishedAt: now - 2 * PAST_MS,
+      updatedAt: now - 3 * PAST_MS,
+    }),
+  finishUpdate: (now) => ({
+    onChildrenFinishedProcessingStatus: 'processed',
+    onChildrenFinishedProcessingFinishedAt: now + 1,
+    updatedAt: now + 1,
+    unset: { onChildrenFinishedProcessingExpiresAt: true },
+  }),
+  requeueUpdate: (now) => ({
+    onChildrenFinishedProcessingStatus: 'idle',
+    updatedAt: now,
+    unset: { onChildrenFinishedProcessingExpiresAt: true },
+  }),
+  sweep: (storage, bound, update, limit) =>
+    storage.updateByOnChildrenFinishedProcessingExpiresAtLessThan({
+      onChildrenFinishedProcessingExpiresAtLessThan: bound,
+      update,
+      limit,
+    }),
+}
+
+const closeLease: BackgroundLease = {
+  group: 'updateByCloseExpiresAtLessThan',
+  specCase: 23,
+  name: 'close',
+  heldBy: (now, leaseEnd) =>
+    buildTaskExecutionRow({
+      now,
+      status: 'completed',
+      isFinished: true,
+      closeStatus: 'closing',
+      closeExpiresAt: leaseEnd,
+    }),
+  finishedLongAgo: (now) =>
+    buildTaskExecutionRow({
+      now,
+      status: 'completed',
+      isFinished: true,
+      closeStatus: 'closed',
+      closedAt: now - 2 * PAST_MS,
+      updatedAt: now - 3 * PAST_MS,
+    }),
+  finishUpdate: (now) => ({
+    closeStatus: 'closed',
+    closedAt: now + 1,
+    updatedAt: now + 1,
+    unset: { closeExpiresAt: true },
+  }),
+  requeueUpdate: (now) => ({ closeStatus: 'ready', updatedAt: now, unset: { closeExpiresAt: true } }),
+  sweep: (storage, bound, update, limit) =>
+    storage.updateByCloseExpiresAtLessThan({ closeExpiresAtLessThan: bound, update, limit }),
+}
+
+/** Run-out leases are released (at most `limit`); live leases and rows past the lease stay untouched. */
+function releasesRunOutLeasesCase(lease: BackgroundLease): StorageSuiteCase {
+  return {
+    group: lease.group,
+    specCase: lease.specCase,
+    behaviour: `releases run-out ${lease.name} leases, leaving live leases alone`,
+    run: async (storage) => {
+      const now = Date.now()
+      const past = lease.heldBy(now, now - PAST_MS)
+      const future = lease.heldBy(now, now + FUTURE_MS)
+      const current = lease.heldBy(now, now)
+      const finished = lease.finishedLongAgo(now)
+      await storage.insertMany([future, finished, current, past])
+
+      const update = lease.finishUpdate(now)
+      expect(await lease.sweep(storage, now + BOUND_AFTER_NOW_MS, update, 2)).toBe(2)
+      await expectUpdated(storage, [past, current], update)
+      await expectRowsUntouched(storage, [future, finished])
+    },
+  }
+}
+
+/** The earliest lease goes first, and a lease ending exactly at the bound has not run out. */
+function earliestLeaseFirstCase(lease: BackgroundLease): StorageSuiteCase {
+  return {
+    group: lease.group,
+    behaviour: 'takes the earliest lease first and never a lease ending at the bound',
+    run: async (storage) => {
+      const now = Date.now()
+      const earliest = lease.heldBy(now, now - 3000)
+      const middle = lease.heldBy(now, now - 2000)
+      const atBound = lease.heldBy(now, now)
+      await storage.insertMany([middle, atBound, earliest])
+      const update = lease.requeueUpdate(now)
+      expect(await lease.sweep(storage, now, update, 1)).toBe(1)
+      await expectUpdated(storage, [earliest], update)
+      await expectRowsUntouched(storage, [middle, atBound])
+      expect(await lease.sweep(storage, now, update, 10)).toBe(1)
+      await expectRowsUntouched(storage, [atBound])
+    },
+  }
 }
 
 /** The count-returning sweep cases, in run order. */
@@ -184,124 +299,8 @@ export const expirySweepCases: ReadonlyArray<StorageSuiteCase> = [
       await expectRowsUntouched(storage, [atBound])
     },
   },
-  {
-    group: 'updateByOnChildrenFinishedProcessingExpiresAtLessThan',
-    specCase: 22,
-    behaviour: 'releases run-out children-finished leases, leaving live leases alone',
-    run: async (storage) => {
-      const now = Date.now()
-      const past = processingRow(now, now - PAST_MS)
-      const future = processingRow(now, now + FUTURE_MS)
-      const current = processingRow(now, now)
-      const processed = buildTaskExecutionRow({
-        now,
-        status: 'completed',
-        isFinished: true,
-        onChildrenFinishedProcessingStatus: 'processed',
-        onChildrenFinishedProcessingFinishedAt: now - 2 * PAST_MS,
-        updatedAt: now - 3 * PAST_MS,
-      })
-      await storage.insertMany([future, processed, current, past])
-
-      const update: TaskExecutionStorageUpdate = {
-        onChildrenFinishedProcessingStatus: 'processed',
-        onChildrenFinishedProcessingFinishedAt: now + 1,
-        updatedAt: now + 1,
-        unset: { onChildrenFinishedProcessingExpiresAt: true },
-      }
-      const released = await storage.updateByOnChildrenFinishedProcessingExpiresAtLessThan({
-        onChildrenFinishedProcessingExpiresAtLessThan: now + BOUND_AFTER_NOW_MS,
-        update,
-        limit: 2,
-      })
-      expect(released).toBe(2)
-      await expectUpdated(storage, [past, current], update)
-      await expectRowsUntouched(storage, [future, processed])
-    },
-  },
-  {
-    group: 'updateByOnChildrenFinishedProcessingExpiresAtLessThan',
-    behaviour: 'takes the earliest lease first and never a lease ending at the bound',
-    run: async (storage) => {
-      const now = Date.now()
-      const earliest = processingRow(now, now - 3000)
-      const middle = processingRow(now, now - 2000)
-      const atBound = processingRow(now, now)
-      await storage.insertMany([middle, atBound, earliest])
-      const update: TaskExecutionStorageUpdate = {
-        onChildrenFinishedProcessingStatus: 'idle',
-        updatedAt: now,
-        unset: { onChildrenFinishedProcessingExpiresAt: true },
-      }
-      const sweep = (limit: number) =>
-        storage.updateByOnChildrenFinishedProcessingExpiresAtLessThan({
-          onChildrenFinishedProcessingExpiresAtLessThan: now,
-          update,
-          limit,
-        })
-      expect(await sweep(1)).toBe(1)
-      await expectUpdated(storage, [earliest], update)
-      await expectRowsUntouched(storage, [middle, atBound])
-      expect(await sweep(10)).toBe(1)
-      await expectRowsUntouched(storage, [atBound])
-    },
-  },
-  {
-    group: 'updateByCloseExpiresAtLessThan',
-    specCase: 23,
-    behaviour: 'releases run-out close leases, leaving live leases alone',
-    run: async (storage) => {
-      const now = Date.now()
-      const past = closingRow(now, now - PAST_MS)
-      const future = closingRow(now, now + FUTURE_MS)
-      const current = closingRow(now, now)
-      const closed = buildTaskExecutionRow({
-        now,
-        status: 'completed',
-        isFinished: true,
-        closeStatus: 'closed',
-        closedAt: now - 2 * PAST_MS,
-        updatedAt: now - 3 * PAST_MS,
-      })
-      await storage.insertMany([future, closed, current, past])
-
-      const update: TaskExecutionStorageUpdate = {
-        closeStatus: 'closed',
-        closedAt: now + 1,
-        updatedAt: now + 1,
-        unset: { closeExpiresAt: true },
-      }
-      const released = await storage.updateByCloseExpiresAtLessThan({
-        closeExpiresAtLessThan: now + BOUND_AFTER_NOW_MS,
-        update,
-        limit: 2,
-      })
-      expect(released).toBe(2)
-      await expectUpdated(storage, [past, current], update)
-      await expectRowsUntouched(storage, [future, closed])
-    },
-  },
-  {
-    group: 'updateByCloseExpiresAtLessThan',
-    behaviour: 'takes the earliest lease first and never a lease ending at the bound',
-    run: async (storage) => {
-      const now = Date.now()
-      const earliest = closingRow(now, now - 3000)
-      const middle = closingRow(now, now - 2000)
-      const atBound = closingRow(now, now)
-      await storage.insertMany([middle, atBound, earliest])
-      const update: TaskExecutionStorageUpdate = {
-        closeStatus: 'ready',
-        updatedAt: now,
-        unset: { closeExpiresAt: true },
-      }
-      const sweep = (limit: number) =>
-        storage.updateByCloseExpiresAtLessThan({ closeExpiresAtLessThan: now, update, limit })
-      expect(await sweep(1)).toBe(1)
-      await expectUpdated(storage, [earliest], update)
-      await expectRowsUntouched(storage, [middle, atBound])
-      expect(await sweep(10)).toBe(1)
-      await expectRowsUntouched(storage, [atBound])
-    },
-  },
+  releasesRunOutLeasesCase(childrenFinishedLease),
+  earliestLeaseFirstCase(childrenFinishedLease),
+  releasesRunOutLeasesCase(closeLease),
+  earliestLeaseFirstCase(closeLease),
 ]
