@@ -10,6 +10,7 @@ import { childTask } from '../../core/executor/index.js'
 import {
   createGate,
   type ExecutorSuiteContext,
+  expectFinishedStatus,
   expectStatus,
   FAST_POLLING,
   readStoredExecution,
@@ -60,7 +61,7 @@ export function describeCancellationBehaviours(context: ExecutorSuiteContext): v
       await executor.start()
       // The marker is picked up only after the loops have seen the cancelled row.
       const markerHandle = await executor.enqueueTask(marker)
-      expectStatus(await markerHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+      await expectFinishedStatus(markerHandle, 'completed')
       await waitUntilStored(handle.executionId, 'is closed', (row) => row.closeStatus === 'closed')
       expect(runs).toBe(0)
       expect((await handle.getExecution()).status).toBe('cancelled')
@@ -115,14 +116,11 @@ export function describeCancellationBehaviours(context: ExecutorSuiteContext): v
       await started.promise
       await Promise.all([handle.cancel(), handle.cancel(), handle.cancel()])
       await handle.cancel()
-      const cancelled = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'cancelled',
-      )
+      const cancelled = await expectFinishedStatus(handle, 'cancelled')
       expect(cancelled.error.errorType).toBe('cancelled')
 
       const quickHandle = await executor.enqueueTask(quick)
-      expectStatus(await quickHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+      await expectFinishedStatus(quickHandle, 'completed')
       await quickHandle.cancel()
       const stillCompleted = expectStatus(await quickHandle.getExecution(), 'completed')
       expect(stillCompleted.output).toBe('quick_output')
@@ -220,7 +218,7 @@ export function describeCancellationBehaviours(context: ExecutorSuiteContext): v
       await expect(waiting).rejects.toThrow('Task execution cancelled')
       await expect(waiting).rejects.toBeInstanceOf(DurableExecutionCancelledError)
       release.open()
-      expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+      await expectFinishedStatus(handle, 'completed')
     })
 
     it('rejects waiting as soon as the signal aborts while the task runs, even between two polls', async () => {
@@ -264,7 +262,7 @@ export function describeCancellationBehaviours(context: ExecutorSuiteContext): v
       expect(slowOutcome).toBeInstanceOf(DurableExecutionCancelledError)
       expect((await handle.getExecution()).status).toBe('running')
       release.open()
-      expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+      await expectFinishedStatus(handle, 'completed')
     })
 
     it('resolves waiting with the finished execution when the signal has not aborted', async () => {

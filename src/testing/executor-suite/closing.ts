@@ -9,8 +9,7 @@ import { childTask } from '../../core/executor/index.js'
 import type { TaskExecutionsStorage, TaskExecutionStorageValue } from '../../core/storage.js'
 import {
   type ExecutorSuiteContext,
-  expectStatus,
-  FAST_POLLING,
+  expectFinishedStatus,
   readStoredExecution,
   waitUntil,
 } from './harness.js'
@@ -34,7 +33,7 @@ export function describeClosingBehaviours(context: ExecutorSuiteContext): void {
       const executor = await context.startExecutor()
       const task = executor.task({ id: 'test', timeoutMs: 1000, run: () => 'done' })
       const handle = await executor.enqueueTask(task)
-      expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+      await expectFinishedStatus(handle, 'completed')
       const row = await waitUntilClosed(context.storage, handle.executionId)
       expect(row.status).toBe('completed')
       expect(row.closedAt).toBeGreaterThanOrEqual(row.finishedAt!)
@@ -50,10 +49,7 @@ export function describeClosingBehaviours(context: ExecutorSuiteContext): void {
         runParent: () => ({ output: 'parent_output', children: [childTask(child, 1), childTask(child, 2)] }),
       })
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       const row = await waitUntilClosed(context.storage, handle.executionId)
       expect(row.onChildrenFinishedProcessingStatus).toBe('processed')
       expect(row.onChildrenFinishedProcessingFinishedAt).toBeGreaterThan(0)
@@ -81,10 +77,7 @@ export function describeClosingBehaviours(context: ExecutorSuiteContext): void {
         },
       })
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toBe('p!')
       await waitUntilClosed(context.storage, handle.executionId)
       const finalizeRow = await waitUntilClosed(context.storage, execution.finalize!.executionId)

@@ -11,8 +11,7 @@ import {
   blockRun,
   createGate,
   type ExecutorSuiteContext,
-  expectStatus,
-  FAST_POLLING,
+  expectFinishedStatus,
   type Gate,
   randomSuffix,
   readStoredExecution,
@@ -76,10 +75,7 @@ export function describeConcurrencyBehaviours(context: ExecutorSuiteContext): vo
       )
     }
     for (const [input, handle] of handles.entries()) {
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toBe(input)
     }
     await waitUntil('no run is in progress', () => executor.getRunningTaskExecutionsCount() === 0)
@@ -122,7 +118,7 @@ export function describeConcurrencyBehaviours(context: ExecutorSuiteContext): vo
         Array.from({ length: 20 }, (_, input) => first.enqueueTask(firstTask, input)),
       )
       for (const handle of handles) {
-        expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+        await expectFinishedStatus(handle, 'completed')
       }
       // Let every row go through its close cycle: a second pickup would have happened by then.
       await waitUntil('every execution is closed', async () => {
@@ -158,10 +154,7 @@ export function describeConcurrencyBehaviours(context: ExecutorSuiteContext): vo
       const parent = define(first)
       define(second)
       const handle = await first.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(
         execution.output.children.map((child) => child.status === 'completed' && child.output),
       ).toEqual(['child_0', 'child_1', 'child_2'])
@@ -219,16 +212,11 @@ export function describeConcurrencyBehaviours(context: ExecutorSuiteContext): vo
       })
 
       const outputs = [
-        expectStatus(await plainHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
-          .output,
-        expectStatus(await parentHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
-          .output,
-        expectStatus(await sequenceHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
-          .output,
-        expectStatus(await loopHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
-          .output,
-        expectStatus(await sleeperHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
-          .output,
+        (await expectFinishedStatus(plainHandle, 'completed')).output,
+        (await expectFinishedStatus(parentHandle, 'completed')).output,
+        (await expectFinishedStatus(sequenceHandle, 'completed')).output,
+        (await expectFinishedStatus(loopHandle, 'completed')).output,
+        (await expectFinishedStatus(sleeperHandle, 'completed')).output,
       ]
       expect(outputs).toEqual([2, 4 + 6, 8, { isSuccess: true, output: 12 }, 'woken'])
     })
@@ -258,10 +246,7 @@ export function describeConcurrencyBehaviours(context: ExecutorSuiteContext): vo
       const parent = define(first)
       define(second)
       const handle = await first.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       const outputs = execution.output.children.map((child) =>
         child.status === 'completed' ? child.output : child.status,
       )

@@ -262,3 +262,14 @@ export function expectStatus<TExecution extends { status: string }, TStatus exte
   expect(execution.status, `status of execution (error: ${JSON.stringify(error)})`).toBe(status)
   return execution as Extract<TExecution, { status: TStatus }>
 }
+
+/**
+ * Waits (with fast polling) until the handle's execution finishes, then asserts and narrows its
+ * status like {@link expectStatus}.
+ */
+export async function expectFinishedStatus<TExecution extends { status: string }, TStatus extends TExecution['status']>(
+  handle: { waitAndGetFinishedExecution(options: typeof FAST_POLLING): Promise<TExecution> },
+  status: TStatus,
+): Promise<Extract<TExecution, { status: TStatus }>> {
+  return expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), status)
+}

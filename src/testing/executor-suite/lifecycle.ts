@@ -14,7 +14,7 @@ import {
   createFaultyStorage,
   createTestSchema,
   type ExecutorSuiteContext,
-  expectStatus,
+  expectFinishedStatus,
   FAST_POLLING,
   readStoredExecution,
   sleep,
@@ -41,10 +41,7 @@ export function describeLifecycleBehaviours(
       })
       const before = Date.now()
       const handle = await executor.enqueueTask(task, 21)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       const after = Date.now()
 
       expect(execution.output).toBe(42)
@@ -90,10 +87,7 @@ export function describeLifecycleBehaviours(
         },
       })
       const handle = await executor.enqueueTask(task, { name: 'world' })
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output.greeting).toBe('hello world')
       expect(execution.output.at).toEqual(new Date(1_000))
       expect(execution.output.tags).toEqual(new Set(['a']))
@@ -121,10 +115,7 @@ export function describeLifecycleBehaviours(
       expect(insertedThroughTransaction[0]).toHaveLength(1)
       expect(insertedThroughTransaction[0]![0]!.executionId).toBe(handle.executionId)
       expect(insertedThroughTransaction[0]![0]!.taskId).toBe('test')
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toBe('done')
     })
 
@@ -138,14 +129,8 @@ export function describeLifecycleBehaviours(
         .task({ id: 'async_validated', timeoutMs: 1000, run: (_ctx, text: string) => `${text}!` })
       const syncHandle = await executor.enqueueTask(syncTask, 'abc')
       const asyncHandle = await executor.enqueueTask(asyncTask, 'abc')
-      const syncExecution = expectStatus(
-        await syncHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
-      const asyncExecution = expectStatus(
-        await asyncHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const syncExecution = await expectFinishedStatus(syncHandle, 'completed')
+      const asyncExecution = await expectFinishedStatus(asyncHandle, 'completed')
       expect(syncExecution.output).toBe(6)
       expect(syncExecution.input).toBe('abc')
       expect(asyncExecution.output).toBe('ABC!')
@@ -170,10 +155,7 @@ export function describeLifecycleBehaviours(
         })
       // Validation happens at run time: the enqueue itself succeeds.
       const handle = await executor.enqueueTask(task, 42)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'failed')
       expect(execution.error).toEqual({
         errorType: 'generic',
         message: 'Invalid input to task test: input must be a string',
@@ -207,12 +189,10 @@ export function describeLifecycleBehaviours(
       const syncHandle = await executor.enqueueTask(syncTask, { name: '  ada ' })
       const asyncHandle = await executor.enqueueTask(asyncTask, { name: ' bob' })
       expect(
-        expectStatus(await syncHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
-          .output,
+        (await expectFinishedStatus(syncHandle, 'completed')).output,
       ).toBe('hello ada')
       expect(
-        expectStatus(await asyncHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
-          .output,
+        (await expectFinishedStatus(asyncHandle, 'completed')).output,
       ).toBe('hi bob')
     })
 
@@ -234,10 +214,7 @@ export function describeLifecycleBehaviours(
         },
       })
       const handle = await executor.enqueueTask(task, { user: { name: 1 } })
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'failed')
       expect(execution.error.errorType).toBe('generic')
       expect(execution.error.isRetryable).toBe(false)
       expect(execution.error.message.startsWith('Invalid input to task test: ')).toBe(true)
@@ -278,7 +255,7 @@ export function describeLifecycleBehaviours(
       })
       const task = executor.task({ id: 'test', timeoutMs: 1000, run: () => 'ok' })
       const handle = await executor.enqueueTask(task)
-      expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+      await expectFinishedStatus(handle, 'completed')
     })
 
     it('rejects a duplicate task id and invalid task ids at registration', async () => {
@@ -323,10 +300,7 @@ export function describeLifecycleBehaviours(
       const handle = await owner.enqueueTask(task)
       // Only the stranger runs its loops, so only it can claim the row.
       await context.startExecutor()
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'failed')
       expect(execution.error.message).toContain('Task not found [taskId=test]')
       expect(execution.error.isRetryable).toBe(false)
     })
@@ -408,10 +382,7 @@ export function describeLifecycleBehaviours(
         run: (_ctx, input: { n: number }) => ({ doubled: input.n * 2 }),
       })
       const handle = await executor.enqueueTask(task, { n: 4 })
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toEqual({ doubled: 8 })
       const row = await readStoredExecution(context.storage, handle.executionId)
       expect(row.input.startsWith('custom:')).toBe(true)
@@ -442,10 +413,7 @@ export function describeLifecycleBehaviours(
         },
       })
       const handle = await executor.enqueueTask(task)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'failed')
       expect(execution.error.message).toContain('size')
       expect(execution.error.message).toContain('[maxSerializedDataSize=1024B]')
       expect(execution.error.isRetryable).toBe(false)
@@ -471,10 +439,7 @@ export function describeLifecycleBehaviours(
         run: () => ({ unserializable: true }),
       })
       const handle = await executor.enqueueTask(task)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'failed')
       expect(execution.error.message).toContain('cannot serialize the unserializable value')
     })
   })

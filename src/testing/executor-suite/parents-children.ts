@@ -9,8 +9,7 @@ import { childTask } from '../../core/executor/index.js'
 import type { FinishedChildTaskExecution } from '../../core/read-model.js'
 import {
   type ExecutorSuiteContext,
-  expectStatus,
-  FAST_POLLING,
+  expectFinishedStatus,
   sleep,
   whenAborted,
 } from './harness.js'
@@ -42,10 +41,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
         }),
       })
       const handle = await executor.enqueueTask(parent, 'parent')
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output.output).toBe('parent_output')
       expect(execution.output.children).toHaveLength(3)
       execution.output.children.forEach((finishedChild, index) => {
@@ -69,10 +65,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
         runParent: () => ({ output: 'parent_output' }),
       })
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toEqual({ output: 'parent_output', children: [] })
       expect(execution.children).toEqual([])
       expect(execution.waitingForChildrenStartedAt).toBeUndefined()
@@ -96,7 +89,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
         runParent: () => ({ output: 'p', children: [childTask(child, 0), childTask(child, 1)] }),
       })
       const handle = await executor.enqueueTask(parent)
-      expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+      await expectFinishedStatus(handle, 'completed')
       const parentSummary = { taskId: 'parent', executionId: handle.executionId }
       expect(links).toEqual([0, 1].map((index) => ({
         parent: {
@@ -133,10 +126,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
         }),
       })
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(outputsOf(execution.output.children)).toEqual(['child_output'])
       expect(attemptsSeen).toEqual([0, 1])
     })
@@ -162,14 +152,8 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
       })
       const withHandle = await executor.enqueueTask(withChildren)
       const withoutHandle = await executor.enqueueTask(withoutChildren)
-      const withExecution = expectStatus(
-        await withHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
-      const withoutExecution = expectStatus(
-        await withoutHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const withExecution = await expectFinishedStatus(withHandle, 'completed')
+      const withoutExecution = await expectFinishedStatus(withoutHandle, 'completed')
       expect(withExecution.output).toBe('p:A,B')
       expect(withExecution.waitingForChildrenStartedAt).toBeInstanceOf(Date)
       expect(withExecution.waitingForFinalizeStartedAt).toBeInstanceOf(Date)
@@ -206,14 +190,8 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
       })
       const withHandle = await executor.enqueueTask(withChildren)
       const withoutHandle = await executor.enqueueTask(withoutChildren)
-      const withExecution = expectStatus(
-        await withHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
-      const withoutExecution = expectStatus(
-        await withoutHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const withExecution = await expectFinishedStatus(withHandle, 'completed')
+      const withoutExecution = await expectFinishedStatus(withoutHandle, 'completed')
       expect(withExecution.output).toBe('p:A,B')
       expect(withExecution.finalize).toMatchObject({ taskId: 'with_children_finalize' })
       expect(withExecution.waitingForFinalizeStartedAt).toBeInstanceOf(Date)
@@ -235,10 +213,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
         },
       })
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'finalize_failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'finalize_failed')
       expect(execution.error).toMatchObject({
         errorType: 'generic',
         message: 'finalize function failed',
@@ -263,10 +238,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
         },
       })
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'finalize_failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'finalize_failed')
       expect(execution.error).toEqual({
         errorType: 'generic',
         message: 'finalize task failed',
@@ -310,10 +282,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
       })
       const tolerantHandle = await executor.enqueueTask(tolerant)
       const strictHandle = await executor.enqueueTask(strict)
-      const tolerantExecution = expectStatus(
-        await tolerantHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const tolerantExecution = await expectFinishedStatus(tolerantHandle, 'completed')
       expect(tolerantExecution.output.children[0]).toMatchObject({
         status: 'completed',
         output: 'child_output',
@@ -323,10 +292,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
         status: 'failed',
         error: { errorType: 'generic', message: 'child failed', isRetryable: true },
       })
-      const strictExecution = expectStatus(
-        await strictHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'finalize_failed',
-      )
+      const strictExecution = await expectFinishedStatus(strictHandle, 'finalize_failed')
       expect(strictExecution.error.message).toBe('child failed')
     })
 
@@ -355,10 +321,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
         },
       })
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'failed')
       expect(execution.error.message).toContain(
         'Parent task tried to spawn more than max children tasks [taskId=parent] [attempted=1001] [max=1000]',
       )
@@ -389,10 +352,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
         },
       })
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toBe('root:10+20|30')
     })
 
@@ -431,10 +391,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
         }),
       })
       const handle = await executor.enqueueTask(grandparent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       const [tolerantChild, strictChild] = execution.output.children
       expect(tolerantChild).toMatchObject({
         taskId: 'tolerant_parent',
@@ -474,10 +431,7 @@ export function describeParentAndChildBehaviours(context: ExecutorSuiteContext):
           })),
       })
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toEqual([{ status: 'timed_out', errorType: 'timed_out' }])
     })
   })

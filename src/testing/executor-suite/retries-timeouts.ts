@@ -14,8 +14,7 @@ import {
 import type { TaskRetryOptions } from '../../core/storage.js'
 import {
   type ExecutorSuiteContext,
-  expectStatus,
-  FAST_POLLING,
+  expectFinishedStatus,
   readStoredExecution,
   sleep,
   whenAborted,
@@ -36,10 +35,7 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
         },
       })
       const handle = await executor.enqueueTask(task)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'failed')
       expect(execution.error).toEqual({
         errorType: 'generic',
         message: 'Failed',
@@ -65,10 +61,7 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
         },
       })
       const handle = await executor.enqueueTask(task)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toBe('second attempt output')
       expect(execution.retryAttempts).toBe(1)
       expect(runs).toBe(2)
@@ -87,10 +80,7 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
         },
       })
       const handle = await executor.enqueueTask(task)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'failed')
       expect(execution.error.message).toBe('attempt 1 failed')
       expect(execution.retryAttempts).toBe(1)
       expect(runs).toBe(2)
@@ -109,10 +99,7 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
         },
       })
       const handle = await executor.enqueueTask(task)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'failed')
       expect(execution.error).toEqual({
         errorType: 'generic',
         message: 'do not retry me',
@@ -137,7 +124,7 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
         },
       })
       const handle = await executor.enqueueTask(task)
-      expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+      await expectFinishedStatus(handle, 'completed')
       expect(seen).toHaveLength(2)
       expect(seen[0]!.attempt).toBe(0)
       expect(seen[0]!.prevError).toBeUndefined()
@@ -172,7 +159,7 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
       })
       const enqueuedAt = Date.now()
       const handle = await executor.enqueueTask(task)
-      expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+      await expectFinishedStatus(handle, 'completed')
       expect(runStartedAt[0]! - enqueuedAt).toBeGreaterThanOrEqual(sleepMsBeforeRun)
       // The retry's startAt is "now" of the failure write: had the initial delay been applied
       // again, it would lie at least sleepMsBeforeRun after the failure.
@@ -203,10 +190,7 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
         },
       })
       const handle = await executor.enqueueTask(task)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.retryAttempts).toBe(2)
       // First retry: the base delay.
       expect(storedStartAt[1]! - failedAt[0]!).toBeGreaterThanOrEqual(50)
@@ -230,10 +214,7 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
         },
       })
       const handle = await executor.enqueueTask(task)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'timed_out',
-      )
+      const execution = await expectFinishedStatus(handle, 'timed_out')
       expect(execution.error).toEqual({
         errorType: 'timed_out',
         message: 'Task execution timed out',
@@ -255,10 +236,7 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
         },
       })
       const handle = await executor.enqueueTask(task, undefined, { timeoutMs: 10_000 })
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toBe('finished in time')
       expect(execution.timeoutMs).toBe(10_000)
     })
@@ -284,15 +262,9 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
       })
       const timingOutHandle = await executor.enqueueTask(timingOut)
       const cancellingHandle = await executor.enqueueTask(cancelling)
-      const timedOut = expectStatus(
-        await timingOutHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'timed_out',
-      )
+      const timedOut = await expectFinishedStatus(timingOutHandle, 'timed_out')
       expect(timedOut.error.errorType).toBe('timed_out')
-      const cancelled = expectStatus(
-        await cancellingHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'cancelled',
-      )
+      const cancelled = await expectFinishedStatus(cancellingHandle, 'cancelled')
       expect(cancelled.error.errorType).toBe('cancelled')
       expect(cancelled.error.isRetryable).toBe(false)
       expect(cancelledRuns).toBe(1)

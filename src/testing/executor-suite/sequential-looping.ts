@@ -10,8 +10,7 @@ import {
   createGate,
   createTestSchema,
   type ExecutorSuiteContext,
-  expectStatus,
-  FAST_POLLING,
+  expectFinishedStatus,
   waitUntil,
   whenAborted,
 } from './harness.js'
@@ -48,20 +47,14 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
       })
       const sequence = executor.sequentialTasks('seq', [parse, isLarge])
       const handle = await executor.enqueueTask(sequence, '10.5')
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toBe(true)
       expect(inputsSeen).toEqual(['10.5', 10.5])
       expect(execution.children.map((child) => child.taskId)).toEqual(['parse', 'is_large'])
       for (const child of execution.children) expect(child.executionId).toMatch(/^te_/)
 
       const invalidHandle = await executor.enqueueTask(sequence, 7)
-      const invalid = expectStatus(
-        await invalidHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'finalize_failed',
-      )
+      const invalid = await expectFinishedStatus(invalidHandle, 'finalize_failed')
       expect(invalid.error.message).toContain(
         'Sequential task failed [parentTaskId=seq] [index=0]: Invalid input to task parse: ',
       )
@@ -93,10 +86,7 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
       })
       const sequence = executor.sequentialTasks('seq', [first, second, third])
       const handle = await executor.enqueueTask(sequence)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'finalize_failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'finalize_failed')
       expect(execution.error.message).toBe(
         'Sequential task failed [parentTaskId=seq] [index=1]: Task 2 failed',
       )
@@ -116,10 +106,7 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
       const next = executor.task({ id: 'next', timeoutMs: 1000, run: (_ctx, input: number) => input })
       const sequence = executor.sequentialTasks('seq', [slow, next])
       const handle = await executor.enqueueTask(sequence)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'finalize_failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'finalize_failed')
       expect(execution.error.message).toContain('[index=0]: Task execution timed out')
     })
 
@@ -142,12 +129,9 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
       const okHandle = await executor.enqueueTask(okSequence, 21)
       const failingHandle = await executor.enqueueTask(failingSequence)
       expect(
-        expectStatus(await okHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed').output,
+        (await expectFinishedStatus(okHandle, 'completed')).output,
       ).toBe(42)
-      const failed = expectStatus(
-        await failingHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'finalize_failed',
-      )
+      const failed = await expectFinishedStatus(failingHandle, 'finalize_failed')
       expect(failed.error.message).toBe(
         'Sequential task failed [parentTaskId=failing_seq] [index=0]: only step failed',
       )
@@ -181,7 +165,7 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
       const handle = await executor.enqueueTask(sequence)
       await secondStarted.promise
       await handle.cancel()
-      expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'cancelled')
+      await expectFinishedStatus(handle, 'cancelled')
       await waitUntil('the running step sees its abort signal', () => secondAborted)
       const [steps] = await context.storage.getManyByParentExecutionId([
         { parentExecutionId: handle.executionId },
@@ -205,10 +189,7 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
       })
       const loop = executor.loopingTask('loop', iteration, 5)
       const handle = await executor.enqueueTask(loop, 7)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toEqual({ isSuccess: true, output: 21 })
       expect(iterations).toBe(3)
     })
@@ -227,14 +208,10 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
       const loop = executor.inputSchema(numberSchema).loopingTask('loop', iteration, 3)
       const validHandle = await executor.enqueueTask(loop, 1)
       expect(
-        expectStatus(await validHandle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
-          .output,
+        (await expectFinishedStatus(validHandle, 'completed')).output,
       ).toEqual({ isSuccess: true, output: 2 })
       const invalidHandle = await executor.enqueueTask(loop, 'one')
-      const invalid = expectStatus(
-        await invalidHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'failed',
-      )
+      const invalid = await expectFinishedStatus(invalidHandle, 'failed')
       expect(invalid.error.message).toContain('Invalid input to task loop: ')
       expect(iterations).toBe(1)
     })
@@ -255,7 +232,7 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
       })
       const loop = executor.loopingTask('loop', iteration, 5, 60)
       const handle = await executor.enqueueTask(loop)
-      expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+      await expectFinishedStatus(handle, 'completed')
       expect(startedAt).toHaveLength(3)
       expect(startedAt[1]! - endedAt[0]!).toBeGreaterThanOrEqual(60)
       expect(startedAt[2]! - endedAt[1]!).toBeGreaterThanOrEqual(60)
@@ -281,7 +258,7 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
         return attempt * 40
       })
       const handle = await executor.enqueueTask(loop)
-      expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'completed')
+      await expectFinishedStatus(handle, 'completed')
       expect(attemptsAsked).toEqual(expect.arrayContaining([0, 1, 2]))
       expect(startedAt[1]! - endedAt[0]!).toBeGreaterThanOrEqual(40)
       expect(startedAt[2]! - endedAt[1]!).toBeGreaterThanOrEqual(80)
@@ -298,10 +275,7 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
       })
       const loop = executor.loopingTask('loop', iteration, 3)
       const handle = await executor.enqueueTask(loop)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'finalize_failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'finalize_failed')
       expect(execution.error.message).toBe('Iteration task failed [taskId=iteration]: unknown error')
     })
 
@@ -318,10 +292,7 @@ export function describeSequentialAndLoopingBehaviours(context: ExecutorSuiteCon
       })
       const loop = executor.loopingTask('loop', iteration, 3)
       const handle = await executor.enqueueTask(loop)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toEqual({ isSuccess: false })
       expect(iterations).toBe(3)
     })

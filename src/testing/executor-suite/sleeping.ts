@@ -9,8 +9,8 @@ import { DurableExecutionNotFoundError } from '../../core/errors.js'
 import { childTask } from '../../core/executor/index.js'
 import {
   type ExecutorSuiteContext,
+  expectFinishedStatus,
   expectStatus,
-  FAST_POLLING,
   randomSuffix,
   waitUntil,
 } from './harness.js'
@@ -45,10 +45,7 @@ export function describeSleepingTaskBehaviours(context: ExecutorSuiteContext): v
       )
       expect(woken.executionId).toBe(handle.executionId)
       expect(woken.output).toBe('woken')
-      const finished = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const finished = await expectFinishedStatus(handle, 'completed')
       expect(finished.output).toBe('woken')
     })
 
@@ -83,17 +80,14 @@ export function describeSleepingTaskBehaviours(context: ExecutorSuiteContext): v
         message: 'sleeper failed',
         isRetryable: false,
       })
-      expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'failed')
+      await expectFinishedStatus(handle, 'failed')
     })
 
     it('times out a sleeping task nobody wakes up', async () => {
       const executor = await context.startExecutor()
       const sleeper = executor.sleepingTask<string>({ id: 'sleeper', timeoutMs: 50 })
       const handle = await executor.enqueueTask(sleeper, `uid_${randomSuffix()}`)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'timed_out',
-      )
+      const execution = await expectFinishedStatus(handle, 'timed_out')
       expect(execution.error).toMatchObject({
         errorType: 'timed_out',
         message: 'Task execution timed out',
@@ -135,10 +129,7 @@ export function describeSleepingTaskBehaviours(context: ExecutorSuiteContext): v
         status: 'completed',
         output: 'final_output',
       })
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toBe('final_output')
     })
 
@@ -174,15 +165,9 @@ export function describeSleepingTaskBehaviours(context: ExecutorSuiteContext): v
         status: 'failed',
         error: new Error('never came'),
       })
-      const completed = expectStatus(
-        await completingHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const completed = await expectFinishedStatus(completingHandle, 'completed')
       expect(completed.output).toBe('sleeping_task_output')
-      const failed = expectStatus(
-        await failingHandle.waitAndGetFinishedExecution(FAST_POLLING),
-        'finalize_failed',
-      )
+      const failed = await expectFinishedStatus(failingHandle, 'finalize_failed')
       expect(failed.error.message).toBe('sleeping child ended failed')
     })
 

@@ -10,7 +10,7 @@ import { childTask } from '../../core/executor/index.js'
 import {
   createFaultyStorage,
   type ExecutorSuiteContext,
-  expectStatus,
+  expectFinishedStatus,
   FAST_POLLING,
 } from './harness.js'
 
@@ -26,7 +26,7 @@ export function describeStorageFailureBehaviours(context: ExecutorSuiteContext):
       faulty.setFailing('insertMany', false)
       const handle = await executor.enqueueTask(task)
       expect(
-        expectStatus(await handle.waitAndGetFinishedExecution(FAST_POLLING), 'completed').output,
+        (await expectFinishedStatus(handle, 'completed')).output,
       ).toBe('done')
     })
 
@@ -48,10 +48,7 @@ export function describeStorageFailureBehaviours(context: ExecutorSuiteContext):
       })
       faulty.failNextCalls('updateManyByIdAndInsertChildrenIfUpdated', 1)
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output.output).toBe('parent_output')
       expect(execution.output.children.map((c) => c.status === 'completed' && c.output)).toEqual([
         2, 4,
@@ -78,10 +75,7 @@ export function describeStorageFailureBehaviours(context: ExecutorSuiteContext):
       })
       faulty.failNextCalls('updateManyByIdAndInsertChildrenIfUpdated', 2)
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'failed',
-      )
+      const execution = await expectFinishedStatus(handle, 'failed')
       expect(execution.error.message).toContain('updateManyByIdAndInsertChildrenIfUpdated failed')
       const [children] = await context.storage.getManyByParentExecutionId([
         { parentExecutionId: handle.executionId },
@@ -106,10 +100,7 @@ export function describeStorageFailureBehaviours(context: ExecutorSuiteContext):
       })
       faulty.failNextCalls('updateManyByIdAndInsertChildrenIfUpdated', 2)
       const handle = await executor.enqueueTask(parent)
-      const execution = expectStatus(
-        await handle.waitAndGetFinishedExecution(FAST_POLLING),
-        'completed',
-      )
+      const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.retryAttempts).toBe(1)
       expect(parentRuns).toBe(2)
       expect(execution.output.children).toHaveLength(1)
