@@ -27,6 +27,7 @@ import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.
 import { createMySqlJobTables, type MySqlJobTables } from './jobs/tables/mysql.js'
 import { readAffectedRowsCount } from './sql/affected-rows.js'
 import type { SqlDialect } from './sql/dialect.js'
+import { boundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
 
@@ -127,7 +128,7 @@ function mySqlDialect(
   return common.bindTaskExecutionsDialect(table, mySqlSqlDialect, {
     capabilities: { updateReturning: false, oneOperationAtATime: false },
     ddl: { idColumnDefinition: sql`bigint unsigned not null auto_increment primary key`, beforeCreateTable: [] },
-    typedParameter: (value, column) => sql`${sql.param(value, column)}`,
+    typedValue: (value, column) => [boundValue(value, column)],
     affectedRowsCount,
   })
 }

@@ -20,6 +20,7 @@ import * as common from './common/index.js'
 import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.js'
 import { createSQLiteJobTables, type SQLiteJobTables } from './jobs/tables/sqlite.js'
 import type { SqlDialect } from './sql/dialect.js'
+import { boundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
 import { runQueuedDriverTransaction, runSerialised, runSerialisedTransaction } from './sql/serialised-connection.js'
@@ -56,6 +57,8 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
   selectRows: (db, table, q) => runSerialised(db, async (db) => selectRowsWithBuilder(db, table, q)),
   // No row locks in SQLite: the claim's immediate transaction already holds the write lock.
   selectRowsToClaim: (db, table, q) => runSerialised(db, async (db) => selectClaimCandidates(db, table, q)),
+  // Inside the UPDATE that uses it, the statement's own write lock excludes other writers.
+  claimCandidateKeys: (db, table, q, key) => selectClaimCandidates(db, table, { ...q, fields: { key } }),
   insertRows: (db, table, rows) =>
     runSerialised(db, async (db) => {
       await db.insert(asSQLiteTable(table)).values(asValues(rows))
@@ -143,7 +146,7 @@ function sqliteDialect(table: TaskExecutionsSQLiteTable): common.TaskExecutionsD
   return common.bindTaskExecutionsDialect(table, sqliteSqlDialect, {
     capabilities: { updateReturning: true, oneOperationAtATime: true },
     ddl: { idColumnDefinition: sql`integer primary key autoincrement`, beforeCreateTable: [] },
-    typedParameter: (value, column) => sql`${sql.param(value, column)}`,
+    typedValue: (value, column) => [boundValue(value, column)],
     transaction: (db, fn) => seamForDriverOf(db).transaction(db, fn),
   })
 }

@@ -7,8 +7,9 @@ import { asc, inArray, sql, type SQL } from 'drizzle-orm'
 import type { TaskExecutionStorageUpdate, TaskExecutionStorageValue } from '../core/index.js'
 import type { TaskExecutionsColumnKey, TaskExecutionsRow, TaskExecutionsSet } from './columns.js'
 import { updateToSet } from './conditions.js'
-import type { TaskExecutionsDialect } from './dialect.js'
+import type { ClaimCandidate, TaskExecutionsDialect } from './dialect.js'
 import { runWithConflictRetry } from '../sql/errors.js'
+import { caseByKeyExpression } from '../sql/flat-statements.js'
 import { taskExecutionRowToValue } from './row-mapping.js'
 
 /** One claim: which rows, in what order, how many, and what to write. */
@@ -35,11 +36,30 @@ export async function runClaim<TDb>(
   if (claim.expiresAtBase && claim.update.unset?.expiresAt !== true) {
     set.expiresAt = sql`${dialect.typedParameter(claim.expiresAtBase, columns.expiresAt)} + ${columns.timeoutMs}`
   }
+  const orderBy = [asc(columns[claim.orderBy])]
+  const limit = Math.floor(claim.limit)
+  const candidateIds = dialect.claimCandidateIds
+  // Rows come back from one statement in no particular order: sortable only while the update keeps the order column.
+  const orderSurvives = !returnsRows || (dialect.updateRowsReturning !== undefined && set[claim.orderBy as keyof typeof set] === undefined)
+  if (candidateIds !== undefined && !claim.releasesChildrenToParents && orderSurvives) {
+    // One statement: the subquery locks and skips as the SELECT below would, the UPDATE claims.
+    const byClaimedIds = inArray(columns.executionId, candidateIds(db, claim.where, orderBy, limit))
+    const claimInOneStatement = async (target: TDb) => {
+      const { count, rows } = await updateClaimed(dialect, target, set, byClaimedIds, returnsRows)
+      rows.sort((left, right) => compareClaimOrder(left[claim.orderBy], right[claim.orderBy]))
+      return { count, rows: rows.map(taskExecutionRowToValue) }
+    }
+    // On a one-connection driver the statement must still wait for other callers' transactions.
+    return runWithConflictRetry(
+      () => (dialect.capabilities.oneOperationAtATime ? dialect.transaction(db, claimInOneStatement) : claimInOneStatement(db)),
+      dialect.errorCodes,
+    )
+  }
   return runWithConflictRetry(
     () =>
       dialect.transaction(db, async (tx) => {
         // Lock the rows to claim, in the claim's order; rows locked by other claimers are skipped.
-        const claimed = await dialect.selectRowsToClaim(tx, claim.where, [asc(columns[claim.orderBy])], Math.floor(claim.limit))
+        const claimed = await dialect.selectRowsToClaim(tx, claim.where, orderBy, limit)
         if (claimed.length === 0) return { count: 0, rows: [] }
         const ids = claimed.map((row) => row.executionId)
         const { count, rows } = await updateClaimed(dialect, tx, set, inArray(columns.executionId, ids), returnsRows)
@@ -50,6 +70,12 @@ export async function runClaim<TDb>(
       }),
     dialect.errorCodes,
   )
+}
+
+/** Claim order of the rows an UPDATE … RETURNING gave back: by the claim's order column. */
+function compareClaimOrder(left: unknown, right: unknown): number {
+  if (left == null || right == null) return left == null ? (right == null ? 0 : -1) : 1
+  return Number(left) - Number(right)
 }
 
 async function updateClaimed<TDb>(
@@ -78,10 +104,10 @@ async function updateClaimed<TDb>(
 async function releaseChildrenToParents<TDb>(
   dialect: TaskExecutionsDialect<TDb>,
   tx: TDb,
-  claimed: ReadonlyArray<TaskExecutionsRow>,
+  claimed: ReadonlyArray<ClaimCandidate>,
   updatedAt: number,
 ): Promise<void> {
-  const { columns, typedParameter } = dialect
+  const { columns, typedValue } = dialect
   const amounts = new Map<string, number>()
   for (const row of claimed) {
     if (row.parentExecutionId == null || row.isFinalizeOfParent === true) continue
@@ -89,12 +115,16 @@ async function releaseChildrenToParents<TDb>(
   }
   if (amounts.size === 0) return
   const parentIds = [...amounts.keys()].sort()
-  const branches = parentIds.map((id) => sql`when ${id} then ${typedParameter(amounts.get(id), columns.activeChildrenCount)}`)
+  const decrements = caseByKeyExpression(
+    columns.executionId,
+    parentIds.map((id) => [id, typedValue(amounts.get(id), columns.activeChildrenCount)]),
+    sql`0`,
+  )
   // Decrement every parent at once; parent ids sorted so concurrent sweeps lock in one order.
   await dialect.updateRows(
     tx,
     {
-      activeChildrenCount: sql`${columns.activeChildrenCount} - (case ${columns.executionId} ${sql.join(branches, sql` `)} else 0 end)`,
+      activeChildrenCount: sql`${columns.activeChildrenCount} - ${decrements}`,
       updatedAt,
     },
     inArray(columns.executionId, parentIds),

@@ -4,7 +4,7 @@
  * few facts only this table needs (capabilities as data, the `id` column's DDL, typed parameters).
  * `TDb` is the dialect's drizzle database; a drizzle transaction is one too.
  */
-import { getTableName, type Column, type SQL, type Table } from 'drizzle-orm'
+import { getTableName, sql, type Column, type SQL, type SQLChunk, type SQLWrapper, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
 import type { DatabaseErrorCodes } from '../sql/errors.js'
 import type { TaskExecutionsColumns, TaskExecutionsInsertRow, TaskExecutionsRow, TaskExecutionsSet } from './columns.js'
@@ -15,8 +15,8 @@ export type TaskExecutionsDialectExtras<TDb> = {
   readonly capabilities: TaskExecutionsDialectDeclaration<TDb>['capabilities']
   /** How the table is created at runtime, beyond the seam's own DDL capabilities. */
   readonly ddl: Omit<TaskExecutionsDialectDeclaration<TDb>['ddl'], 'indexesInline'>
-  /** See {@link TaskExecutionsDialectDeclaration.typedParameter}. */
-  readonly typedParameter: (value: unknown, column: Column) => SQL
+  /** See {@link TaskExecutionsDialectDeclaration.typedValue}. */
+  readonly typedValue: (value: unknown, column: Column) => ReadonlyArray<SQLChunk>
   /** The matched-row count of an UPDATE result, where the user's driver needs its own reading (MySQL). */
   readonly affectedRowsCount?: (result: unknown) => number
   /** The storage's transaction, where it differs from the seam's (SQLite picks one per driver kind). */
@@ -55,19 +55,34 @@ export type TaskExecutionsDialectDeclaration<TDb> = {
   }
   /** A bound parameter typed as `column`, where the database cannot infer it (inside CASE). */
   readonly typedParameter: (value: unknown, column: Column) => SQL
+  /** {@link typedParameter} as chunks, for statements built flat (`sql/flat-statements.ts`). */
+  readonly typedValue: (value: unknown, column: Column) => ReadonlyArray<SQLChunk>
 }
+
+/** What a claim reads of the rows it locks. */
+export type ClaimCandidate = Pick<TaskExecutionsRow, 'executionId' | 'parentExecutionId' | 'isFinalizeOfParent'>
 
 /** The statements the storage runs, built from drizzle's builders. */
 export type TaskExecutionsQueryPrimitives<TDb> = {
   /** Every row matching `where`. */
   readonly selectRows: (db: TDb, where: SQL | undefined) => Promise<Array<TaskExecutionsRow>>
-  /** Up to `limit` rows matching `where` in `orderBy` order, locked against other claimers. */
+  /**
+   * The claim-relevant fields (`executionId`, `parentExecutionId`, `isFinalizeOfParent`) of up to
+   * `limit` rows matching `where` in `orderBy` order, locked against other claimers.
+   */
   readonly selectRowsToClaim: (
     db: TDb,
     where: SQL | undefined,
     orderBy: ReadonlyArray<SQL>,
     limit: number,
-  ) => Promise<Array<TaskExecutionsRow>>
+  ) => Promise<Array<ClaimCandidate>>
+  /**
+   * The same rows' execution ids as a locking subquery for an UPDATE's WHERE (one statement per
+   * claim), where the dialect has it (see `SqlDialect.claimCandidateKeys`).
+   */
+  readonly claimCandidateIds:
+    | ((db: TDb, where: SQL | undefined, orderBy: ReadonlyArray<SQL>, limit: number) => SQLWrapper)
+    | undefined
   /** Inserts the rows in one statement. */
   readonly insertRows: (db: TDb, rows: ReadonlyArray<TaskExecutionsInsertRow>) => Promise<unknown>
   /** Updates the rows matching `where`; resolves to how many matched (not merely changed). */
@@ -105,7 +120,8 @@ export function bindTaskExecutionsDialect<TDb>(
     transaction: extras.transaction ?? seam.transaction,
     executeStatement: seam.executeStatement,
     ddl: { ...extras.ddl, indexesInline: seam.ddl.indexesInline },
-    typedParameter: extras.typedParameter,
+    typedParameter: (value, column) => sql.fromList([...extras.typedValue(value, column)]),
+    typedValue: extras.typedValue,
     ...queryPrimitives<TDb>(table, seam, extras),
     table,
     tableName: getTableName(table),

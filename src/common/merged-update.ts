@@ -4,11 +4,12 @@
  * values as `CASE <key> WHEN … THEN … END`; a value shared by all rows is bound once. A key that
  * appears twice goes to a later round, so two updates of one row keep their order.
  */
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, eq, sql, type SQL, type SQLChunk } from 'drizzle-orm'
 import type { TaskExecutionStorageUpdate } from '../core/index.js'
 import type { TaskExecutionsColumnKey, TaskExecutionsColumns, TaskExecutionsSet } from './columns.js'
 import { updateToColumnValues, type UpdatableKey } from './conditions.js'
 import { chunkItems, estimateValueBytes, type ChunkLimits } from '../sql/chunks.js'
+import { caseByKeyExpression } from '../sql/flat-statements.js'
 
 /** One request to merge: the row key, the equality filters shared by its shape, the update. */
 export type MergeableUpdate = {
@@ -27,9 +28,13 @@ function shapeOf(request: MergeableUpdate): string {
   return JSON.stringify([request.filters, written])
 }
 
+/** The group of a round that holds the requests `canMerge` rejects (run together, not merged). */
+const UNMERGEABLE = '(unmergeable)'
+
 /**
  * Rounds of groups: every key appears at most once per round, rounds run one after another, and
- * the requests of one group share a shape. A request that `canMerge` rejects gets a group alone.
+ * the requests of one group share a shape. The requests that `canMerge` rejects form one group
+ * per round of their own, which the caller runs without merging them.
  */
 export function planMergedUpdates(
   requests: ReadonlyArray<MergeableUpdate>,
@@ -41,7 +46,7 @@ export function planMergedUpdates(
     const round = occurrences.get(request.key) ?? 0
     occurrences.set(request.key, round + 1)
     const groups = (rounds[round] ??= new Map())
-    const shape = canMerge(index) ? shapeOf(request) : `alone:${index}`
+    const shape = canMerge(index) ? shapeOf(request) : UNMERGEABLE
     groups.set(shape, [...(groups.get(shape) ?? []), index])
   })
   return rounds.map((groups) => [...groups.values()])
@@ -70,7 +75,7 @@ function sameValue(left: unknown, right: unknown): boolean {
 /** The SET map and WHERE condition of one merged statement over requests of one shape. */
 export function buildMergedUpdate(
   columns: TaskExecutionsColumns,
-  typedParameter: (value: unknown, column: TaskExecutionsColumns[TaskExecutionsColumnKey]) => SQL,
+  typedValue: (value: unknown, column: TaskExecutionsColumns[TaskExecutionsColumnKey]) => ReadonlyArray<SQLChunk>,
   keyColumn: TaskExecutionsColumnKey,
   requests: ReadonlyArray<MergeableUpdate>,
 ): { set: TaskExecutionsSet; where: SQL } {
@@ -82,10 +87,10 @@ export function buildMergedUpdate(
     const values = perRequest.map((columnValues) => columnValues.get(column))
     ;(set as Record<string, unknown>)[column] = values.every((value) => sameValue(value, values[0]))
       ? values[0]
-      : caseByKey(columns, typedParameter, keyColumn, column, requests, values)
+      : caseByKey(columns, typedValue, keyColumn, column, requests, values)
   }
   const where = and(
-    inArray(columns[keyColumn], requests.map((request) => request.key)),
+    sql`${columns[keyColumn]} in ${requests.map((request) => request.key)}`,
     ...first.filters.map(([column, value]) => eq(columns[column], value)),
   )
   return { set, where: where ?? sql`false` }
@@ -93,14 +98,14 @@ export function buildMergedUpdate(
 
 function caseByKey(
   columns: TaskExecutionsColumns,
-  typedParameter: (value: unknown, column: TaskExecutionsColumns[TaskExecutionsColumnKey]) => SQL,
+  typedValue: (value: unknown, column: TaskExecutionsColumns[TaskExecutionsColumnKey]) => ReadonlyArray<SQLChunk>,
   keyColumn: TaskExecutionsColumnKey,
   column: UpdatableKey,
   requests: ReadonlyArray<MergeableUpdate>,
   values: ReadonlyArray<unknown>,
 ): SQL {
-  const branches = requests.map(
-    (request, index) => sql`when ${request.key} then ${typedParameter(values[index], columns[column])}`,
+  return caseByKeyExpression(
+    columns[keyColumn],
+    requests.map((request, index) => [request.key, typedValue(values[index], columns[column])]),
   )
-  return sql`(case ${columns[keyColumn]} ${sql.join(branches, sql` `)} end)`
 }

@@ -7,8 +7,9 @@
  */
 import { getTableColumns, type SQL, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
+import { insertEveryColumnStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
-import type { TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
+import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
 
 /** The part of drizzle's UPDATE builder the storage uses, common to the three dialects. */
 type UpdateBuilderDatabase = {
@@ -30,14 +31,26 @@ export function queryPrimitives<TDb>(
   extras: Pick<TaskExecutionsDialectExtras<TDb>, 'capabilities' | 'affectedRowsCount'>,
 ): TaskExecutionsQueryPrimitives<TDb> {
   const fields = getTableColumns(table)
+  // The database assigns `id`; every other column is written, NULL when absent.
+  const insertColumns = Object.entries(fields).filter(([key]) => key !== 'id')
   const updateWhere = (db: TDb, set: object, where: SQL) => asUpdateBuilder(db).update(table).set(set).where(where)
   const { affectedRowsCount } = extras
+  const { claimCandidateKeys } = seam
+  const claimFields = {
+    executionId: table.executionId,
+    parentExecutionId: table.parentExecutionId,
+    isFinalizeOfParent: table.isFinalizeOfParent,
+  }
   return {
     selectRows: async (db, where) =>
       (await seam.selectRows(db, table, { fields, where, groupBy: [], orderBy: [], limit: undefined, offset: undefined })) as Array<TaskExecutionsRow>,
     selectRowsToClaim: async (db, where, orderBy, limit) =>
-      (await seam.selectRowsToClaim(db, table, { where, orderBy, limit })) as Array<TaskExecutionsRow>,
-    insertRows: async (db, rows) => seam.insertRows(db, table, rows),
+      (await seam.selectRowsToClaim(db, table, { where, orderBy, limit, fields: claimFields })) as Array<ClaimCandidate>,
+    claimCandidateIds:
+      claimCandidateKeys === undefined
+        ? undefined
+        : (db, where, orderBy, limit) => claimCandidateKeys(db, table, { where, orderBy, limit }, table.executionId),
+    insertRows: async (db, rows) => seam.executeStatement(db, insertEveryColumnStatement(table, insertColumns, rows)),
     updateRows:
       affectedRowsCount === undefined
         ? async (db, set, where) => seam.updateRows(db, table, set, where)

@@ -154,7 +154,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
         'executionId',
         requests.map(toMergeableByIdUpdate),
         (index) => !hasChildren(index),
-        (index) => this.updateAndInsertChildren(requests[index]!),
+        (indexes) => this.updateAndInsertChildren(indexes.map((index) => requests[index]!)),
       ),
     )
   }
@@ -352,14 +352,14 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     keyColumn: TaskExecutionsColumnKey,
     requests: ReadonlyArray<MergeableUpdate>,
     canMerge: (index: number) => boolean,
-    runAlone: (index: number) => Promise<void> = (index) => this.updateMerged(keyColumn, [requests[index]!]),
+    runUnmergeable: (indexes: ReadonlyArray<number>) => Promise<void> = async () => {},
   ): Promise<void> {
     const errors: Array<unknown> = requests.map(() => undefined)
     const attempt = async (indexes: ReadonlyArray<number>) => {
       try {
-        await (indexes.length === 1
-          ? runAlone(indexes[0]!)
-          : this.updateMerged(keyColumn, indexes.map((index) => requests[index]!)))
+        await (canMerge(indexes[0]!)
+          ? this.updateMerged(keyColumn, indexes.map((index) => requests[index]!))
+          : runUnmergeable(indexes))
       } catch (error) {
         if (indexes.length === 1 || classifyDatabaseError(error, this.dialect.errorCodes) === 'connection_lost') {
           for (const index of indexes) errors[index] = error
@@ -382,21 +382,33 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   }
 
   private async updateMerged(keyColumn: TaskExecutionsColumnKey, requests: ReadonlyArray<MergeableUpdate>) {
-    const { set, where } = buildMergedUpdate(this.dialect.columns, this.dialect.typedParameter, keyColumn, requests)
+    const { set, where } = buildMergedUpdate(this.dialect.columns, this.dialect.typedValue, keyColumn, requests)
     // One UPDATE for all requests of one shape: shared filters in WHERE, per-row values by CASE.
     await runWithConflictRetry(() => this.dialect.updateRows(this.db, set, where), this.dialect.errorCodes)
   }
 
-  private async updateAndInsertChildren(request: TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest) {
+  /**
+   * Conditional updates whose children are inserted iff they match, all in one transaction: the
+   * updates one by one (in key order, so concurrent batches lock alike), then one insert of the
+   * children of those that matched.
+   */
+  private async updateAndInsertChildren(
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
+  ) {
     const { columns } = this.dialect
-    const where = and(eq(columns.executionId, request.executionId), filtersCondition(columns, request.filters))!
-    const children = request.childrenTaskExecutionsToInsertIfAnyUpdated
+    const inKeyOrder = [...requests].sort((left, right) => (left.executionId < right.executionId ? -1 : 1))
+    const children = inKeyOrder.flatMap((request) => request.childrenTaskExecutionsToInsertIfAnyUpdated)
     await runWithConflictRetry(
       () =>
         this.dialect.transaction(this.db, async (tx) => {
-          // The conditional update decides whether the children exist: they are inserted iff it matched.
-          const matched = await this.dialect.updateRows(tx, updateToSet(request.update), where)
-          if (matched > 0) await insertTaskExecutionValues(this.dialect, tx, children, 'caller-transaction')
+          const childrenOfMatched: Array<TaskExecutionStorageValue> = []
+          for (const request of inKeyOrder) {
+            const where = and(eq(columns.executionId, request.executionId), filtersCondition(columns, request.filters))!
+            // The conditional update decides whether this request's children exist.
+            const matched = await this.dialect.updateRows(tx, updateToSet(request.update), where)
+            if (matched > 0) childrenOfMatched.push(...request.childrenTaskExecutionsToInsertIfAnyUpdated)
+          }
+          await insertTaskExecutionValues(this.dialect, tx, childrenOfMatched, 'caller-transaction')
         }),
       this.dialect.errorCodes,
     ).catch(async (error: unknown) => {

@@ -7,7 +7,7 @@
  * `TDb` is the dialect's drizzle database; a transaction handle has the same type (a drizzle
  * transaction is a database), so every primitive runs inside or outside a transaction alike.
  */
-import type { Column, SQL, Table } from 'drizzle-orm'
+import type { Column, SQL, SQLWrapper, Table } from 'drizzle-orm'
 import type { DatabaseErrorCodes } from './errors.js'
 
 /** A row as the driver returns it, keyed by the table's property keys. */
@@ -39,6 +39,8 @@ export type SqlClaimQuery = {
   readonly where: SQL | undefined
   readonly orderBy: ReadonlyArray<SQL>
   readonly limit: number
+  /** The columns to read (whole rows when absent). */
+  readonly fields?: Record<string, Column>
 }
 
 /** How the dialect creates tables at runtime (see `src/jobs/ddl.ts`). */
@@ -73,6 +75,13 @@ export type SqlDialect<TDb> = {
    * Call it inside `transaction`.
    */
   readonly selectRowsToClaim: (db: TDb, table: Table, query: SqlClaimQuery) => Promise<Array<SqlRow>>
+  /**
+   * A subquery of `key` for up to `limit` rows matching `where`, locked as
+   * {@link selectRowsToClaim} locks them, to place in an UPDATE's WHERE (`key IN (…)`): one
+   * statement then claims without an explicit transaction. Absent where the dialect has no such
+   * subquery (MySQL rejects LIMIT inside IN).
+   */
+  readonly claimCandidateKeys?: (db: TDb, table: Table, query: SqlClaimQuery, key: Column) => SQLWrapper
   /** Inserts the rows in one statement (callers chunk them); a duplicate key rejects the statement. */
   readonly insertRows: (db: TDb, table: Table, rows: ReadonlyArray<SqlValues>) => Promise<void>
   /** Inserts the rows in one statement, silently skipping those that violate a unique key. */

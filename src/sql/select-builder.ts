@@ -3,16 +3,16 @@
  * PostgreSQL, MySQL and SQLite and only their types differ, so the database is seen through the
  * small structural view below. A dialect adds what differs (row locks) to the returned query.
  */
-import type { Column, SQL, Table } from 'drizzle-orm'
+import type { Column, SQL, SQLWrapper, Table } from 'drizzle-orm'
 import type { SqlClaimQuery, SqlRow, SqlSelectQuery } from './dialect.js'
 
 /** The rows a query resolves to. */
 export type Rows = PromiseLike<Array<SqlRow>>
 
 /** A claim's candidate rows, to which a dialect with row locks adds `FOR UPDATE SKIP LOCKED`. */
-export type ClaimCandidatesQuery = Rows & {
+export type ClaimCandidatesQuery = Rows & SQLWrapper & {
   /** The same query with `FOR UPDATE SKIP LOCKED`. */
-  for(strength: 'update', config: { skipLocked: true }): Rows
+  for(strength: 'update', config: { skipLocked: true }): Rows & SQLWrapper
 }
 
 type SelectBuilderDatabase = {
@@ -42,7 +42,7 @@ export function selectRowsWithBuilder(db: unknown, table: Table, query: SqlSelec
     .offset(query.offset)
 }
 
-/** Up to `limit` whole rows matching `where`, in claim order. */
+/** Up to `limit` rows matching `where` (whole, or the query's fields), in claim order. */
 export function selectClaimCandidates(db: unknown, table: Table, query: SqlClaimQuery): ClaimCandidatesQuery {
-  return asSelectBuilder(db).select().from(table).where(query.where).orderBy(...query.orderBy).limit(query.limit)
+  return asSelectBuilder(db).select(query.fields).from(table).where(query.where).orderBy(...query.orderBy).limit(query.limit)
 }
