@@ -23,6 +23,7 @@ import {
 import { registerLoopingTask, registerSequentialTasks } from './composite-tasks.js'
 import { DeadlineScheduler } from './deadlines.js'
 import { enqueueTaskExecution, getRegisteredTaskDefinition, wakeupSleepingTaskExecution } from './enqueue.js'
+import { FinishedExecutionWaiters } from './finish-waiters.js'
 import { createTaskExecutionHandle, getExecutionRowOrThrow, type TaskExecutionHandleDeps } from './handle.js'
 import {
   createFunctionInputValidator,
@@ -147,6 +148,7 @@ export class DurableExecutor {
         loop.trigger()
       })
     }
+    const finishedWaiters = new FinishedExecutionWaiters()
     this.runtime = {
       executorId: this.id,
       options,
@@ -158,6 +160,7 @@ export class DurableExecutor {
       shutdownSignal: this.shutdownController.signal,
       deadlines: this.deadlines,
       running: this.running,
+      finishedWaiters,
       wake: {
         // Pickup claims rows with startAt <= now, so waking at startAt is enough.
         pickup: (at) =>
@@ -184,6 +187,7 @@ export class DurableExecutor {
     }
     this.handleDeps = {
       storage: this.storage,
+      finishedWaiters,
       serializer: options.serializer,
       onCancelled: (executionId) => {
         loops.markFinishedTaskExecutionsAsCloseStatusReady.trigger()

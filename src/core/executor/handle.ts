@@ -1,5 +1,6 @@
 /**
- * Handles on executions (spec 4.5): read, wait until finished (polling), cancel (T13). A handle
+ * Handles on executions (spec 4.5): read, wait until finished (polling, woken early when this
+ * process writes the finish), cancel (T13). A handle
  * uses only the storage layer and the serializer, so it keeps working after executor shutdown.
  */
 import { DurableExecutionCancelledError, DurableExecutionNotFoundError } from '../errors.js'
@@ -8,6 +9,7 @@ import { convertTaskExecutionStorageValueToTaskExecution, type FinishedTaskExecu
 import type { TaskExecutionsStorageLayer } from '../batching/storage-layer.js'
 import type { Serializer } from '../serializer.js'
 import type { TaskExecutionStorageValue } from '../storage.js'
+import type { FinishedExecutionWaiters } from './finish-waiters.js'
 import { errorValue } from './runtime.js'
 import type { TaskExecutionHandle } from './types.js'
 
@@ -22,6 +24,8 @@ export type TaskExecutionHandleDeps = {
   serializer: Serializer
   /** Told after a cancel write, so a local run is interrupted and the close sweep runs soon. */
   onCancelled: (executionId: string) => void
+  /** Wakes a waiting handle when this process finishes its execution. */
+  finishedWaiters: FinishedExecutionWaiters
 }
 
 /** Reads the row of an execution, or throws `Task execution not found [executionId=…]`. */
@@ -45,24 +49,6 @@ export function resolvePollingIntervalMs(pollingIntervalMs: number | undefined):
   return Math.max(interval, MIN_POLLING_INTERVAL_MS)
 }
 
-function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new DurableExecutionCancelledError())
-      return
-    }
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(new DurableExecutionCancelledError())
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
 /** Builds the handle of one execution. */
 export function createTaskExecutionHandle<TOutput>(
   deps: TaskExecutionHandleDeps,
@@ -81,15 +67,20 @@ export function createTaskExecutionHandle<TOutput>(
     const intervalMs = resolvePollingIntervalMs(options.pollingIntervalMs)
     for (;;) {
       if (signal?.aborted) throw new DurableExecutionCancelledError()
-      const row = await getExecutionRowOrThrow(deps.storage, executionId)
-      if (signal?.aborted) throw new DurableExecutionCancelledError()
-      if (row.isFinished) {
-        return (await convertTaskExecutionStorageValueToTaskExecution<TOutput>(
-          row,
-          deps.serializer,
-        )) as FinishedTaskExecution<TOutput>
+      const wakeUp = deps.finishedWaiters.arm(executionId)
+      try {
+        const row = await getExecutionRowOrThrow(deps.storage, executionId)
+        if (signal?.aborted) throw new DurableExecutionCancelledError()
+        if (row.isFinished) {
+          return (await convertTaskExecutionStorageValueToTaskExecution<TOutput>(
+            row,
+            deps.serializer,
+          )) as FinishedTaskExecution<TOutput>
+        }
+        await wakeUp.wait(intervalMs, signal)
+      } finally {
+        wakeUp.dispose()
       }
-      await sleepUnlessAborted(intervalMs, signal)
     }
   }
 
@@ -106,6 +97,7 @@ export function createTaskExecutionHandle<TOutput>(
         Date.now(),
       ),
     })
+    deps.finishedWaiters.notify(executionId)
     deps.onCancelled(executionId)
   }
 

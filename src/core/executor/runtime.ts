@@ -25,6 +25,7 @@ import type {
   TaskExecutionSummary,
 } from '../storage.js'
 import type { DeadlineScheduler } from './deadlines.js'
+import type { FinishedExecutionWaiters } from './finish-waiters.js'
 import type { ResolvedDurableExecutorOptions } from './options.js'
 import type { TaskDefinition, TaskRegistry } from './registry.js'
 import type { DurableExecutorLogger, DurableExecutorLogLevel, TaskEnqueueOptions } from './types.js'
@@ -77,6 +78,8 @@ export type ExecutorRuntime = {
   readonly deadlines: DeadlineScheduler
   readonly running: Map<string, RunningExecution>
   readonly wake: ExecutorWakeUps
+  /** Handles waiting here for an execution to finish. */
+  readonly finishedWaiters: FinishedExecutionWaiters
   /** Keeps forked background work visible to shutdown until it settles. */
   readonly track: (work: Promise<unknown>) => void
   /** Called whenever an in-process run ends, so pickup can use the freed slot. */
@@ -133,10 +136,9 @@ export function updateExecutionById(
   update: TaskExecutionStorageInternalUpdate,
   currentRow?: TaskExecutionStorageValue,
 ): Promise<void> {
-  return runtime.storage.updateById({
-    executionId,
-    filters,
-    update: normalizeTaskExecutionStorageInternalUpdate(update, Date.now(), currentRow),
+  const normalized = normalizeTaskExecutionStorageInternalUpdate(update, Date.now(), currentRow)
+  return runtime.storage.updateById({ executionId, filters, update: normalized }).then(() => {
+    if (normalized.isFinished === true) runtime.finishedWaiters.notify(executionId)
   })
 }
 
@@ -149,12 +151,12 @@ export function updateExecutionByIdAndInsertChildren(
   children: Array<TaskExecutionStorageValue>,
   currentRow?: TaskExecutionStorageValue,
 ): Promise<void> {
-  return runtime.storage.updateByIdAndInsertChildrenIfUpdated({
-    executionId,
-    filters,
-    update: normalizeTaskExecutionStorageInternalUpdate(update, Date.now(), currentRow),
-    childrenTaskExecutionsToInsertIfAnyUpdated: children,
-  })
+  const normalized = normalizeTaskExecutionStorageInternalUpdate(update, Date.now(), currentRow)
+  return runtime.storage
+    .updateByIdAndInsertChildrenIfUpdated({ executionId, filters, update: normalized, childrenTaskExecutionsToInsertIfAnyUpdated: children })
+    .then(() => {
+      if (normalized.isFinished === true) runtime.finishedWaiters.notify(executionId)
+    })
 }
 
 const SIZE_LIMIT_MESSAGE_START = 'Serialized data size exceeds maximum allowed size'

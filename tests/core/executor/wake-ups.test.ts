@@ -129,4 +129,31 @@ describe('in-process wake-ups', () => {
     }
     expect(sawAbort).toBe(true)
   })
+
+  it('wakes a waiting handle as soon as this process writes the finish, not at its next poll', async () => {
+    const executor = await startExecutor()
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const gated = executor.task({ id: 'gated', timeoutMs: 60_000, run: async (_ctx, input: number) => (await gate, input + 1) })
+    const handle = await executor.enqueueTask(gated, 41)
+    // The first read sees the row unfinished; the next poll would be in 10,000 s (the test would time out).
+    const finished = handle.waitAndGetFinishedExecution({ pollingIntervalMs: NEVER_POLLS_MS, signal: AbortSignal.timeout(20_000) })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    release()
+    expect(await finished).toMatchObject({ status: 'completed', output: 42 })
+  })
+
+  it('wakes a waiting handle when another handle cancels the execution', async () => {
+    const executor = await startExecutor()
+    const never = executor.task({
+      id: 'never',
+      timeoutMs: 60_000,
+      run: (ctx) => new Promise<void>((resolve) => ctx.abortSignal.addEventListener('abort', () => resolve())),
+    })
+    const handle = await executor.enqueueTask(never)
+    const finished = handle.waitAndGetFinishedExecution({ pollingIntervalMs: NEVER_POLLS_MS, signal: AbortSignal.timeout(20_000) })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await (await executor.getTaskExecutionHandle(never, handle.executionId)).cancel()
+    expect(await finished).toMatchObject({ status: 'cancelled' })
+  })
 })

@@ -1,0 +1,59 @@
+/**
+ * In-process wake-ups for handles waiting on an execution (beyond upstream): when this executor
+ * writes a finished status, the handles waiting on that execution read it at once instead of at
+ * their next poll. Polling stays the backstop for executions finished by other processes.
+ */
+import { DurableExecutionCancelledError } from '../errors.js'
+
+/** One armed wait: armed before the handle reads the row, so a finish written meanwhile is not missed. */
+export type FinishWakeUp = {
+  /** Resolves after `ms` or once the execution is reported finished; rejects when `signal` aborts. */
+  wait(ms: number, signal: AbortSignal | undefined): Promise<void>
+  /** Stops listening (always call it, in `finally`). */
+  dispose(): void
+}
+
+/** The waiters of one executor, by execution id. */
+export class FinishedExecutionWaiters {
+  private readonly listeners = new Map<string, Set<() => void>>()
+
+  /** Starts listening for `executionId`'s finish. */
+  arm(executionId: string): FinishWakeUp {
+    let woken = false
+    let wakeWaiter: (() => void) | undefined
+    const listener = () => {
+      woken = true
+      wakeWaiter?.()
+    }
+    let listening = this.listeners.get(executionId)
+    if (!listening) this.listeners.set(executionId, (listening = new Set()))
+    listening.add(listener)
+    return {
+      wait: (ms, signal) =>
+        new Promise<void>((resolve, reject) => {
+          if (signal?.aborted) return reject(new DurableExecutionCancelledError())
+          if (woken) return resolve()
+          const settle = (outcome: () => void) => {
+            clearTimeout(timer)
+            signal?.removeEventListener('abort', onAbort)
+            wakeWaiter = undefined
+            outcome()
+          }
+          const onAbort = () => settle(() => reject(new DurableExecutionCancelledError()))
+          const timer = setTimeout(() => settle(resolve), ms)
+          wakeWaiter = () => settle(resolve)
+          signal?.addEventListener('abort', onAbort, { once: true })
+        }),
+      dispose: () => {
+        const current = this.listeners.get(executionId)
+        current?.delete(listener)
+        if (current?.size === 0) this.listeners.delete(executionId)
+      },
+    }
+  }
+
+  /** Wakes every handle waiting on `executionId` (call it after the finished status is written). */
+  notify(executionId: string): void {
+    for (const listener of [...(this.listeners.get(executionId) ?? [])]) listener()
+  }
+}
