@@ -17,17 +17,40 @@ import { runPeerWorkload } from './workloads/peers.js'
 import { runStatementWorkload } from './workloads/statements.js'
 import { runStorageOpsWorkload } from './workloads/storage-ops.js'
 
-/** Every workload id, in run order, with what it runs. */
+/** Seconds one workload took per backend on the 2-core bench machine: `[full mode, quick mode]`. */
+type SecondsPerBackend = Partial<Record<BackendName, readonly [full: number, quick: number]>>
+
+/**
+ * Every workload id, in run order, with what it runs and what it took per backend when measured
+ * alone (2026-11-25, 2 cores, nothing else running; `e2e-tree` from the previous full run). The
+ * printed estimate sums them over the chosen backends, so a run shows up front whether it fits the
+ * 20-minute budget of issue 7; re-measure after changing a workload's size.
+ */
 const WORKLOADS = {
-  'storage-ops': runStorageOpsWorkload,
-  'e2e-tree': runTreeWorkload,
-  'e2e-drain': runDrainWorkload,
-  'e2e-steady': runSteadyWorkload,
-  peers: runPeerWorkload,
-  statements: runStatementWorkload,
-  memory: runMemoryWorkload,
-  'job-runner': runJobRunnerWorkload,
-} satisfies Record<string, (context: BenchContext) => Promise<void>>
+  'storage-ops': {
+    run: runStorageOpsWorkload,
+    seconds: { memory: [8, 1], 'sqlite-memory': [9, 1], 'sqlite-file': [9, 1], pglite: [18, 6], postgres: [11, 2], mariadb: [12, 2] },
+  },
+  'e2e-tree': {
+    run: runTreeWorkload,
+    seconds: { memory: [3, 0.3], 'sqlite-memory': [19, 1], 'sqlite-file': [39, 1], pglite: [84, 6], postgres: [52, 2], mariadb: [46, 2] },
+  },
+  'e2e-drain': {
+    run: runDrainWorkload,
+    seconds: { memory: [2, 0.3], 'sqlite-memory': [10, 1], 'sqlite-file': [13, 1], pglite: [51, 5], postgres: [36, 2], mariadb: [31, 2] },
+  },
+  'e2e-steady': { run: runSteadyWorkload, seconds: { 'sqlite-file': [61, 7], postgres: [61, 7] } },
+  peers: { run: runPeerWorkload, seconds: { postgres: [124, 5] } },
+  statements: {
+    run: runStatementWorkload,
+    seconds: { 'sqlite-memory': [7, 3], 'sqlite-file': [8, 3], pglite: [17, 8], postgres: [28, 19], mariadb: [11, 3] },
+  },
+  memory: { run: runMemoryWorkload, seconds: { 'sqlite-file': [43, 2], postgres: [29, 2] } },
+  'job-runner': {
+    run: runJobRunnerWorkload,
+    seconds: { 'sqlite-memory': [3, 1], 'sqlite-file': [4, 1], pglite: [12, 4], postgres: [6, 2], mariadb: [6, 2] },
+  },
+} satisfies Record<string, { run: (context: BenchContext) => Promise<void>; seconds: SecondsPerBackend }>
 
 type WorkloadName = keyof typeof WORKLOADS
 
@@ -83,23 +106,37 @@ for (const name of options.backends ?? BACKEND_NAMES) {
   else console.warn(`!!! backend ${name} is unreachable (${problem}); skipped. Start it (see /work/shared/toolchain.md) or set PG_URL / MYSQL_URL.`)
 }
 
+/** The seconds `workload` is expected to take on the chosen backends. */
+function estimateSeconds(workload: WorkloadName): number {
+  const perBackend: SecondsPerBackend = WORKLOADS[workload].seconds
+  return backends.reduce((sum, backend) => sum + (perBackend[backend]?.[options.quick ? 1 : 0] ?? 0), 0)
+}
+
 const context: BenchContext = { quick: options.quick, backends, results }
+const estimates = options.workloads.map((workload) => [workload, estimateSeconds(workload)] as const)
+const estimatedTotal = estimates.reduce((sum, [, seconds]) => sum + seconds, 0)
 console.log(`bench (${options.quick ? 'quick' : 'full'}): backends ${backends.join(', ')}; workloads ${options.workloads.join(', ')}`)
+console.log(
+  `estimate: ${estimates.map(([workload, seconds]) => `${workload} ${Math.round(seconds)} s`).join(', ')}; ` +
+    `total ${(estimatedTotal / 60).toFixed(1)} min (2-core machine, nothing else running)`,
+)
 const runStarted = performance.now()
-for (const workload of options.workloads) {
+for (const [workload, estimate] of estimates) {
   const started = performance.now()
-  console.log(`\n== ${workload}`)
+  console.log(`\n== ${workload} (estimate ${Math.round(estimate)} s)`)
   try {
-    await WORKLOADS[workload](context)
+    await WORKLOADS[workload].run(context)
   } catch (error) {
     results.addError(workload, 'all', error)
   }
-  console.log(`   (${workload} took ${((performance.now() - started) / 1000).toFixed(1)} s)`)
+  const seconds = (performance.now() - started) / 1000
+  results.addWorkloadTime(workload, seconds, estimate)
+  console.log(`   (${workload} took ${seconds.toFixed(1)} s, estimate ${Math.round(estimate)} s)`)
 }
 await closeSharedPglite()
 
 const directory = results.write(join(dirname(fileURLToPath(import.meta.url)), 'results'))
-console.log(`\nDone in ${((performance.now() - runStarted) / 1000).toFixed(1)} s; results in ${directory}`)
+console.log(`\nDone in ${((performance.now() - runStarted) / 1000).toFixed(1)} s (estimate ${Math.round(estimatedTotal)} s); results in ${directory}`)
 if (results.errors.length > 0) {
   console.error(`${results.errors.length} error(s):\n${results.errors.join('\n')}`)
   process.exit(1)

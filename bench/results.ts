@@ -53,6 +53,8 @@ export function describeMachine(): Record<string, string | number> {
 export class BenchResults {
   readonly records: Array<BenchRecord> = []
   readonly errors: Array<string> = []
+  /** Wall seconds each workload took and the estimate it was given, to keep the time budget honest. */
+  readonly workloadSeconds: Record<string, { seconds: number; estimatedSeconds: number }> = {}
   private readonly startedAt = new Date()
 
   constructor(private readonly mode: 'quick' | 'full', private readonly flags: Record<string, string>) {}
@@ -64,6 +66,11 @@ export class BenchResults {
       .map(([key, value]) => `${key}=${Number.isInteger(value) ? value : value.toFixed(2)}`)
       .join(' ')
     console.log(`  [${record.workload}] ${record.backend} | ${record.name} | ${metrics}${record.note ? ` | ${record.note}` : ''}`)
+  }
+
+  /** Records how long a workload took against its estimate. */
+  addWorkloadTime(workload: string, seconds: number, estimatedSeconds: number): void {
+    this.workloadSeconds[workload] = { seconds: Math.round(seconds * 10) / 10, estimatedSeconds: Math.round(estimatedSeconds) }
   }
 
   /** Records a real error (a wrong result or a crash); the run exits non-zero at the end. */
@@ -85,6 +92,7 @@ export class BenchResults {
       startedAt: this.startedAt.toISOString(),
       durationSeconds: Math.round((finishedAt.getTime() - this.startedAt.getTime()) / 100) / 10,
       machine: describeMachine(),
+      workloadSeconds: this.workloadSeconds,
       records: this.records,
       errors: this.errors,
     }

@@ -92,6 +92,8 @@ async function drainGraphileWorker(count: number, tuned: boolean): Promise<PeerR
   // The docs suggest concurrentJobs + 2 clients; PostgreSQL's default max_connections (100) allows fewer.
   const pool = new pg.Pool({ connectionString: PG_BENCH_URL, max: 20 })
   pool.on('error', (error) => console.error('graphile-worker pool error:', error.message))
+  // graphile-worker warns about (and installs its own) handlers unless each client has one too.
+  pool.on('connect', (client) => client.on('error', (error) => console.error('graphile-worker client error:', error.message)))
   const preset = {
     worker: {
       connectionString: PG_BENCH_URL,
