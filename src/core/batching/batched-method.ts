@@ -111,6 +111,20 @@ export class BatchedStorageMethod<TRequest, TResult> {
     return await this.context.withRetry(() => this.sendAlone(request))
   }
 
+  /**
+   * Sends requests the caller has together: into the current batch when batching, else split
+   * into storage calls as a batch would be (with the same per-request fallback and retries)
+   * instead of one call each. Settles per request, as `Promise.allSettled` does.
+   */
+  async callAll(requests: ReadonlyArray<TRequest>): Promise<Array<PromiseSettledResult<TResult>>> {
+    const loader = this.loader
+    if (loader) return await Promise.allSettled(requests.map((request) => loader.load(request)))
+    // As in DataLoader, an Error in a batch's results is that request's failure.
+    return (await this.loadBatch(requests)).map((result) =>
+      result instanceof Error ? { status: 'rejected', reason: result } : { status: 'fulfilled', value: result },
+    )
+  }
+
   private async sendOnce(requests: ReadonlyArray<TRequest>): Promise<Array<TResult>> {
     const { method, send, readResults } = this.definition
     const answer = await this.context.callOnce(method, () => send(requests))

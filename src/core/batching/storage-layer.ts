@@ -294,6 +294,16 @@ export class TaskExecutionsStorageLayer {
     return this.updateByIdMethod.call(request)
   }
 
+  /**
+   * Updates several executions the caller holds together (each if it matches its filters): with
+   * batching off they still share storage calls. Settles per request, as `Promise.allSettled`.
+   */
+  updateManyById(
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
+  ): Promise<Array<PromiseSettledResult<void>>> {
+    return this.updateByIdMethod.callAll(requests)
+  }
+
   /** Updates one execution and, if that matched, inserts its children, atomically. */
   updateByIdAndInsertChildrenIfUpdated(
     request: TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest,

@@ -12,7 +12,7 @@ import {
   normalizeTaskExecutionStorageInternalUpdate as normalize,
 } from '../internal-update.js'
 import { processChildrenFinished } from './children-finished.js'
-import { closeFinishedExecution } from './close.js'
+import { closeFinishedExecution, hasClosingWork, markExecutionsClosed } from './close.js'
 import { interruptExecutionRun, startExecutionRun } from './run.js'
 import { errorValue, type ExecutorRuntime } from './runtime.js'
 
@@ -124,7 +124,10 @@ export async function closeFinishedTaskExecutions(runtime: ExecutorRuntime): Pro
     ),
     limit,
   })
+  const onlyToMark = rows.filter((row) => !hasClosingWork(row))
+  if (onlyToMark.length > 0) runtime.track(markExecutionsClosed(runtime, onlyToMark))
   for (const row of rows) {
+    if (!hasClosingWork(row)) continue
     runtime.track(
       closeFinishedExecution(runtime, row).catch((error: unknown) => {
         runtime.log.error(`Error in closing task execution [executionId=${row.executionId}]`, error)

@@ -11,6 +11,14 @@ import {
 import type { TaskExecutionStorageValue } from '../storage.js'
 import { errorValue, updateExecutionById, type ExecutorRuntime } from './runtime.js'
 
+/** Whether closing `row` is only marking it closed (no parent to tell, no children to cancel). */
+export function hasClosingWork(row: TaskExecutionStorageValue): boolean {
+  return (
+    row.parent?.isFinalizeOfParent === true ||
+    (row.status !== 'completed' && ((row.children?.length ?? 0) > 0 || row.finalize !== undefined))
+  )
+}
+
 /** Does the closing work of one claimed row and marks it closed. */
 export async function closeFinishedExecution(
   runtime: ExecutorRuntime,
@@ -22,8 +30,29 @@ export async function closeFinishedExecution(
     work.push(cancelUnfinishedChildren(runtime, row))
   }
   if (work.length > 0) await Promise.all(work)
-  await updateExecutionById(runtime, row.executionId, { isFinished: true }, { closeStatus: 'closed' })
+  await updateExecutionById(runtime, row.executionId, { isFinished: true }, CLOSED)
 }
+
+/**
+ * Marks rows with no closing work closed, sharing storage calls even with batching off: the
+ * close claim hands over up to a batch of such rows at once.
+ */
+export async function markExecutionsClosed(
+  runtime: ExecutorRuntime,
+  rows: ReadonlyArray<TaskExecutionStorageValue>,
+): Promise<void> {
+  const update = normalizeTaskExecutionStorageInternalUpdate(CLOSED, Date.now())
+  const outcomes = await runtime.storage.updateManyById(
+    rows.map((row) => ({ executionId: row.executionId, filters: { isFinished: true }, update })),
+  )
+  outcomes.forEach((outcome, index) => {
+    if (outcome.status === 'rejected') {
+      runtime.log.error(`Error in closing task execution [executionId=${rows[index]!.executionId}]`, outcome.reason)
+    }
+  })
+}
+
+const CLOSED: TaskExecutionStorageInternalUpdate = { closeStatus: 'closed' }
 
 /** T16: the parent of a finalize child takes its output, or fails with its error. */
 async function handFinalizeResultToParent(

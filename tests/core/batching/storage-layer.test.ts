@@ -417,6 +417,42 @@ describe('TaskExecutionsStorageLayer batching', () => {
   })
 })
 
+describe('TaskExecutionsStorageLayer.updateManyById', () => {
+  it('sends requests held together in shared calls of at most 100 even when batching is off', async () => {
+    const storage = storageWithRows(150)
+    const layer = createLayer(storage, { enableBatching: false })
+    layer.start()
+
+    const outcomes = await layer.updateManyById([...storage.rows.keys()].map((id) => update(id, 3)))
+
+    expect(outcomes.every((outcome) => outcome.status === 'fulfilled')).toBe(true)
+    expect(requestSizes(storage.callsOf('updateManyById'))).toEqual([100, 50])
+    expect([...storage.rows.values()].every((row) => row.retryAttempts === 3)).toBe(true)
+    await layer.shutdown()
+  })
+
+  it('settles each request with its own outcome when the shared call fails for one of them', async () => {
+    const storage = storageWithRows(3)
+    const rejected = DurableExecutionError.nonRetryable('te_1 rejected by the storage')
+    storage.overrides.updateManyById = (requests: Array<TaskExecutionsStorageUpdateByIdRequest>) => {
+      if (requests.some((request) => request.executionId === 'te_1')) throw rejected
+      for (const request of requests) {
+        storage.rows.set(request.executionId, { ...storage.rows.get(request.executionId)!, ...request.update })
+      }
+    }
+    const layer = createLayer(storage, { enableBatching: false, logger: { error: () => {} } })
+    layer.start()
+
+    const outcomes = await layer.updateManyById(['te_0', 'te_1', 'te_2'].map((id) => update(id, 5)))
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(storage.rows.get('te_0')?.retryAttempts).toBe(5)
+    expect(storage.rows.get('te_1')?.retryAttempts).toBe(0)
+    expect(storage.rows.get('te_2')?.retryAttempts).toBe(5)
+    await layer.shutdown()
+  })
+})
+
 describe('TaskExecutionsStorageLayer batch timing', () => {
   it('sends a lone request on an idle method at the next turn, without waiting for the window', async () => {
     const storage = storageWithRows(2)
