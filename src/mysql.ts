@@ -126,7 +126,7 @@ function mySqlDialect(
   affectedRowsCount: common.AffectedRowsCountExtractor,
 ): common.TaskExecutionsDialect<AnyMySqlDatabase> {
   return common.bindTaskExecutionsDialect(table, mySqlSqlDialect, {
-    capabilities: { updateReturning: false, oneOperationAtATime: false },
+    capabilities: { updateReturning: false, oneOperationAtATime: false, claimOrderInOneStatement: false },
     ddl: { idColumnDefinition: sql`bigint unsigned not null auto_increment primary key`, beforeCreateTable: [] },
     typedValue: (value, column) => [boundValue(value, column)],
     affectedRowsCount,

@@ -58,7 +58,7 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
   // No row locks in SQLite: the claim's immediate transaction already holds the write lock.
   selectRowsToClaim: (db, table, q) => runSerialised(db, async (db) => selectClaimCandidates(db, table, q)),
   // Inside the UPDATE that uses it, the statement's own write lock excludes other writers.
-  claimCandidateKeys: (db, table, q, key) => selectClaimCandidates(db, table, { ...q, fields: { key } }),
+  claimCandidates: (db, table, q) => selectClaimCandidates(db, table, q),
   insertRows: (db, table, rows) =>
     runSerialised(db, async (db) => {
       await db.insert(asSQLiteTable(table)).values(asValues(rows))
@@ -144,7 +144,7 @@ const seamForDriverOf = (db: AnySQLiteDatabase) =>
 /** The seam bound to one task-executions table; one operation at a time per database handle. */
 function sqliteDialect(table: TaskExecutionsSQLiteTable): common.TaskExecutionsDialect<AnySQLiteDatabase> {
   return common.bindTaskExecutionsDialect(table, sqliteSqlDialect, {
-    capabilities: { updateReturning: true, oneOperationAtATime: true },
+    capabilities: { updateReturning: true, oneOperationAtATime: true, claimOrderInOneStatement: false },
     ddl: { idColumnDefinition: sql`integer primary key autoincrement`, beforeCreateTable: [] },
     typedValue: (value, column) => [boundValue(value, column)],
     transaction: (db, fn) => seamForDriverOf(db).transaction(db, fn),

@@ -38,20 +38,11 @@ export async function runClaim<TDb>(
   }
   const orderBy = [asc(columns[claim.orderBy])]
   const limit = Math.floor(claim.limit)
-  const candidateIds = dialect.claimCandidateIds
-  // Rows come back from one statement in no particular order: sortable only while the update keeps the order column.
-  const orderSurvives = !returnsRows || (dialect.updateRowsReturning !== undefined && set[claim.orderBy as keyof typeof set] === undefined)
-  if (candidateIds !== undefined && !claim.releasesChildrenToParents && orderSurvives) {
-    // One statement: the subquery locks and skips as the SELECT below would, the UPDATE claims.
-    const byClaimedIds = inArray(columns.executionId, candidateIds(db, claim.where, orderBy, limit))
-    const claimInOneStatement = async (target: TDb) => {
-      const { count, rows } = await updateClaimed(dialect, target, set, byClaimedIds, returnsRows)
-      rows.sort((left, right) => compareClaimOrder(left[claim.orderBy], right[claim.orderBy]))
-      return { count, rows: rows.map(taskExecutionRowToValue) }
-    }
+  const inOneStatement = claimInOneStatement(dialect, claim, set, orderBy, limit, returnsRows)
+  if (inOneStatement !== undefined) {
     // On a one-connection driver the statement must still wait for other callers' transactions.
     return runWithConflictRetry(
-      () => (dialect.capabilities.oneOperationAtATime ? dialect.transaction(db, claimInOneStatement) : claimInOneStatement(db)),
+      () => (dialect.capabilities.oneOperationAtATime ? dialect.transaction(db, inOneStatement) : inOneStatement(db)),
       dialect.errorCodes,
     )
   }
@@ -70,6 +61,42 @@ export async function runClaim<TDb>(
       }),
     dialect.errorCodes,
   )
+}
+
+type ClaimResult = { count: number; rows: Array<TaskExecutionStorageValue> }
+
+/**
+ * The claim as one statement, where the dialect can (no BEGIN/SELECT/COMMIT round trips): the
+ * locking subquery picks and skips rows as the transaction's SELECT would. Rows come back in no
+ * particular order, so they are sorted by the order column, or by its value before the update
+ * where the update overwrites it. `undefined` when the claim needs the transaction (it releases
+ * children, or the dialect cannot return the rows in order).
+ */
+function claimInOneStatement<TDb>(
+  dialect: TaskExecutionsDialect<TDb>,
+  claim: Claim,
+  set: TaskExecutionsSet,
+  orderBy: ReadonlyArray<SQL>,
+  limit: number,
+  returnsRows: boolean,
+): ((db: TDb) => Promise<ClaimResult>) | undefined {
+  if (claim.releasesChildrenToParents) return undefined
+  const { columns, claimCandidateIds, claimRowsReturningOrder, updateRowsReturning } = dialect
+  const orderColumnWritten = set[claim.orderBy as keyof TaskExecutionsSet] !== undefined
+  if (returnsRows && orderColumnWritten && claimRowsReturningOrder) {
+    return async (db) => {
+      const rows = await claimRowsReturningOrder(db, set, claim.where, columns[claim.orderBy], limit)
+      rows.sort((left, right) => compareClaimOrder(left.claimOrder, right.claimOrder))
+      return { count: rows.length, rows: rows.map(taskExecutionRowToValue) }
+    }
+  }
+  if (!claimCandidateIds || (returnsRows && (orderColumnWritten || !updateRowsReturning))) return undefined
+  return async (db) => {
+    const byClaimedIds = inArray(columns.executionId, claimCandidateIds(db, claim.where, orderBy, limit))
+    const { count, rows } = await updateClaimed(dialect, db, set, byClaimedIds, returnsRows)
+    rows.sort((left, right) => compareClaimOrder(left[claim.orderBy], right[claim.orderBy]))
+    return { count, rows: rows.map(taskExecutionRowToValue) }
+  }
 }
 
 /** Claim order of the rows an UPDATE … RETURNING gave back: by the claim's order column. */

@@ -37,6 +37,12 @@ export type TaskExecutionsDialectDeclaration<TDb> = {
      * otherwise land inside an open transaction (better-sqlite3, libsql).
      */
     readonly oneOperationAtATime: boolean
+    /**
+     * `UPDATE … FROM (locking subquery) … RETURNING` may return the subquery's columns, so a claim
+     * whose update overwrites its order column still runs as one statement (PostgreSQL; SQLite's
+     * RETURNING sees only the updated table).
+     */
+    readonly claimOrderInOneStatement: boolean
   }
   /** Driver error codes for classification. */
   readonly errorCodes: DatabaseErrorCodes
@@ -82,6 +88,21 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
    */
   readonly claimCandidateIds:
     | ((db: TDb, where: SQL | undefined, orderBy: ReadonlyArray<SQL>, limit: number) => SQLWrapper)
+    | undefined
+  /**
+   * Where the dialect can in one statement (PostgreSQL): claims up to `limit` rows matching
+   * `where` in `orderColumn` order (locked and skipped as in {@link selectRowsToClaim}), applies
+   * `set`, and returns them as they are afterwards, each with `claimOrder`, its `orderColumn`
+   * value before the update (which may overwrite it).
+   */
+  readonly claimRowsReturningOrder:
+    | ((
+        db: TDb,
+        set: TaskExecutionsSet,
+        where: SQL | undefined,
+        orderColumn: Column,
+        limit: number,
+      ) => Promise<Array<TaskExecutionsRow & { claimOrder: unknown }>>)
     | undefined
   /** Inserts the rows in one statement. */
   readonly insertRows: (db: TDb, rows: ReadonlyArray<TaskExecutionsInsertRow>) => Promise<unknown>

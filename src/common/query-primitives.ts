@@ -5,7 +5,7 @@
  * three dialects share; its types differ per dialect, so the database is seen through the small
  * structural view below.
  */
-import { getTableColumns, type SQL, type Table } from 'drizzle-orm'
+import { asc, eq, getTableColumns, type Column, type SQL, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
 import { insertEveryColumnStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
@@ -17,6 +17,10 @@ type UpdateBuilderDatabase = {
     set(set: object): {
       where(where: SQL): PromiseLike<unknown> & {
         returning(): PromiseLike<Array<TaskExecutionsRow>>
+      }
+      /** `UPDATE … FROM` (PostgreSQL and SQLite only). */
+      from(source: object): {
+        where(where: SQL): { returning(fields: object): PromiseLike<Array<TaskExecutionsRow & { claimOrder: unknown }>> }
       }
     }
   }
@@ -35,7 +39,7 @@ export function queryPrimitives<TDb>(
   const insertColumns = Object.entries(fields).filter(([key]) => key !== 'id')
   const updateWhere = (db: TDb, set: object, where: SQL) => asUpdateBuilder(db).update(table).set(set).where(where)
   const { affectedRowsCount } = extras
-  const { claimCandidateKeys } = seam
+  const { claimCandidates } = seam
   const claimFields = {
     executionId: table.executionId,
     parentExecutionId: table.parentExecutionId,
@@ -47,9 +51,23 @@ export function queryPrimitives<TDb>(
     selectRowsToClaim: async (db, where, orderBy, limit) =>
       (await seam.selectRowsToClaim(db, table, { where, orderBy, limit, fields: claimFields })) as Array<ClaimCandidate>,
     claimCandidateIds:
-      claimCandidateKeys === undefined
+      claimCandidates === undefined
         ? undefined
-        : (db, where, orderBy, limit) => claimCandidateKeys(db, table, { where, orderBy, limit }, table.executionId),
+        : (db, where, orderBy, limit) =>
+            claimCandidates(db, table, { where, orderBy, limit, fields: { executionId: table.executionId } }),
+    claimRowsReturningOrder:
+      claimCandidates === undefined || !extras.capabilities.claimOrderInOneStatement
+        ? undefined
+        : async (db, set, where, orderColumn, limit) => {
+            const query = { where, orderBy: [asc(orderColumn)], limit, fields: { executionId: table.executionId, claimOrder: orderColumn } }
+            const claimed = claimCandidates(db, table, query).as('claimed') as { executionId: Column; claimOrder: Column }
+            return asUpdateBuilder(db)
+              .update(table)
+              .set(set)
+              .from(claimed)
+              .where(eq(table.executionId, claimed.executionId))
+              .returning({ ...fields, claimOrder: claimed.claimOrder })
+          },
     insertRows: async (db, rows) => seam.executeStatement(db, insertEveryColumnStatement(table, insertColumns, rows)),
     updateRows:
       affectedRowsCount === undefined

@@ -43,6 +43,12 @@ export type SqlClaimQuery = {
   readonly fields?: Record<string, Column>
 }
 
+/** A locking SELECT kept as a subquery: usable in `IN (…)` or, aliased, in an UPDATE's FROM. */
+export type ClaimCandidatesSubquery = SQLWrapper & {
+  /** The SELECT as a named subquery whose fields render qualified by `alias`. */
+  as(alias: string): Record<string, unknown>
+}
+
 /** How the dialect creates tables at runtime (see `src/jobs/ddl.ts`). */
 export type SqlDdlCapabilities = {
   /** The type and constraints of an auto-incrementing integer primary key. */
@@ -76,12 +82,12 @@ export type SqlDialect<TDb> = {
    */
   readonly selectRowsToClaim: (db: TDb, table: Table, query: SqlClaimQuery) => Promise<Array<SqlRow>>
   /**
-   * A subquery of `key` for up to `limit` rows matching `where`, locked as
-   * {@link selectRowsToClaim} locks them, to place in an UPDATE's WHERE (`key IN (…)`): one
+   * The rows {@link selectRowsToClaim} would lock (the query's fields), not run but kept as a
+   * subquery, locking as that SELECT does, for an UPDATE's WHERE (`key IN (…)`) or FROM: one
    * statement then claims without an explicit transaction. Absent where the dialect has no such
    * subquery (MySQL rejects LIMIT inside IN).
    */
-  readonly claimCandidateKeys?: (db: TDb, table: Table, query: SqlClaimQuery, key: Column) => SQLWrapper
+  readonly claimCandidates?: (db: TDb, table: Table, query: SqlClaimQuery) => ClaimCandidatesSubquery
   /** Inserts the rows in one statement (callers chunk them); a duplicate key rejects the statement. */
   readonly insertRows: (db: TDb, table: Table, rows: ReadonlyArray<SqlValues>) => Promise<void>
   /** Inserts the rows in one statement, silently skipping those that violate a unique key. */

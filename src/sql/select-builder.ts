@@ -3,16 +3,16 @@
  * PostgreSQL, MySQL and SQLite and only their types differ, so the database is seen through the
  * small structural view below. A dialect adds what differs (row locks) to the returned query.
  */
-import type { Column, SQL, SQLWrapper, Table } from 'drizzle-orm'
-import type { SqlClaimQuery, SqlRow, SqlSelectQuery } from './dialect.js'
+import type { Column, SQL, Table } from 'drizzle-orm'
+import type { ClaimCandidatesSubquery, SqlClaimQuery, SqlRow, SqlSelectQuery } from './dialect.js'
 
 /** The rows a query resolves to. */
 export type Rows = PromiseLike<Array<SqlRow>>
 
 /** A claim's candidate rows, to which a dialect with row locks adds `FOR UPDATE SKIP LOCKED`. */
-export type ClaimCandidatesQuery = Rows & SQLWrapper & {
+export type ClaimCandidatesQuery = Rows & ClaimCandidatesSubquery & {
   /** The same query with `FOR UPDATE SKIP LOCKED`. */
-  for(strength: 'update', config: { skipLocked: true }): Rows & SQLWrapper
+  for(strength: 'update', config: { skipLocked: true }): Rows & ClaimCandidatesSubquery
 }
 
 type SelectBuilderDatabase = {
