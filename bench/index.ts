@@ -22,7 +22,7 @@ type SecondsPerBackend = Partial<Record<BackendName, readonly [full: number, qui
 
 /**
  * Every workload id, in run order, with what it runs and what it took per backend when measured
- * alone (2026-11-25, 2 cores, nothing else running; `e2e-tree` from the previous full run). The
+ * alone (2026-11-25, 2 cores, nothing else running; `e2e-tree` as three times its one-iteration run). The
  * printed estimate sums them over the chosen backends, so a run shows up front whether it fits the
  * 20-minute budget of issue 7; re-measure after changing a workload's size.
  */
@@ -33,7 +33,7 @@ const WORKLOADS = {
   },
   'e2e-tree': {
     run: runTreeWorkload,
-    seconds: { memory: [3, 0.3], 'sqlite-memory': [19, 1], 'sqlite-file': [39, 1], pglite: [84, 6], postgres: [52, 2], mariadb: [46, 2] },
+    seconds: { memory: [5, 0.3], 'sqlite-memory': [22, 1], 'sqlite-file': [28, 1], pglite: [95, 6], postgres: [45, 2], mariadb: [42, 2] },
   },
   'e2e-drain': {
     run: runDrainWorkload,

@@ -112,6 +112,10 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
   readonly updateRowsReturning:
     | ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Array<TaskExecutionsRow>>)
     | undefined
+  /** Updates and returns the execution ids of the rows that matched, where the dialect can in one statement. */
+  readonly updateRowsReturningIds:
+    | ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Array<{ executionId: string }>>)
+    | undefined
   /** Deletes the rows matching `where` (every row when `undefined`). */
   readonly deleteRows: (db: TDb, where: SQL | undefined) => Promise<unknown>
 }

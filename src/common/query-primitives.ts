@@ -17,6 +17,7 @@ type UpdateBuilderDatabase = {
     set(set: object): {
       where(where: SQL): PromiseLike<unknown> & {
         returning(): PromiseLike<Array<TaskExecutionsRow>>
+        returning(fields: { executionId: Column }): PromiseLike<Array<{ executionId: string }>>
       }
       /** `UPDATE … FROM` (PostgreSQL and SQLite only). */
       from(source: object): {
@@ -75,6 +76,9 @@ export function queryPrimitives<TDb>(
         : async (db, set, where) => affectedRowsCount(await updateWhere(db, set, where)),
     updateRowsReturning: extras.capabilities.updateReturning
       ? async (db, set, where) => updateWhere(db, set, where).returning()
+      : undefined,
+    updateRowsReturningIds: extras.capabilities.updateReturning
+      ? async (db, set, where) => updateWhere(db, set, where).returning({ executionId: table.executionId })
       : undefined,
     deleteRows: async (db, where) => seam.deleteRows(db, table, where),
   }

@@ -389,31 +389,51 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
 
   /**
    * Conditional updates whose children are inserted iff they match, all in one transaction: the
-   * updates one by one (in key order, so concurrent batches lock alike), then one insert of the
-   * children of those that matched.
+   * updates (requests of one shape merged into one UPDATE … RETURNING the matched ids where the
+   * dialect can, otherwise one by one, in key order so concurrent batches lock alike), then one
+   * insert of the children of the requests that matched.
    */
   private async updateAndInsertChildren(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
   ) {
-    const { columns } = this.dialect
     const inKeyOrder = [...requests].sort((left, right) => (left.executionId < right.executionId ? -1 : 1))
     const children = inKeyOrder.flatMap((request) => request.childrenTaskExecutionsToInsertIfAnyUpdated)
     await runWithConflictRetry(
       () =>
         this.dialect.transaction(this.db, async (tx) => {
-          const childrenOfMatched: Array<TaskExecutionStorageValue> = []
-          for (const request of inKeyOrder) {
-            const where = and(eq(columns.executionId, request.executionId), filtersCondition(columns, request.filters))!
-            // The conditional update decides whether this request's children exist.
-            const matched = await this.dialect.updateRows(tx, updateToSet(request.update), where)
-            if (matched > 0) childrenOfMatched.push(...request.childrenTaskExecutionsToInsertIfAnyUpdated)
-          }
+          const matched = await this.updateReportingMatches(tx, inKeyOrder.map(toMergeableByIdUpdate))
+          const childrenOfMatched = inKeyOrder.flatMap((request) =>
+            matched.has(request.executionId) ? request.childrenTaskExecutionsToInsertIfAnyUpdated : [],
+          )
           await insertTaskExecutionValues(this.dialect, tx, childrenOfMatched, 'caller-transaction')
         }),
       this.dialect.errorCodes,
     ).catch(async (error: unknown) => {
       throw await explainDuplicateKeys(this.dialect, this.db, children, error)
     })
+  }
+
+  /** Applies by-id updates inside `tx` and returns the ids of the rows that matched their filters. */
+  private async updateReportingMatches(tx: TDb, requests: ReadonlyArray<MergeableUpdate>): Promise<Set<string>> {
+    const { columns, typedValue, updateRowsReturningIds } = this.dialect
+    const matched = new Set<string>()
+    for (const group of planMergedUpdates(requests).flat()) {
+      for (const chunk of chunkMergeGroup(requests, group, this.dialect.limits)) {
+        const chunkRequests = chunk.map((index) => requests[index]!)
+        if (chunk.length > 1 && updateRowsReturningIds) {
+          const { set, where } = buildMergedUpdate(columns, typedValue, 'executionId', chunkRequests)
+          // One UPDATE for requests of one shape; RETURNING names the rows that matched.
+          for (const row of await updateRowsReturningIds(tx, set, where)) matched.add(row.executionId)
+          continue
+        }
+        for (const request of chunkRequests) {
+          const where = and(eq(columns.executionId, request.key), filtersCondition(columns, Object.fromEntries(request.filters)))!
+          // The conditional update decides whether this request's children exist.
+          if ((await this.dialect.updateRows(tx, updateToSet(request.update), where)) > 0) matched.add(request.key)
+        }
+      }
+    }
+    return matched
   }
 
   private async claimAndReturn(operation: string, claim: Claim): Promise<Array<TaskExecutionStorageValue>> {

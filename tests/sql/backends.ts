@@ -109,6 +109,13 @@ export const libsqlFileBackend: SqlBackend<AnySQLiteDatabase> = {
     await client.execute('pragma journal_mode = wal')
     const statements = new StatementCounter()
     countCalls(client, 'execute', statements)
+    // Statements inside a transaction go through the transaction object drizzle gets from the client.
+    const openTransaction = client.transaction.bind(client)
+    client.transaction = (async (...args: Parameters<typeof client.transaction>) => {
+      const transaction = await openTransaction(...args)
+      countCalls(transaction, 'execute', statements)
+      return transaction
+    }) as typeof client.transaction
     const db = drizzleLibsql({ client })
     const table = createSQLiteTaskExecutionsTable(tableName)
     await ensureSQLiteTaskExecutionsTables(db, [table])

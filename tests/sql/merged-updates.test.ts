@@ -60,6 +60,36 @@ for (const backend of backends) {
       }
     })
 
+    it("inserts the children of exactly the batched parents whose conditional update matched, each with its own values", async () => {
+      const parents = [0, 1, 2].map(() => buildTaskExecutionRow({ status: 'running' }))
+      parents[1] = { ...parents[1]!, status: 'cancelled' }
+      await opened.storage.insertMany(parents)
+      const childrenOf = parents.map((parent) => [0, 1].map((index) => buildTaskExecutionRow({ parent: parentLinkTo(parent, { indexInParentChildren: index }) })))
+      opened.statements.reset()
+      await opened.storage.updateManyByIdAndInsertChildrenIfUpdated(
+        parents.map((parent, index) => ({
+          executionId: parent.executionId,
+          filters: { status: 'running' },
+          update: { status: 'waiting_for_children', activeChildrenCount: 2, runOutput: `output ${index}`, updatedAt: parent.updatedAt + 1 },
+          childrenTaskExecutionsToInsertIfAnyUpdated: childrenOf[index]!,
+        })),
+      )
+      // Dialects with RETURNING merge the three conditional updates into one statement.
+      if (backend.dialect !== 'mysql') expect(opened.statements.count('update')).toBe(1)
+      const after = await opened.storage.getManyById(parents.map((parent) => ({ executionId: parent.executionId })))
+      expect(after.map((value) => [value?.status, value?.runOutput])).toEqual([
+        ['waiting_for_children', 'output 0'],
+        ['cancelled', undefined],
+        ['waiting_for_children', 'output 2'],
+      ])
+      const inserted = await opened.storage.getManyByParentExecutionId(parents.map((parent) => ({ parentExecutionId: parent.executionId })))
+      expect(inserted.map((children) => children.map((child) => child.executionId).sort())).toEqual([
+        childrenOf[0]!.map((child) => child.executionId).sort(),
+        [],
+        childrenOf[2]!.map((child) => child.executionId).sort(),
+      ])
+    })
+
     if (backend.dialect !== 'sqlite') {
       it('fails only the request whose value the database rejects; the others take effect', async () => {
         const rows = [0, 1, 2].map(() => buildTaskExecutionRow())
