@@ -115,7 +115,7 @@ export const libsqlFileBackend: SqlBackend<AnySQLiteDatabase> = {
       const transaction = await openTransaction(...args)
       countCalls(transaction, 'execute', statements)
       return transaction
-    }) as typeof client.transaction
+    })
     const db = drizzleLibsql({ client })
     const table = createSQLiteTaskExecutionsTable(tableName)
     await ensureSQLiteTaskExecutionsTables(db, [table])
