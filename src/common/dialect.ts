@@ -108,6 +108,8 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
   readonly insertRows: (db: TDb, rows: ReadonlyArray<TaskExecutionsInsertRow>) => Promise<unknown>
   /** Updates the rows matching `where`; resolves to how many matched (not merely changed). */
   readonly updateRows: (db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<number>
+  /** Updates the rows matching `where` when the caller needs no count (a plain UPDATE, built flat). */
+  readonly updateRowsUncounted: (db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<unknown>
   /** Updates and returns the rows as they are afterwards, where the dialect can in one statement. */
   readonly updateRowsReturning:
     | ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Array<TaskExecutionsRow>>)

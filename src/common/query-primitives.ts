@@ -7,7 +7,7 @@
  */
 import { asc, eq, getTableColumns, type Column, type SQL, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
-import { insertEveryColumnStatement } from '../sql/flat-statements.js'
+import { insertEveryColumnStatement, updateStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
 
@@ -74,6 +74,7 @@ export function queryPrimitives<TDb>(
       affectedRowsCount === undefined
         ? async (db, set, where) => seam.updateRows(db, table, set, where)
         : async (db, set, where) => affectedRowsCount(await updateWhere(db, set, where)),
+    updateRowsUncounted: async (db, set, where) => seam.executeStatement(db, updateStatement(table, fields, set, where)),
     updateRowsReturning: extras.capabilities.updateReturning
       ? async (db, set, where) => updateWhere(db, set, where).returning()
       : undefined,

@@ -384,7 +384,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   private async updateMerged(keyColumn: TaskExecutionsColumnKey, requests: ReadonlyArray<MergeableUpdate>) {
     const { set, where } = buildMergedUpdate(this.dialect.columns, this.dialect.typedValue, keyColumn, requests)
     // One UPDATE for all requests of one shape: shared filters in WHERE, per-row values by CASE.
-    await runWithConflictRetry(() => this.dialect.updateRows(this.db, set, where), this.dialect.errorCodes)
+    await runWithConflictRetry(() => this.dialect.updateRowsUncounted(this.db, set, where), this.dialect.errorCodes)
   }
 
   /**

@@ -69,10 +69,21 @@ const STATUS_RULES: Record<TaskExecutionStatus, StatusRule> = {
 }
 
 /**
+ * Whether closing a row that finishes with `update` has nothing to do (our choice, beyond
+ * upstream): no parent to release or tell, no children or finalize to cancel. Such a row is
+ * closed by its finishing write, which saves the close-ready sweep and the close claim per task.
+ */
+function hasNothingToClose(currentRow: TaskExecutionStorageValue, update: TaskExecutionStorageUpdate): boolean {
+  const children = update.children ?? currentRow.children ?? []
+  return currentRow.parent === undefined && children.length === 0 && (update.finalize ?? currentRow.finalize) === undefined
+}
+
+/**
  * Turns an internal update into the storage update to write (spec 1.5), without mutating its
  * arguments. `now` becomes `updatedAt` and every derived timestamp. When `currentRow` (the row
  * being updated) is given, a finalize child moving to a finished status also gets
- * `closeStatus = 'ready'`, because finalize children are never counted by their parent.
+ * `closeStatus = 'ready'`, because finalize children are never counted by their parent, and a
+ * row with nothing to close (no parent, children or finalize) gets `closeStatus = 'closed'`.
  */
 export function normalizeTaskExecutionStorageInternalUpdate(
   update: TaskExecutionStorageInternalUpdate,
@@ -94,6 +105,7 @@ export function normalizeTaskExecutionStorageInternalUpdate(
       result.isFinished = true
       result.finishedAt = now
       if (currentRow?.parent?.isFinalizeOfParent) result.closeStatus = 'ready'
+      else if (currentRow && hasNothingToClose(currentRow, result)) result.closeStatus = 'closed'
     }
     if (rule.setStartedAt) result.startedAt = now
     if (rule.setWaitingForChildrenStartedAt) result.waitingForChildrenStartedAt = now

@@ -5,7 +5,7 @@
  * dozen entity classes; for a 50-row insert that walk cost five times the flat form (measured in
  * `bench/`). Values are still bound parameters, encoded by their column as drizzle would.
  */
-import { sql, StringChunk, type Column, type SQL, type SQLChunk, type Table } from 'drizzle-orm'
+import { is, SQL, sql, StringChunk, type Column, type SQLChunk, type Table } from 'drizzle-orm'
 
 const OPEN = new StringChunk('(')
 const CLOSE = new StringChunk(')')
@@ -78,5 +78,28 @@ export function caseByKeyExpression(
   for (const [key, value] of branches) chunks.push(WHEN, key as SQLChunk, THEN, ...value)
   if (otherwise !== undefined) chunks.push(new StringChunk(' else '), otherwise)
   chunks.push(new StringChunk(' end)'))
+  return sql.fromList(chunks)
+}
+
+/**
+ * `UPDATE table SET c1 = …, c2 = … WHERE …`: each value is bound (encoded by its column) unless it
+ * is SQL. Nothing is returned, so callers that need the matched count use the dialect's update.
+ */
+export function updateStatement(
+  table: Table,
+  columns: Readonly<Record<string, Column>>,
+  set: Readonly<Record<string, unknown>>,
+  where: SQL,
+): SQL {
+  const chunks: Array<SQLChunk> = [new StringChunk('update '), table, new StringChunk(' set ')]
+  let first = true
+  for (const [key, value] of Object.entries(set)) {
+    const column = columns[key]
+    if (value === undefined || column === undefined) continue
+    if (!first) chunks.push(COMMA)
+    first = false
+    chunks.push(sql.identifier(column.name), new StringChunk(' = '), is(value, SQL) ? value : boundValue(value, column))
+  }
+  chunks.push(new StringChunk(' where '), where)
   return sql.fromList(chunks)
 }

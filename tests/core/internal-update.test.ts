@@ -270,11 +270,27 @@ describe('normalizeTaskExecutionStorageInternalUpdate', () => {
       },
     )
 
-    it('does nothing for an ordinary child or a top-level row', () => {
-      for (const row of [ordinaryChildRow, makeRow()]) {
-        const result = normalize({ status: 'failed' }, NOW, row)
-        expect(result.closeStatus).toBeUndefined()
-      }
+    it('does nothing for an ordinary child, which the close-ready sweep releases to its parent', () => {
+      const result = normalize({ status: 'failed' }, NOW, ordinaryChildRow)
+      expect(result.closeStatus).toBeUndefined()
+    })
+
+    it('closes a finishing top-level row with no children and no finalize in the same write', () => {
+      const result = normalize({ status: 'completed', output: 'x', children: [] }, NOW, makeRow())
+      expect([result.closeStatus, result.closedAt, result.unset?.closeExpiresAt]).toEqual(['closed', NOW, true])
+      expect(normalize({ status: 'failed' }, NOW, makeRow()).closeStatus).toBe('closed')
+    })
+
+    it('leaves a finishing top-level row with children or a finalize to the close steps', () => {
+      const child = { taskId: 'child', executionId: 'te_c' }
+      const finalize = { taskId: 'finalize', executionId: 'te_f' }
+      expect(normalize({ status: 'failed' }, NOW, makeRow({ children: [child] })).closeStatus).toBeUndefined()
+      expect(normalize({ status: 'completed', output: 'x', children: [child] }, NOW, makeRow()).closeStatus).toBeUndefined()
+      expect(normalize({ status: 'failed' }, NOW, makeRow({ finalize })).closeStatus).toBeUndefined()
+    })
+
+    it('does nothing for a top-level row moving to an active status', () => {
+      expect(normalize({ status: 'running' }, NOW, makeRow()).closeStatus).toBeUndefined()
     })
   })
 
