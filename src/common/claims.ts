@@ -24,13 +24,16 @@ export type Claim = {
   readonly releasesChildrenToParents?: boolean
 }
 
+/** What a claim did: how many rows it claimed and, when asked, the rows as they are afterwards. */
+type ClaimResult = { count: number; rows: Array<TaskExecutionStorageValue> }
+
 /** Runs one claim; `returnsRows` reads the claimed rows back (otherwise only counts them). */
 export async function runClaim<TDb>(
   dialect: TaskExecutionsDialect<TDb>,
   db: TDb,
   claim: Claim,
   returnsRows: boolean,
-): Promise<{ count: number; rows: Array<TaskExecutionStorageValue> }> {
+): Promise<ClaimResult> {
   const { columns } = dialect
   const set = updateToSet(claim.update)
   if (claim.expiresAtBase && claim.update.unset?.expiresAt !== true) {
@@ -62,8 +65,6 @@ export async function runClaim<TDb>(
     dialect.errorCodes,
   )
 }
-
-type ClaimResult = { count: number; rows: Array<TaskExecutionStorageValue> }
 
 /**
  * The claim as one statement, where the dialect can (no BEGIN/SELECT/COMMIT round trips): the

@@ -62,6 +62,7 @@ export function queryPrimitives<TDb>(
         : async (db, set, where, orderColumn, limit) => {
             const query = { where, orderBy: [asc(orderColumn)], limit, fields: { executionId: table.executionId, claimOrder: orderColumn } }
             const claimed = claimCandidates(db, table, query).as('claimed') as { executionId: Column; claimOrder: Column }
+            // Claim the locked candidates and return them with their order value from before the update.
             return asUpdateBuilder(db)
               .update(table)
               .set(set)

@@ -352,7 +352,8 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     keyColumn: TaskExecutionsColumnKey,
     requests: ReadonlyArray<MergeableUpdate>,
     canMerge: (index: number) => boolean,
-    runUnmergeable: (indexes: ReadonlyArray<number>) => Promise<void> = async () => {},
+    runUnmergeable: (indexes: ReadonlyArray<number>) => Promise<void> = (indexes) =>
+      this.runEach(indexes.map((index) => () => this.updateMerged(keyColumn, [requests[index]!]))),
   ): Promise<void> {
     const errors: Array<unknown> = requests.map(() => undefined)
     const attempt = async (indexes: ReadonlyArray<number>) => {

@@ -124,10 +124,10 @@ export async function closeFinishedTaskExecutions(runtime: ExecutorRuntime): Pro
     ),
     limit,
   })
+  const withWork = rows.filter(hasClosingWork)
   const onlyToMark = rows.filter((row) => !hasClosingWork(row))
   if (onlyToMark.length > 0) runtime.track(markExecutionsClosed(runtime, onlyToMark))
-  for (const row of rows) {
-    if (!hasClosingWork(row)) continue
+  for (const row of withWork) {
     runtime.track(
       closeFinishedExecution(runtime, row).catch((error: unknown) => {
         runtime.log.error(`Error in closing task execution [executionId=${row.executionId}]`, error)

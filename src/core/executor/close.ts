@@ -11,7 +11,7 @@ import {
 import type { TaskExecutionStorageValue } from '../storage.js'
 import { errorValue, updateExecutionById, type ExecutorRuntime } from './runtime.js'
 
-/** Whether closing `row` is only marking it closed (no parent to tell, no children to cancel). */
+/** Whether closing `row` does more than mark it closed: tell a finalize's parent, or cancel children. */
 export function hasClosingWork(row: TaskExecutionStorageValue): boolean {
   return (
     row.parent?.isFinalizeOfParent === true ||
