@@ -71,5 +71,25 @@ for (const backend of backends) {
         rows.map((_row, index) => ['completed', `output ${index}`, now + index]),
       )
     })
+
+    it('claims in one UPDATE on PostgreSQL even when the update overwrites the order column; with a locking SELECT elsewhere', async () => {
+      await opened.storage.deleteAll()
+      const now = Date.now()
+      const rows = Array.from({ length: 5 }, (_, index) =>
+        buildTaskExecutionRow({ status: 'completed', isFinished: true, closeStatus: 'ready', updatedAt: now - 100 + index }),
+      )
+      await opened.storage.insertMany(rows)
+      opened.statements.reset()
+      const claimed = await opened.storage.updateByCloseStatusAndReturn({
+        closeStatus: 'ready',
+        update: { closeStatus: 'closing', closeExpiresAt: now + 60_000, updatedAt: now },
+        limit: 3,
+      })
+      expect(claimed.map((row) => row.executionId)).toEqual(rows.slice(0, 3).map((row) => row.executionId))
+      const { statements } = opened.statements
+      if (backend.dialect === 'pg') expect(statements.map((statement) => statement.split(' ')[0])).toEqual(['update'])
+      // SQLite's RETURNING cannot see the subquery's old order value, and MySQL has no RETURNING.
+      else expect(opened.statements.count('select')).toBeGreaterThanOrEqual(1)
+    })
   })
 }
