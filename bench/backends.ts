@@ -20,7 +20,8 @@ import { InMemoryTaskExecutionsStorage, type TaskExecutionsStorage } from '../sr
 import { type AnyMySqlDatabase, createMySqlTaskExecutionsStorage, createMySqlTaskExecutionsTable, ensureMySqlTaskExecutionsTables } from '../src/mysql.js'
 import { createPgTaskExecutionsStorage, createPgTaskExecutionsTable, ensurePgTaskExecutionsTables } from '../src/pg.js'
 import { createSQLiteTaskExecutionsStorage, createSQLiteTaskExecutionsTable, ensureSQLiteTaskExecutionsTables } from '../src/sqlite.js'
-import { countCalls, StatementCounter } from './statement-counter.js'
+import { countCalls, countMysqlPoolQueries, countPgPoolQueries } from '../tests/sql/driver-recording.js'
+import { StatementCounter } from './statement-counter.js'
 
 /** Every backend name the `--backends` flag accepts, in report order. */
 export const BACKEND_NAMES = ['memory', 'sqlite-memory', 'sqlite-file', 'pglite', 'postgres', 'mariadb'] as const
@@ -143,40 +144,6 @@ export async function ensureServerDatabases(name: BackendName): Promise<void> {
   }
 }
 
-/** Counts every statement of every client a `pg` pool hands out (`pool.query` goes through `connect`). */
-function countPgPool(pool: pg.Pool, statements: StatementCounter): void {
-  const wrapped = new WeakSet<object>()
-  const wrap = (client: pg.PoolClient | undefined) => {
-    if (client && !wrapped.has(client)) {
-      wrapped.add(client)
-      countCalls(client, 'query', statements)
-    }
-    return client
-  }
-  const connect = pool.connect.bind(pool) as (callback?: unknown) => unknown
-  ;(pool as { connect: unknown }).connect = (callback?: (error: unknown, client?: pg.PoolClient, done?: unknown) => void) =>
-    callback
-      ? connect((error: unknown, client?: pg.PoolClient, done?: unknown) => callback(error, wrap(client), done))
-      : (connect() as Promise<pg.PoolClient>).then(wrap)
-}
-
-/** Counts every statement a mysql2 pool runs, directly or on a connection it hands out. */
-function countMysqlPool(pool: mysql.Pool, statements: StatementCounter): void {
-  countCalls(pool, 'query', statements)
-  countCalls(pool, 'execute', statements)
-  const getConnection = pool.getConnection.bind(pool)
-  const wrapped = new WeakSet<object>()
-  ;(pool as { getConnection: unknown }).getConnection = async () => {
-    const connection = await getConnection()
-    if (!wrapped.has(connection)) {
-      wrapped.add(connection)
-      countCalls(connection, 'query', statements)
-      countCalls(connection, 'execute', statements)
-    }
-    return connection
-  }
-}
-
 /**
  * Opens `name` on a fresh table. Server backends create the table through a pool that is ended
  * before this returns, so the returned pool's sessions run only the benchmark's statements.
@@ -247,7 +214,7 @@ export async function openBackend(name: BackendName, options: OpenBackendOptions
       }
       await withSetupPool((db) => ensurePgTaskExecutionsTables(db, [table]))
       const pool = new pg.Pool({ connectionString: PG_BENCH_URL, max: poolSize })
-      countPgPool(pool, statements)
+      countPgPoolQueries(pool, statements)
       const db = drizzleNodePg({ client: pool })
       let ended = false
       const release = async () => {
@@ -278,7 +245,7 @@ export async function openBackend(name: BackendName, options: OpenBackendOptions
       }
       await withSetupPool((db) => ensureMySqlTaskExecutionsTables(db, [table]))
       const pool = mysql.createPool({ uri: MYSQL_BENCH_URL, connectionLimit: poolSize })
-      countMysqlPool(pool, statements)
+      countMysqlPoolQueries(pool, statements)
       const db = drizzleMysql({ client: pool })
       let ended = false
       const release = async () => {

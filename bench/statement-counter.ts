@@ -1,6 +1,6 @@
 /**
- * Counting the statements each driver is asked to run, by wrapping the driver client (not
- * drizzle's logger): the counts are what really reaches the database, transactions included.
+ * Counts of the statements each driver is asked to run, fed by the client hooks of
+ * `tests/sql/driver-recording.ts` (what really reaches the database, transactions included).
  * Only counts are kept, so a 100,000-task run does not hold every SQL text in memory.
  */
 
@@ -31,14 +31,5 @@ export class StatementCounter {
   /** A copy of the counts. */
   snapshot(): { total: number; begins: number; commits: number } {
     return { total: this.total, begins: this.begins, commits: this.commits }
-  }
-}
-
-/** Replaces `object[method]` with a version that records its first argument, then calls through. */
-export function countCalls<T extends object>(object: T, method: keyof T & string, counter: StatementCounter): void {
-  const original = (object as Record<string, unknown>)[method] as (...args: Array<unknown>) => unknown
-  ;(object as Record<string, unknown>)[method] = function (this: unknown, ...args: Array<unknown>) {
-    counter.record(args[0])
-    return original.apply(this, args)
   }
 }

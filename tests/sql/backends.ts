@@ -36,7 +36,8 @@ import {
   ensureSQLiteTaskExecutionsTables,
   type AnySQLiteDatabase,
 } from '../../src/sqlite.js'
-import { countCalls, StatementCounter } from './statement-counter.js'
+import { countCalls, countMysqlPoolQueries, countPgPoolQueries } from './driver-recording.js'
+import { StatementCounter } from './statement-counter.js'
 
 /** A storage over a fresh table, the statements its driver ran, and how to release both. */
 export type OpenedBackend<TDb = unknown> = {
@@ -153,7 +154,7 @@ export function pgliteBackend(): SqlBackend<AnyPgDatabase> & { shutdown(): Promi
     counted.transaction = ((fn: (tx: Parameters<Parameters<PGlite['transaction']>[0]>[0]) => Promise<unknown>) =>
       transaction((tx) => {
         record('begin')
-        countCalls(tx, 'query', { record } as StatementCounter)
+        countCalls(tx, 'query', { record })
         return fn(tx)
       })) as typeof counted.transaction
     return counted
@@ -182,25 +183,6 @@ export function pgliteBackend(): SqlBackend<AnyPgDatabase> & { shutdown(): Promi
   }
 }
 
-/**
- * Counts the queries of every client the pool hands out; `pool.query` goes through `connect` too,
- * and a client is wrapped once however often it is reused.
- */
-function countPoolClientQueries(pool: pg.Pool, statements: StatementCounter): void {
-  const wrapped = new WeakSet<object>()
-  const wrap = (client: pg.PoolClient | undefined) => {
-    if (client && !wrapped.has(client)) {
-      wrapped.add(client)
-      countCalls(client, 'query', statements)
-    }
-    return client
-  }
-  const connect = pool.connect.bind(pool) as (callback?: unknown) => unknown
-  ;(pool as { connect: unknown }).connect = (callback?: (error: unknown, client?: pg.PoolClient, done?: unknown) => void) =>
-    callback
-      ? connect((error: unknown, client?: pg.PoolClient, done?: unknown) => callback(error, wrap(client), done))
-      : (connect() as Promise<pg.PoolClient>).then(wrap)
-}
 
 /** PostgreSQL at `url` through a node-postgres pool. */
 export function postgresBackend(url: string): SqlBackend<AnyPgDatabase> {
@@ -210,7 +192,7 @@ export function postgresBackend(url: string): SqlBackend<AnyPgDatabase> {
     async open(tableName, options = TEST_MODE) {
       const pool = new pg.Pool({ connectionString: url, max: 10 })
       const statements = new StatementCounter()
-      countPoolClientQueries(pool, statements)
+      countPgPoolQueries(pool, statements)
       const db = drizzleNodePg({ client: pool })
       const table = createPgTaskExecutionsTable(tableName)
       await db.execute(sql`drop table if exists ${table}`)
@@ -237,14 +219,7 @@ export function mariaDbBackend(url: string): SqlBackend<AnyMySqlDatabase> {
     async open(tableName, options = TEST_MODE) {
       const pool = mysql.createPool({ uri: url, connectionLimit: 10 })
       const statements = new StatementCounter()
-      countCalls(pool, 'query', statements)
-      countCalls(pool, 'execute', statements)
-      const getConnection = pool.getConnection.bind(pool)
-      ;(pool as { getConnection: unknown }).getConnection = async () => {
-        const connection = await getConnection()
-        countCalls(connection, 'query', statements)
-        return connection
-      }
+      countMysqlPoolQueries(pool, statements)
       const db = drizzleMysql({ client: pool })
       const table = createMySqlTaskExecutionsTable(tableName)
       await db.execute(sql`drop table if exists ${table}`)

@@ -1,6 +1,6 @@
 /**
- * Counting what each driver is asked to run: a wrapper around the driver client (not drizzle's
- * logger), so the counts are the statements that really reach the database.
+ * The statements the tests' drivers ran, in order, as recorded by the hooks of
+ * `driver-recording.ts` (what really reaches the database, not drizzle's logger).
  */
 
 /** The statements a driver ran, in order. */
@@ -23,14 +23,5 @@ export class StatementCounter {
   count(keyword: string): number {
     const pattern = new RegExp(`^${keyword}\\b`, 'i')
     return this.statements.filter((statement) => pattern.test(statement)).length
-  }
-}
-
-/** Replaces `object[method]` with a version that records its first argument first. */
-export function countCalls<T extends object>(object: T, method: keyof T & string, counter: StatementCounter): void {
-  const original = (object as Record<string, unknown>)[method] as (...args: Array<unknown>) => unknown
-  ;(object as Record<string, unknown>)[method] = function (this: unknown, ...args: Array<unknown>) {
-    counter.record(args[0])
-    return original.apply(this, args)
   }
 }

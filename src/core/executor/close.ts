@@ -11,12 +11,16 @@ import {
 import type { TaskExecutionStorageValue } from '../storage.js'
 import { errorValue, updateExecutionById, type ExecutorRuntime } from './runtime.js'
 
+/** T16 applies: `row` is a finalize child whose parent takes its result. */
+const handsResultToParent = (row: TaskExecutionStorageValue) => row.parent?.isFinalizeOfParent === true
+
+/** T14 applies: `row` did not complete and has children or a finalize that may still run. */
+const cancelsChildren = (row: TaskExecutionStorageValue) =>
+  row.status !== 'completed' && ((row.children?.length ?? 0) > 0 || row.finalize !== undefined)
+
 /** Whether closing `row` does more than mark it closed: tell a finalize's parent, or cancel children. */
 export function hasClosingWork(row: TaskExecutionStorageValue): boolean {
-  return (
-    row.parent?.isFinalizeOfParent === true ||
-    (row.status !== 'completed' && ((row.children?.length ?? 0) > 0 || row.finalize !== undefined))
-  )
+  return handsResultToParent(row) || cancelsChildren(row)
 }
 
 /** Does the closing work of one claimed row and marks it closed. */
@@ -25,10 +29,8 @@ export async function closeFinishedExecution(
   row: TaskExecutionStorageValue,
 ): Promise<void> {
   const work: Array<Promise<void>> = []
-  if (row.parent?.isFinalizeOfParent) work.push(handFinalizeResultToParent(runtime, row))
-  if (row.status !== 'completed' && ((row.children?.length ?? 0) > 0 || row.finalize)) {
-    work.push(cancelUnfinishedChildren(runtime, row))
-  }
+  if (handsResultToParent(row)) work.push(handFinalizeResultToParent(runtime, row))
+  if (cancelsChildren(row)) work.push(cancelUnfinishedChildren(runtime, row))
   if (work.length > 0) await Promise.all(work)
   await updateExecutionById(runtime, row.executionId, { isFinished: true }, CLOSED)
 }
