@@ -37,6 +37,10 @@ export type AnyMySqlDatabase = MySqlDatabase<MySqlQueryResultHKT, PreparedQueryH
 /** mysql2 error codes (names and errno) per kind. */
 const MYSQL_ERROR_CODES: DatabaseErrorCodes = {
   uniqueViolation: ['ER_DUP_ENTRY', 1062],
+  // MySQL 8 reports a failed CHECK as 3819, MariaDB as 4025 (ER_CONSTRAINT_FAILED).
+  checkViolation: ['ER_CHECK_CONSTRAINT_VIOLATED', 3819, 'ER_CONSTRAINT_FAILED', 4025],
+  notNullViolation: ['ER_BAD_NULL_ERROR', 1048, 'ER_NO_DEFAULT_FOR_FIELD', 1364],
+  foreignKeyViolation: ['ER_NO_REFERENCED_ROW_2', 1452, 'ER_ROW_IS_REFERENCED_2', 1451, 'ER_NO_REFERENCED_ROW', 1216, 'ER_ROW_IS_REFERENCED', 1217],
   conflict: ['ER_LOCK_DEADLOCK', 1213, 'ER_LOCK_WAIT_TIMEOUT', 1205],
   connectionLost: ['PROTOCOL_CONNECTION_LOST', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR', 'ER_SERVER_SHUTDOWN', 2006, 2013],
   connectionLostMessages: [/connection is in closed state/i, /Connection lost/i],

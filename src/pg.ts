@@ -36,6 +36,9 @@ export type AnyPgDatabase = PgDatabase<PgQueryResultHKT, Record<string, unknown>
 /** SQLSTATE codes of node-postgres and PGlite errors, per kind. */
 const PG_ERROR_CODES: DatabaseErrorCodes = {
   uniqueViolation: ['23505'],
+  checkViolation: ['23514'],
+  notNullViolation: ['23502'],
+  foreignKeyViolation: ['23503'],
   conflict: ['40001', '40P01'],
   connectionLost: ['08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03'],
   connectionLostMessages: [/Connection terminated/i, /Client has encountered a connection error/i],

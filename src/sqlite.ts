@@ -31,6 +31,9 @@ export type AnySQLiteDatabase = BaseSQLiteDatabase<'sync' | 'async', unknown, Re
 /** better-sqlite3 and libsql error codes per kind (libsql puts the extended code on `extendedCode`). */
 const SQLITE_ERROR_CODES: DatabaseErrorCodes = {
   uniqueViolation: ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'],
+  checkViolation: ['SQLITE_CONSTRAINT_CHECK'],
+  notNullViolation: ['SQLITE_CONSTRAINT_NOTNULL'],
+  foreignKeyViolation: ['SQLITE_CONSTRAINT_FOREIGNKEY'],
   conflict: ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED'],
   connectionLost: ['SQLITE_CANTOPEN', 'SQLITE_IOERR'],
   connectionLostMessages: [/database connection is not open/i],

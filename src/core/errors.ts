@@ -109,6 +109,55 @@ export class DurableExecutionCancelledError extends DurableExecutionError {
   }
 }
 
+/**
+ * What kind of fault a storage met, as classified once at the SQL seam: a lost connection, a
+ * conflict between transactions (deadlock, serialization failure, busy database), a violated
+ * constraint, or anything else. Lost connections and conflicts are worth retrying.
+ */
+export type DurableExecutionStorageFaultKind =
+  | 'connection_lost'
+  | 'conflict'
+  | 'unique_violation'
+  | 'check_violation'
+  | 'not_null_violation'
+  | 'foreign_key_violation'
+  | 'other'
+
+/**
+ * A storage call failed in the database or on the way to it. The message names the operation,
+ * the table and the driver's own words, never the statement's parameters; `kind` says what kind
+ * of fault it was. Lost connections and conflicts are retryable, constraint violations are not,
+ * and anything else is retryable (spec 2.6). `cause` holds a summary of the driver's error (its
+ * message and code), not the driver's error itself, which may carry every parameter.
+ */
+export class DurableExecutionStorageError extends DurableExecutionError {
+  /** What kind of fault it was. */
+  readonly kind: DurableExecutionStorageFaultKind
+
+  /**
+   * @param message - what failed, where, and the driver's words.
+   * @param kind - the kind of fault.
+   * @param options - the (summarised) cause; retryability follows from `kind` unless given.
+   */
+  constructor(
+    message: string,
+    kind: DurableExecutionStorageFaultKind,
+    options: { cause?: unknown; isRetryable?: boolean } = {},
+  ) {
+    super(message, {
+      cause: options.cause,
+      isRetryable: options.isRetryable ?? isRetryableStorageFault(kind),
+      isInternal: true,
+    })
+    this.kind = kind
+  }
+}
+
+/** Whether a storage fault of this kind may go away when the call is made again. */
+export function isRetryableStorageFault(kind: DurableExecutionStorageFaultKind): boolean {
+  return kind === 'connection_lost' || kind === 'conflict' || kind === 'other'
+}
+
 /** Options of {@link convertErrorToDurableExecutionError}. */
 export type ConvertErrorOptions = {
   /** Overrides retryability of generic errors (and of non-library errors, which default to `true`). */

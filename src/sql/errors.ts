@@ -3,14 +3,21 @@
  * causes drizzle and the drivers build (`DrizzleQueryError.cause`, `AggregateError.errors`); the
  * storage's own retry of deadlocks and serialization failures; and the messages callers see.
  */
-import { DurableExecutionError } from '../core/index.js'
+import {
+  DurableExecutionError,
+  DurableExecutionStorageError,
+  type DurableExecutionStorageFaultKind,
+} from '../core/index.js'
 
 /** What went wrong, as far as a storage needs to know. */
-export type DatabaseErrorKind = 'unique_violation' | 'conflict' | 'connection_lost' | 'other'
+export type DatabaseErrorKind = DurableExecutionStorageFaultKind
 
 /** A dialect's driver codes per kind (SQLSTATE, errno or code names; any matching field counts). */
 export type DatabaseErrorCodes = {
   readonly uniqueViolation: ReadonlyArray<string | number>
+  readonly checkViolation: ReadonlyArray<string | number>
+  readonly notNullViolation: ReadonlyArray<string | number>
+  readonly foreignKeyViolation: ReadonlyArray<string | number>
   /** Deadlocks, serialization failures, busy databases: safe to retry the whole transaction. */
   readonly conflict: ReadonlyArray<string | number>
   readonly connectionLost: ReadonlyArray<string | number>
@@ -57,6 +64,9 @@ export function classifyDatabaseError(error: unknown, codes: DatabaseErrorCodes)
   const allCodes = new Set(chain.flatMap(codesOf))
   const hasCode = (list: ReadonlyArray<unknown>) => list.some((code) => allCodes.has(code))
   if (hasCode(codes.uniqueViolation)) return 'unique_violation'
+  if (hasCode(codes.checkViolation)) return 'check_violation'
+  if (hasCode(codes.notNullViolation)) return 'not_null_violation'
+  if (hasCode(codes.foreignKeyViolation)) return 'foreign_key_violation'
   if (hasCode(codes.conflict)) return 'conflict'
   const messages = chain.map((entry) => (typeof entry.message === 'string' ? entry.message : ''))
   if (
@@ -126,9 +136,23 @@ export type StorageErrorContext = {
 }
 
 /**
- * The error a storage method throws: library errors pass through; a lost connection becomes a
- * retryable error that says so; anything else names the operation, the table and the driver's
- * message. The original error stays on `cause`.
+ * A summary of a driver error that is safe to keep and log: the driver's own words and code, but
+ * none of the statement text or parameters that drizzle's `DrizzleQueryError` and mysql2's
+ * `sql` field carry (they may hold a task's data).
+ */
+export function summarizeDatabaseError(error: unknown): Error {
+  const summary = new Error(describeDatabaseError(error))
+  summary.name = 'DatabaseError'
+  const code = errorChain(error).map((entry) => entry.code).find((value) => value !== undefined)
+  if (typeof code === 'string' || typeof code === 'number') Object.assign(summary, { code })
+  return summary
+}
+
+/**
+ * The error a storage method throws: library errors pass through; a database error becomes a
+ * {@link DurableExecutionStorageError} of its kind, naming the operation, the table and the
+ * driver's words (a lost connection says so, with what to check). Its `cause` is the
+ * {@link summarizeDatabaseError | summary} of the driver's error, never the error itself.
  */
 export function toStorageError(
   error: unknown,
@@ -138,15 +162,14 @@ export function toStorageError(
   if (error instanceof DurableExecutionError) return error
   const where = `${context.operation} on ${context.dialectName} table "${context.tableName}"`
   const kind = classifyDatabaseError(error, codes)
+  const cause = summarizeDatabaseError(error)
   if (kind === 'connection_lost') {
-    return DurableExecutionError.retryable(
-      `Lost the connection to the database during ${where}: ${describeDatabaseError(error)}. ` +
+    return new DurableExecutionStorageError(
+      `Lost the connection to the database during ${where}: ${cause.message}. ` +
         'Check that the database is reachable; the executor retries storage calls.',
-      { cause: error, isInternal: true },
+      kind,
+      { cause },
     )
   }
-  return DurableExecutionError.retryable(`${where} failed: ${describeDatabaseError(error)}`, {
-    cause: error,
-    isInternal: true,
-  })
+  return new DurableExecutionStorageError(`${where} failed: ${cause.message}`, kind, { cause })
 }

@@ -4,19 +4,25 @@ import {
   chunkItems,
   classifyDatabaseError,
   describeDatabaseError,
+  errorChain,
   planMergedUpdates,
   readAffectedRowsCount,
   resolveMySqlStorageArguments,
   taskExecutionRowToValue,
+  toStorageError,
   taskExecutionValueToInsertRow,
   updateToColumnValues,
   type DatabaseErrorCodes,
   type TaskExecutionsRow,
 } from '../../src/common/index.js'
+import { DurableExecutionStorageError } from '../../src/core/index.js'
 import { buildTaskExecutionRow } from '../../src/testing/index.js'
 
 const CODES: DatabaseErrorCodes = {
   uniqueViolation: ['23505'],
+  checkViolation: ['23514'],
+  notNullViolation: ['23502'],
+  foreignKeyViolation: ['23503'],
   conflict: ['40P01'],
   connectionLost: ['57P01'],
   connectionLostMessages: [/Connection terminated/],
@@ -35,6 +41,26 @@ describe('error classification', () => {
     expect(classifyDatabaseError(refused, CODES)).toBe('connection_lost')
     expect(classifyDatabaseError(new Error('Connection terminated unexpectedly'), CODES)).toBe('connection_lost')
     expect(classifyDatabaseError(new Error('syntax error'), CODES)).toBe('other')
+  })
+
+  it('classifies check, not-null and foreign-key violations by their codes', () => {
+    expect(classifyDatabaseError(Object.assign(new Error('check'), { code: '23514' }), CODES)).toBe('check_violation')
+    expect(classifyDatabaseError(Object.assign(new Error('null'), { code: '23502' }), CODES)).toBe('not_null_violation')
+    expect(classifyDatabaseError(Object.assign(new Error('fk'), { code: '23503' }), CODES)).toBe('foreign_key_violation')
+  })
+
+  it('turns a driver error into a storage error of its kind whose cause keeps no query or parameter', () => {
+    const secret = 'card-4242-4242'
+    const driverError = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })
+    const drizzleError = new Error(`Failed query: update "t" set "output" = $1\nparams: ${secret}`, { cause: driverError })
+    Object.assign(drizzleError, { query: 'update "t" set "output" = $1', params: [secret] })
+    const error = toStorageError(drizzleError, CODES, { dialectName: 'PostgreSQL', tableName: 't', operation: 'updateManyById' })
+    expect(error).toBeInstanceOf(DurableExecutionStorageError)
+    expect(error).toMatchObject({ kind: 'connection_lost', isRetryable: true, isInternal: true })
+    expect(error.message).toMatch(/^Lost the connection to the database during updateManyById on PostgreSQL table "t": terminating connection/)
+    expect(JSON.stringify(errorChain(error).map((entry) => ({ ...entry, message: entry.message, stack: entry.stack })))).not.toContain(secret)
+    const constraint = toStorageError(Object.assign(new Error('violates check'), { code: '23514' }), CODES, { dialectName: 'PostgreSQL', tableName: 't', operation: 'insertMany' })
+    expect(constraint).toMatchObject({ kind: 'check_violation', isRetryable: false })
   })
 
   it("describes an error by the driver's message, not drizzle's query dump", () => {
