@@ -36,6 +36,7 @@ import { explainDuplicateKeys, insertTaskExecutionValues } from './insert.js'
 import { buildMergedUpdate, chunkMergeGroup, planMergedUpdates, type MergeableUpdate } from './merged-update.js'
 import { taskExecutionRowToValue } from './row-mapping.js'
 import { chunkItems } from '../sql/chunks.js'
+import { guardDriverErrors } from '../sql/driver-errors.js'
 
 /** Options of every SQL storage. */
 export type SqlTaskExecutionsStorageOptions = {
@@ -64,6 +65,8 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     private readonly dialect: TaskExecutionsDialect<TDb>,
     options: SqlTaskExecutionsStorageOptions = {},
   ) {
+    // A dropped connection must fail the query in flight, never end the process.
+    guardDriverErrors(db)
     this.mutex = dialect.capabilities.oneOperationAtATime ? createMutex() : undefined
     this.enableTestMode = options.enableTestMode ?? false
   }

@@ -4,7 +4,7 @@
  * binding and a drizzle database into a job store.
  */
 import type { Table } from 'drizzle-orm'
-import { createSqlSession, type SqlDialect } from '../sql/index.js'
+import { createSqlSession, guardDriverErrors, type SqlDialect } from '../sql/index.js'
 import { ensureTables, type TableConfigLike } from './ddl.js'
 import { jobTablesInCreationOrder, type JobTables } from './job-tables.js'
 import { createJobStore, type JobStore } from './store.js'
@@ -53,6 +53,8 @@ export function openJobStore<TDb, TTables extends JobTables>(
   options: JobStoreOptions = {},
 ): RootJobStore<TTables> {
   const tables = binding.createTables(options.tablePrefix ?? '')
+  // A dropped connection must fail the query in flight, never end the process.
+  guardDriverErrors(db)
   const session = createSqlSession(binding.sqlDialect, db)
   return {
     ...createJobStore(session, tables, options.now),
