@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm'
 import {
   bigint,
   boolean,
+  customType,
   getTableConfig,
   index,
   int,
@@ -14,7 +15,6 @@ import {
   longtext,
   mysqlTable,
   uniqueIndex,
-  varchar,
   type MySqlDatabase,
   type MySqlInsertValue,
   type MySqlQueryResultHKT,
@@ -26,7 +26,7 @@ import * as common from './common/index.js'
 import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.js'
 import { createMySqlJobTables, type MySqlJobTables } from './jobs/tables/mysql.js'
 import { readAffectedRowsCount } from './sql/affected-rows.js'
-import type { SqlDialect } from './sql/dialect.js'
+import type { SqlDialect, SqlRow } from './sql/dialect.js'
 import { boundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
@@ -44,12 +44,14 @@ const MYSQL_ERROR_CODES: DatabaseErrorCodes = {
   conflict: ['ER_LOCK_DEADLOCK', 1213, 'ER_LOCK_WAIT_TIMEOUT', 1205],
   connectionLost: ['PROTOCOL_CONNECTION_LOST', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR', 'ER_SERVER_SHUTDOWN', 2006, 2013],
   connectionLostMessages: [/connection is in closed state/i, /Connection lost/i],
+  duplicateColumn: ['ER_DUP_FIELDNAME', 1060],
 }
 
 // The seam is only ever given tables of this dialect, so these narrowings are declarations.
 const asMySqlTable = (table: unknown) => table as MySqlTable
 const asValues = (rows: unknown) => rows as Array<MySqlInsertValue<MySqlTable>>
 const asSet = (set: unknown) => set as MySqlUpdateSetSource<MySqlTable>
+const readRows = (result: unknown) => (result as [Array<SqlRow>])[0]
 const insertIdOf = (result: unknown) => Number((result as [{ insertId: number | string }])[0].insertId)
 
 /**
@@ -85,6 +87,9 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   executeStatement: async (db, statement) => {
     await db.execute(statement)
   },
+  queryRows: async (db, statement) => readRows(await db.execute(statement)),
+  // sysdate(3), not now(3): now() is frozen at the start of the statement's routine or trigger.
+  currentTimeMs: sql`cast(unix_timestamp(sysdate(3)) * 1000 as double)`,
 }
 
 /** This dialect's job-runner tables. */
@@ -93,15 +98,24 @@ export * from './jobs/tables/mysql.js'
 /** The MySQL / MariaDB job-runner binding for `openJobStore`. */
 export const mySqlJobDialect: JobDialectBinding<AnyMySqlDatabase, MySqlJobTables> = defineJobDialectBinding(mySqlSqlDialect, createMySqlJobTables, getTableConfig)
 
+/** `varchar(n)` compared byte for byte (`utf8mb4_bin`), as on PostgreSQL and SQLite. */
+const binaryVarchar = (length: number) =>
+  customType<{ data: string; driverData: string }>({
+    dataType: () => `varchar(${length}) character set utf8mb4 collate utf8mb4_bin`,
+  })
+const binaryVarchar255 = binaryVarchar(255)
+const binaryVarchar64 = binaryVarchar(64)
+
 // Each builder is called with its name only: passing drizzle's overloaded functions as they are
 // would type the columns through their last overload (`any`).
 const MYSQL_COLUMN_BUILDERS = {
   // Not `serial`: drizzle-kit renders it as `serial AUTO_INCREMENT`, which MariaDB rejects.
   primaryKey: (name: string) => bigint(name, { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-  // Task ids may have 255 characters (spec 3.7.2); indexed, so varchar rather than text.
-  identifier: (name: string) => varchar(name, { length: 255 }),
+  // Task ids may have 255 characters (spec 3.7.2); indexed, so varchar rather than text. Binary
+  // collation: the server's default compares ignoring case, trailing spaces and accents.
+  identifier: (name: string) => binaryVarchar255(name),
   longText: (name: string) => longtext(name),
-  state: (name: string) => varchar(name, { length: 64 }),
+  state: (name: string) => binaryVarchar64(name),
   integer: (name: string) => int(name),
   milliseconds: (name: string) => bigint(name, { mode: 'number' }),
   flag: (name: string) => boolean(name),

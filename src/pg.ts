@@ -25,7 +25,7 @@ import {
 import * as common from './common/index.js'
 import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.js'
 import { createPgJobTables, type PgJobTables } from './jobs/tables/pg.js'
-import type { SqlDialect } from './sql/dialect.js'
+import type { SqlDialect, SqlRow } from './sql/dialect.js'
 import { castBoundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
@@ -42,6 +42,7 @@ const PG_ERROR_CODES: DatabaseErrorCodes = {
   conflict: ['40001', '40P01'],
   connectionLost: ['08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03'],
   connectionLostMessages: [/Connection terminated/i, /Client has encountered a connection error/i],
+  duplicateColumn: ['42701'],
 }
 
 // The seam is only ever given tables of this dialect, so these narrowings are declarations.
@@ -49,6 +50,7 @@ const asPgTable = (table: unknown) => table as PgTable
 const asValues = (rows: unknown) => rows as Array<PgInsertValue<PgTable>>
 const asSet = (set: unknown) => set as PgUpdateSetSource<PgTable>
 const ONE: SQL<number> = sql<number>`1`
+const readRows = (result: unknown) => (result as { rows: Array<SqlRow> }).rows
 
 /**
  * The PostgreSQL seam: this dialect's SQL for each intent, over any table (the task-executions
@@ -80,6 +82,9 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   executeStatement: async (db, statement) => {
     await db.execute(statement)
   },
+  queryRows: async (db, statement) => readRows(await db.execute(statement)),
+  // clock_timestamp(), not now(): now() is frozen at the start of the transaction.
+  currentTimeMs: sql`(extract(epoch from clock_timestamp()) * 1000)::float8`,
 }
 
 /** This dialect's job-runner tables. */

@@ -19,7 +19,7 @@ import {
 import * as common from './common/index.js'
 import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.js'
 import { createSQLiteJobTables, type SQLiteJobTables } from './jobs/tables/sqlite.js'
-import type { SqlDialect } from './sql/dialect.js'
+import type { SqlDialect, SqlRow } from './sql/dialect.js'
 import { boundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
@@ -37,6 +37,7 @@ const SQLITE_ERROR_CODES: DatabaseErrorCodes = {
   conflict: ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED'],
   connectionLost: ['SQLITE_CANTOPEN', 'SQLITE_IOERR'],
   connectionLostMessages: [/database connection is not open/i],
+  duplicateColumn: [/duplicate column name/i],
 }
 
 // The seam is only ever given tables of this dialect, so these narrowings are declarations.
@@ -85,6 +86,8 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
     runSerialised(db, async (db) => {
       await db.run(statement)
     }),
+  queryRows: (db, statement) => runSerialised(db, async (db) => db.all<SqlRow>(statement)),
+  currentTimeMs: sql`cast((julianday('now') - 2440587.5) * 86400000.0 as real)`,
 }
 
 /**

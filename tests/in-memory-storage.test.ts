@@ -17,9 +17,9 @@ function createUnbatchedInMemoryStorage(): TaskExecutionsStorageWithoutBatching 
     getById: async (request) => (await inner.getManyById([request]))[0],
     getBySleepingTaskUniqueId: async (request) =>
       (await inner.getManyBySleepingTaskUniqueId([request]))[0],
-    updateById: (request) => inner.updateManyById([request]),
-    updateByIdAndInsertChildrenIfUpdated: (request) =>
-      inner.updateManyByIdAndInsertChildrenIfUpdated([request]),
+    updateById: async (request) => (await inner.updateManyById([request]))[0],
+    updateByIdAndInsertChildrenIfUpdated: async (request) =>
+      (await inner.updateManyByIdAndInsertChildrenIfUpdated([request]))[0],
     getByParentExecutionId: async (request) =>
       (await inner.getManyByParentExecutionId([request]))[0] ?? [],
     updateByParentExecutionIdAndIsFinished: (request) =>

@@ -53,7 +53,7 @@ function makeRows(count: number): Array<TaskExecutionStorageValue> {
 type Calls = {
   insertMany(rows: ReadonlyArray<TaskExecutionStorageValue>): Promise<void>
   getById(executionId: string): Promise<unknown>
-  updateById(executionId: string): Promise<void>
+  updateById(executionId: string): Promise<unknown>
   claim(): Promise<unknown>
   children(parentExecutionId: string): Promise<unknown>
   decrementSweep(): Promise<unknown>

@@ -22,6 +22,8 @@ export type Claim = {
   readonly expiresAtBase?: number
   /** Decrement the parent's active-children count for each claimed ordinary child. */
   readonly releasesChildrenToParents?: boolean
+  /** Add one to each claimed row's `expiryCount` (the expiry sweep of runs). */
+  readonly incrementsExpiryCount?: boolean
 }
 
 /** What a claim did: how many rows it claimed and, when asked, the rows as they are afterwards. */
@@ -39,6 +41,7 @@ export async function runClaim<TDb>(
   if (claim.expiresAtBase && claim.update.unset?.expiresAt !== true) {
     set.expiresAt = sql`${dialect.typedParameter(claim.expiresAtBase, columns.expiresAt)} + ${columns.timeoutMs}`
   }
+  if (claim.incrementsExpiryCount) set.expiryCount = sql`${columns.expiryCount} + 1`
   const orderBy = [asc(columns[claim.orderBy])]
   const limit = Math.floor(claim.limit)
   const inOneStatement = claimInOneStatement(dialect, claim, set, orderBy, limit, returnsRows)

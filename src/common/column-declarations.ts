@@ -3,7 +3,7 @@
  * TypeScript types. A dialect supplies only its column builder per kind of column, so the three
  * dialect files do not repeat the column list.
  */
-import type { $Type, ColumnBuilderBase, NotNull } from 'drizzle-orm'
+import type { $Type, ColumnBuilderBase, HasDefault, NotNull } from 'drizzle-orm'
 import type {
   DurableExecutionErrorStorageValue,
   TaskExecutionCloseStatus,
@@ -19,6 +19,8 @@ export interface ColumnBuilderLike extends ColumnBuilderBase {
   notNull(): NotNull<this>
   /** Narrows the column's TypeScript type. */
   $type<TType>(): $Type<this, TType>
+  /** Gives the column a default value. */
+  default(value: unknown): HasDefault<this>
 }
 
 /** A dialect's column builder per kind of column. */
@@ -92,5 +94,8 @@ export function declareTaskExecutionsColumns<B extends TaskExecutionsColumnBuild
     needsPromiseCancellation: column('flag', 'needs_promise_cancellation').notNull(),
     createdAt: column('milliseconds', 'created_at').notNull(),
     updatedAt: column('milliseconds', 'updated_at').notNull(),
+    // Beyond upstream: fencing and poison-pill counting (the default fills tables that predate them).
+    leaseToken: column('identifier', 'lease_token'),
+    expiryCount: column('integer', 'expiry_count').default(0).notNull(),
   }
 }

@@ -50,6 +50,8 @@ export type TaskExecutionsRow = {
   needsPromiseCancellation: boolean
   createdAt: number
   updatedAt: number
+  leaseToken: string | null
+  expiryCount: number
 }
 
 /** The keys of the columns that may hold `NULL`. */
@@ -142,3 +144,9 @@ export function declareTaskExecutionsIndexes<TColumn, TIndex>(
     return build(taskExecutionsIndexName(tableName, spec)).on(first!, ...rest)
   })
 }
+
+/**
+ * Columns added after the first release of the table: the runtime DDL adds them to a table it
+ * created earlier (the shipped migrations do the same with `ALTER TABLE`).
+ */
+export const TASK_EXECUTIONS_COLUMNS_ADDED_LATER: ReadonlyArray<TaskExecutionsColumnKey> = ['leaseToken', 'expiryCount']

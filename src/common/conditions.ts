@@ -11,7 +11,7 @@ import {
 } from '../core/index.js'
 import type { TaskExecutionsColumnKey, TaskExecutionsColumns, TaskExecutionsSet } from './columns.js'
 
-const FILTER_KEYS = ['isSleepingTask', 'status', 'isFinished'] as const satisfies ReadonlyArray<
+const FILTER_KEYS = ['isSleepingTask', 'status', 'isFinished', 'leaseToken'] as const satisfies ReadonlyArray<
   keyof TaskExecutionStorageGetByIdFilters & TaskExecutionsColumnKey
 >
 

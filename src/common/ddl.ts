@@ -3,9 +3,17 @@
  * rendered from the drizzle table, so custom table names work without drizzle-kit. Identifiers
  * are quoted by drizzle; column types come from our own column declarations, never from input.
  */
-import { getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm'
-import { TASK_EXECUTIONS_INDEXES, taskExecutionsIndexName } from './columns.js'
+import { getTableColumns, getTableName, sql, type Column, type SQL } from 'drizzle-orm'
+import { isDuplicateColumnError } from '../sql/errors.js'
+import { TASK_EXECUTIONS_COLUMNS_ADDED_LATER, TASK_EXECUTIONS_INDEXES, taskExecutionsIndexName } from './columns.js'
 import type { TaskExecutionsDialect } from './dialect.js'
+
+/** A column's type, NOT NULL and (numeric, from our own declarations) default, for DDL. */
+function columnDefinition(column: Column): SQL {
+  const notNull = column.notNull ? sql` not null` : sql``
+  const defaultValue = column.hasDefault ? sql` default ${sql.raw(String(Number(column.default)))}` : sql``
+  return sql`${sql.identifier(column.name)} ${sql.raw(column.getSQLType())}${defaultValue}${notNull}`
+}
 
 /** The statements that create a dialect's table and indexes when missing, in order. */
 export function renderTaskExecutionsTableDdl<TDb>(dialect: TaskExecutionsDialect<TDb>): Array<SQL> {
@@ -14,7 +22,7 @@ export function renderTaskExecutionsTableDdl<TDb>(dialect: TaskExecutionsDialect
   const columnDefinitions = Object.values(getTableColumns(table)).map((column) =>
     column.name === columns.id.name
       ? sql`${sql.identifier(column.name)} ${ddl.idColumnDefinition}`
-      : sql`${sql.identifier(column.name)} ${sql.raw(column.getSQLType())}${column.notNull ? sql` not null` : sql``}`,
+      : columnDefinition(column),
   )
   const indexes = TASK_EXECUTIONS_INDEXES.map((spec) => ({
     name: sql.identifier(taskExecutionsIndexName(tableName, spec)),
@@ -42,5 +50,21 @@ export async function ensureTaskExecutionsTables<TDb>(
   for (const dialect of dialects) {
     // Idempotent DDL: every statement is IF NOT EXISTS.
     for (const statement of renderTaskExecutionsTableDdl(dialect)) await dialect.executeStatement(db, statement)
+    await addColumnsAddedLater(db, dialect)
+  }
+}
+
+/**
+ * Adds the columns of later releases to a table created before them. MySQL 8 and SQLite have no
+ * `ADD COLUMN IF NOT EXISTS`, so each column is added and "exists already" is taken as done.
+ */
+async function addColumnsAddedLater<TDb>(db: TDb, dialect: TaskExecutionsDialect<TDb>): Promise<void> {
+  for (const key of TASK_EXECUTIONS_COLUMNS_ADDED_LATER) {
+    try {
+      // A new column, with its default for the rows already there.
+      await dialect.executeStatement(db, sql`alter table ${dialect.table} add column ${columnDefinition(dialect.columns[key])}`)
+    } catch (error) {
+      if (!isDuplicateColumnError(error, dialect.errorCodes)) throw error
+    }
   }
 }

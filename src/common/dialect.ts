@@ -118,6 +118,10 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
   readonly updateRowsReturningIds:
     | ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Array<{ executionId: string }>>)
     | undefined
+  /** {@link updateRowsReturningIds}, built flat (`sql/flat-statements.ts`) for merged updates of many rows. */
+  readonly updateRowsReturningIdSet: ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Set<string>>) | undefined
+  /** The database's clock, in milliseconds since the epoch. */
+  readonly selectCurrentTimeMs: (db: TDb) => Promise<number>
   /** Deletes the rows matching `where` (every row when `undefined`). */
   readonly deleteRows: (db: TDb, where: SQL | undefined) => Promise<unknown>
 }

@@ -1,8 +1,9 @@
 /**
- * Merging conditional updates (design.md "Batching", spec 2.7). Requests whose filters and
- * written columns have the same shape become one UPDATE keyed by an id column, with per-row
- * values as `CASE <key> WHEN … THEN … END`; a value shared by all rows is bound once. A key that
- * appears twice goes to a later round, so two updates of one row keep their order.
+ * Merging conditional updates (design.md "Batching", spec 2.7). Requests that filter on the same
+ * columns and write the same columns become one UPDATE keyed by an id column, with per-row
+ * values as `CASE <key> WHEN … THEN … END`, in SET and in WHERE alike (each run's write filters on
+ * its own lease token); a value shared by all rows is bound once. A key that appears twice goes to
+ * a later round, so two updates of one row keep their order.
  */
 import { and, eq, sql, type SQL, type SQLChunk } from 'drizzle-orm'
 import type { TaskExecutionStorageUpdate } from '../core/index.js'
@@ -25,7 +26,7 @@ function shapeOf(request: MergeableUpdate): string {
   const written = [...updateToColumnValues(request.update)].map(([key, value]) =>
     value === null ? `${key}=null` : key,
   )
-  return JSON.stringify([request.filters, written])
+  return JSON.stringify([request.filters.map(([key]) => key), written])
 }
 
 /** The group of a round that holds the requests `canMerge` rejects (run together, not merged). */
@@ -89,10 +90,17 @@ export function buildMergedUpdate(
       ? values[0]
       : caseByKey(columns, typedValue, keyColumn, column, requests, values)
   }
-  const where = and(
-    sql`${columns[keyColumn]} in ${requests.map((request) => request.key)}`,
-    ...first.filters.map(([column, value]) => eq(columns[column], value)),
-  )
+  const filterConditions = first.filters.map(([column], position) => {
+    const values = requests.map((request) => request.filters[position]?.[1])
+    return values.every((value) => sameValue(value, values[0]))
+      ? eq(columns[column], values[0])
+      : // Each row keeps its own condition: `column = CASE key WHEN k1 THEN v1 … END`.
+        sql`${columns[column]} = ${caseByKeyExpression(
+          columns[keyColumn],
+          requests.map((request, index) => [request.key, typedValue(values[index], columns[column])]),
+        )}`
+  })
+  const where = and(sql`${columns[keyColumn]} in ${requests.map((request) => request.key)}`, ...filterConditions)
   return { set, where: where ?? sql`false` }
 }
 

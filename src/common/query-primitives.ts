@@ -5,7 +5,7 @@
  * three dialects share; its types differ per dialect, so the database is seen through the small
  * structural view below.
  */
-import { asc, eq, getTableColumns, type Column, type SQL, type Table } from 'drizzle-orm'
+import { asc, eq, getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
 import { insertEveryColumnStatement, updateStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
@@ -82,6 +82,17 @@ export function queryPrimitives<TDb>(
     updateRowsReturningIds: extras.capabilities.updateReturning
       ? async (db, set, where) => updateWhere(db, set, where).returning({ executionId: table.executionId })
       : undefined,
+    updateRowsReturningIdSet: extras.capabilities.updateReturning
+      ? async (db, set, where) => {
+          const rows = await seam.queryRows(db, updateStatement(table, fields, set, where, table.executionId))
+          return new Set(rows.map((row) => String(row[table.executionId.name])))
+        }
+      : undefined,
+    selectCurrentTimeMs: async (db) => {
+      // The clock is read alone, so the round trip is the only error in the sample.
+      const [row] = await seam.queryRows(db, sql`select ${seam.currentTimeMs} as now_ms`)
+      return Number(row?.now_ms)
+    },
     deleteRows: async (db, where) => seam.deleteRows(db, table, where),
   }
 }

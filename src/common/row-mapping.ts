@@ -50,6 +50,8 @@ export function taskExecutionValueToInsertRow(value: TaskExecutionStorageValue):
     needsPromiseCancellation: value.needsPromiseCancellation,
     createdAt: value.createdAt,
     updatedAt: value.updatedAt,
+    leaseToken: value.leaseToken,
+    expiryCount: value.expiryCount ?? 0,
   }
 }
 
@@ -122,6 +124,9 @@ export function taskExecutionRowToValue(row: TaskExecutionsRow): TaskExecutionSt
     needsPromiseCancellation: Boolean(row.needsPromiseCancellation),
     createdAt: Number(row.createdAt),
     updatedAt: Number(row.updatedAt),
+    leaseToken: presentOrUndefined(row.leaseToken),
+    // Absent means 0, so a row that never expired reads back exactly as it was inserted.
+    expiryCount: Number(row.expiryCount) > 0 ? Number(row.expiryCount) : undefined,
   })
 }
 

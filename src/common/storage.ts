@@ -137,26 +137,29 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     })
   }
 
-  async updateManyById(requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>): Promise<void> {
-    if (requests.length === 0) return
-    await this.run('updateManyById', () =>
-      this.runUpdates('updateManyById', 'executionId', requests.map(toMergeableByIdUpdate), () => true),
+  /** Answers whether each request's row matched (fencing reports a stale writer's write this way). */
+  async updateManyById(requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>): Promise<Array<boolean>> {
+    if (requests.length === 0) return []
+    return this.run('updateManyById', () =>
+      this.runUpdates('updateManyById', 'executionId', requests.map(toMergeableByIdUpdate), () => true, true),
     )
   }
 
+  /** Answers whether each request's row matched. */
   async updateManyByIdAndInsertChildrenIfUpdated(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
-  ): Promise<void> {
-    if (requests.length === 0) return
+  ): Promise<Array<boolean>> {
+    if (requests.length === 0) return []
     const operation = 'updateManyByIdAndInsertChildrenIfUpdated'
     const hasChildren = (index: number) =>
       (requests[index]?.childrenTaskExecutionsToInsertIfAnyUpdated.length ?? 0) > 0
-    await this.run(operation, () =>
+    return this.run(operation, () =>
       this.runUpdates(
         operation,
         'executionId',
         requests.map(toMergeableByIdUpdate),
         (index) => !hasChildren(index),
+        true,
         (indexes) => this.updateAndInsertChildren(indexes.map((index) => requests[index]!)),
       ),
     )
@@ -174,7 +177,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       }),
     )
     await this.run('updateManyByParentExecutionIdAndIsFinished', () =>
-      this.runUpdates('updateManyByParentExecutionIdAndIsFinished', 'parentExecutionId', mergeables, () => true),
+      this.runUpdates('updateManyByParentExecutionIdAndIsFinished', 'parentExecutionId', mergeables, () => true, false),
     )
   }
 
@@ -234,6 +237,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       orderBy: 'expiresAt',
       limit: request.limit,
       update: request.update,
+      incrementsExpiryCount: request.incrementExpiryCount === true,
     })
   }
 
@@ -286,6 +290,11 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       update: request.update,
       releasesChildrenToParents: true,
     })
+  }
+
+  /** The database's clock in milliseconds since the epoch (the executor computes leases on it). */
+  async getCurrentTimeMs(): Promise<number> {
+    return this.run('getCurrentTimeMs', () => this.dialect.selectCurrentTimeMs(this.db))
   }
 
   async deleteById(request: { executionId: string }): Promise<void> {
@@ -348,22 +357,26 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   /**
    * Applies updates request by request semantics: rounds keep two updates of one key in order,
    * requests of one shape share a statement, and when a shared statement fails its requests are
-   * retried one by one so that only the offending ones fail.
+   * retried one by one so that only the offending ones fail. With `reportsMatches`, answers
+   * whether each request's row matched (by-id updates only).
    */
   private async runUpdates(
     operation: string,
     keyColumn: TaskExecutionsColumnKey,
     requests: ReadonlyArray<MergeableUpdate>,
     canMerge: (index: number) => boolean,
-    runUnmergeable: (indexes: ReadonlyArray<number>) => Promise<void> = (indexes) =>
-      this.runEach(indexes.map((index) => () => this.updateMerged(keyColumn, [requests[index]!]))),
-  ): Promise<void> {
+    reportsMatches: boolean,
+    runUnmergeable: (indexes: ReadonlyArray<number>) => Promise<ReadonlyArray<boolean>> = (indexes) =>
+      this.runEachCollecting(indexes.map((index) => () => this.updateMerged(keyColumn, [requests[index]!], reportsMatches))),
+  ): Promise<Array<boolean>> {
     const errors: Array<unknown> = requests.map(() => undefined)
+    const matches: Array<boolean> = requests.map(() => false)
     const attempt = async (indexes: ReadonlyArray<number>) => {
       try {
-        await (canMerge(indexes[0]!)
-          ? this.updateMerged(keyColumn, indexes.map((index) => requests[index]!))
+        const chunkMatches = await (canMerge(indexes[0]!)
+          ? this.updateMerged(keyColumn, indexes.map((index) => requests[index]!), reportsMatches)
           : runUnmergeable(indexes))
+        indexes.forEach((index, position) => (matches[index] = chunkMatches[position] ?? false))
       } catch (error) {
         if (indexes.length === 1 || classifyDatabaseError(error, this.dialect.errorCodes) === 'connection_lost') {
           for (const index of indexes) errors[index] = error
@@ -377,7 +390,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       await this.runEach(chunks.map((chunk) => () => attempt(chunk)))
     }
     const failures = errors.filter((error) => error !== undefined)
-    if (failures.length === 0) return
+    if (failures.length === 0) return matches
     if (requests.length === 1) throw toStorageError(failures[0], this.dialect.errorCodes, this.errorContext(operation))
     const requestErrors = errors.map((error) =>
       error === undefined ? undefined : toStorageError(error, this.dialect.errorCodes, this.errorContext(operation)),
@@ -385,36 +398,88 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     throw new TaskExecutionsStorageRequestsError(operation, requests.map((request) => request.key), requestErrors)
   }
 
-  private async updateMerged(keyColumn: TaskExecutionsColumnKey, requests: ReadonlyArray<MergeableUpdate>) {
+  /** {@link runEach}, collecting each unit's matches in order. */
+  private async runEachCollecting(units: ReadonlyArray<() => Promise<ReadonlyArray<boolean>>>): Promise<Array<boolean>> {
+    const results: Array<ReadonlyArray<boolean>> = []
+    await this.runEach(units.map((unit, index) => async () => void (results[index] = await unit())))
+    return results.flat()
+  }
+
+  /**
+   * One UPDATE for requests of one shape, answering whether each matched when asked: from
+   * RETURNING where the dialect has it, else from the matched count, and when the count says
+   * some did not match (a stale writer, rare) from the rows read back.
+   */
+  private async updateMerged(
+    keyColumn: TaskExecutionsColumnKey,
+    requests: ReadonlyArray<MergeableUpdate>,
+    reportsMatches: boolean,
+  ): Promise<ReadonlyArray<boolean>> {
     const { set, where } = buildMergedUpdate(this.dialect.columns, this.dialect.typedValue, keyColumn, requests)
-    // One UPDATE for all requests of one shape: shared filters in WHERE, per-row values by CASE.
-    await runWithConflictRetry(() => this.dialect.updateRowsUncounted(this.db, set, where), this.dialect.errorCodes)
+    const { errorCodes, updateRowsReturningIdSet } = this.dialect
+    if (!reportsMatches) {
+      // One UPDATE for all requests of one shape: shared filters in WHERE, per-row values by CASE.
+      await runWithConflictRetry(() => this.dialect.updateRowsUncounted(this.db, set, where), errorCodes)
+      return []
+    }
+    if (updateRowsReturningIdSet) {
+      // The same UPDATE; RETURNING names the rows that matched.
+      const matched = await runWithConflictRetry(() => updateRowsReturningIdSet(this.db, set, where), errorCodes)
+      return requests.map((request) => matched.has(request.key))
+    }
+    // The same UPDATE, counting the rows it matched.
+    const count = await runWithConflictRetry(() => this.dialect.updateRows(this.db, set, where), errorCodes)
+    if (count === requests.length) return requests.map(() => true)
+    if (requests.length === 1 || count === 0) return requests.map(() => count > 0)
+    return this.readBackMatches(requests)
+  }
+
+  /**
+   * Which of the requests of a merged UPDATE that matched fewer rows than requests did match, on a
+   * dialect without RETURNING (MySQL): a row that took its update holds that update's `updatedAt`
+   * and, for a fenced write, still its lease token. A later write to the same row in between
+   * would make it read as missed; that is reported, never the reverse.
+   */
+  private async readBackMatches(requests: ReadonlyArray<MergeableUpdate>): Promise<Array<boolean>> {
+    const rows = await this.selectByKeys('executionId', requests.map((request) => request.key))
+    const rowsByKey = new Map(rows.map((row) => [row.executionId, row]))
+    return requests.map((request) => {
+      const row = rowsByKey.get(request.key)
+      const leaseToken = request.filters.find(([key]) => key === 'leaseToken')?.[1]
+      return (
+        row !== undefined &&
+        Number(row.updatedAt) === request.update.updatedAt &&
+        (leaseToken === undefined || row.leaseToken === leaseToken)
+      )
+    })
   }
 
   /**
    * Conditional updates whose children are inserted iff they match, all in one transaction: the
    * updates (requests of one shape merged into one UPDATE … RETURNING the matched ids where the
    * dialect can, otherwise one by one, in key order so concurrent batches lock alike), then one
-   * insert of the children of the requests that matched.
+   * insert of the children of the requests that matched. Answers whether each matched.
    */
   private async updateAndInsertChildren(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
-  ) {
+  ): Promise<Array<boolean>> {
     const inKeyOrder = [...requests].sort((left, right) => (left.executionId < right.executionId ? -1 : 1))
     const children = inKeyOrder.flatMap((request) => request.childrenTaskExecutionsToInsertIfAnyUpdated)
-    await runWithConflictRetry(
+    const matched = await runWithConflictRetry(
       () =>
         this.dialect.transaction(this.db, async (tx) => {
-          const matched = await this.updateReportingMatches(tx, inKeyOrder.map(toMergeableByIdUpdate))
+          const matchedIds = await this.updateReportingMatches(tx, inKeyOrder.map(toMergeableByIdUpdate))
           const childrenOfMatched = inKeyOrder.flatMap((request) =>
-            matched.has(request.executionId) ? request.childrenTaskExecutionsToInsertIfAnyUpdated : [],
+            matchedIds.has(request.executionId) ? request.childrenTaskExecutionsToInsertIfAnyUpdated : [],
           )
           await insertTaskExecutionValues(this.dialect, tx, childrenOfMatched, 'caller-transaction')
+          return matchedIds
         }),
       this.dialect.errorCodes,
     ).catch(async (error: unknown) => {
       throw await explainDuplicateKeys(this.dialect, this.db, children, error)
     })
+    return requests.map((request) => matched.has(request.executionId))
   }
 
   /** Applies by-id updates inside `tx` and returns the ids of the rows that matched their filters. */

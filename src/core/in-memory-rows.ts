@@ -183,6 +183,8 @@ export function createStoredRow(value: TaskExecutionStorageValue): TaskExecution
     needsPromiseCancellation: value.needsPromiseCancellation,
     createdAt: value.createdAt,
     updatedAt: value.updatedAt,
+    leaseToken: orUndefined(value.leaseToken),
+    expiryCount: orUndefined(value.expiryCount),
   }
 }
 

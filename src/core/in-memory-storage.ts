@@ -128,40 +128,45 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     })
   }
 
-  /** Updates each request's row when it matches the request's filters; requests are independent. */
+  /**
+   * Updates each request's row when it matches the request's filters; requests are independent.
+   * Answers whether each matched.
+   */
   async updateManyById(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
-  ): Promise<void> {
-    for (const request of requests) {
+  ): Promise<Array<boolean>> {
+    return requests.map((request) => {
       const entry = this.entries.get(request.executionId)
-      if (entry && matchesGetByIdFilters(entry.row, request.filters)) {
-        this.updateEntry(entry, request.update, undefined)
-      }
-    }
+      if (!entry || !matchesGetByIdFilters(entry.row, request.filters)) return false
+      this.updateEntry(entry, request.update, undefined)
+      return true
+    })
   }
 
   /**
    * For each request: updates the row when it matches and, only then, inserts the children. A
    * request whose insert would fail changes nothing; the other requests still apply, and the call
-   * then rejects with the first failure.
+   * then rejects with the first failure. Answers whether each matched.
    */
   async updateManyByIdAndInsertChildrenIfUpdated(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
-  ): Promise<void> {
+  ): Promise<Array<boolean>> {
     const failures: Array<unknown> = []
-    for (const request of requests) {
+    const matches = requests.map((request) => {
       const entry = this.entries.get(request.executionId)
-      if (!entry || !matchesGetByIdFilters(entry.row, request.filters)) continue
+      if (!entry || !matchesGetByIdFilters(entry.row, request.filters)) return false
       try {
         this.assertInsertable(request.childrenTaskExecutionsToInsertIfAnyUpdated)
       } catch (error) {
         failures.push(error)
-        continue
+        return false
       }
       this.updateEntry(entry, request.update, undefined)
       this.insertRowsOrThrow(request.childrenTaskExecutionsToInsertIfAnyUpdated)
-    }
+      return true
+    })
     if (failures.length > 0) throw failures[0]
+    return matches
   }
 
   /** Every child of each parent (finalize child included), in any order. */
@@ -239,11 +244,14 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     })
   }
 
-  /** Updates expired rows with the status and sleeping flag, earliest `expiresAt` first. */
+  /**
+   * Updates expired rows with the status and sleeping flag, earliest `expiresAt` first; with
+   * `incrementExpiryCount`, each one's `expiryCount` grows by one.
+   */
   async updateByStatusAndIsSleepingTaskAndExpiresAtLessThan(
     request: TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
   ): Promise<number> {
-    return this.claim({
+    const swept = this.claim({
       candidates: this.withStatus(request.status),
       matches: (row) =>
         row.status === request.status &&
@@ -253,7 +261,12 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
       sortKey: (row) => row.expiresAt,
       update: request.update,
       limit: request.limit,
-    }).length
+    })
+    if (request.incrementExpiryCount === true) {
+      // Not an indexed field, so the row changes in place.
+      for (const { row } of swept) row.expiryCount = (row.expiryCount ?? 0) + 1
+    }
+    return swept.length
   }
 
   /** Updates rows whose children-finished lease ran out, earliest lease first. */

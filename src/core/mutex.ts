@@ -18,6 +18,7 @@ import type {
   TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
   TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
   TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
+  TaskExecutionsStorageUpdateMatches,
   TaskExecutionStorageValue,
 } from './storage.js'
 
@@ -81,7 +82,13 @@ export class TaskExecutionsStorageWithMutex implements TaskExecutionsStorage {
   constructor(inner: TaskExecutionsStorage, mutex: Mutex = createMutex()) {
     this.inner = inner
     this.mutex = mutex
+    const readClock = inner.getCurrentTimeMs?.bind(inner)
+    // Reading the clock changes nothing, so it need not wait for the mutex.
+    if (readClock) this.getCurrentTimeMs = async () => await readClock()
   }
+
+  /** The inner storage's clock, when it has one. */
+  readonly getCurrentTimeMs?: () => Promise<number>
 
   /** Runs the inner storage's `insertMany` under the mutex. */
   insertMany(executions: ReadonlyArray<TaskExecutionStorageValue>): Promise<void> {
@@ -103,14 +110,16 @@ export class TaskExecutionsStorageWithMutex implements TaskExecutionsStorage {
   }
 
   /** Runs the inner storage's `updateManyById` under the mutex. */
-  updateManyById(requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>): Promise<void> {
+  updateManyById(
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
+  ): Promise<TaskExecutionsStorageUpdateMatches> {
     return this.mutex.runExclusive(() => this.inner.updateManyById(requests))
   }
 
   /** Runs the inner storage's `updateManyByIdAndInsertChildrenIfUpdated` under the mutex. */
   updateManyByIdAndInsertChildrenIfUpdated(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
-  ): Promise<void> {
+  ): Promise<TaskExecutionsStorageUpdateMatches> {
     return this.mutex.runExclusive(() =>
       this.inner.updateManyByIdAndInsertChildrenIfUpdated(requests),
     )

@@ -118,6 +118,7 @@ export const TASK_EXECUTION_STORAGE_SETTABLE_FIELDS = [
   'closeExpiresAt',
   'closedAt',
   'needsPromiseCancellation',
+  'leaseToken',
   'updatedAt',
 ] as const satisfies ReadonlyArray<TaskExecutionStorageSettableField>
 
@@ -192,6 +193,7 @@ export function matchesGetByIdFilters(
   }
   if (filters.status !== undefined && value.status !== filters.status) return false
   if (filters.isFinished !== undefined && value.isFinished !== filters.isFinished) return false
+  if (filters.leaseToken !== undefined && value.leaseToken !== filters.leaseToken) return false
   return true
 }
 
@@ -251,5 +253,8 @@ export function cloneTaskExecutionStorageValue(
   if (value.finalize != null) copy.finalize = copySummary(value.finalize)
   if (value.closeExpiresAt != null) copy.closeExpiresAt = value.closeExpiresAt
   if (value.closedAt != null) copy.closedAt = value.closedAt
+  if (value.leaseToken != null) copy.leaseToken = value.leaseToken
+  // Absent means 0, so a row that never expired reads back exactly as it was inserted.
+  if (value.expiryCount != null && value.expiryCount !== 0) copy.expiryCount = value.expiryCount
   return copy
 }

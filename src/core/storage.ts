@@ -80,6 +80,17 @@ export type TaskExecutionStorageValue = {
   needsPromiseCancellation: boolean
   createdAt: number
   updatedAt: number
+  /**
+   * Beyond upstream (optional): the token of the lease the row was last claimed under (a run, a
+   * children-finished processing or a close). Each claim writes a new one, and every write the
+   * holder makes filters on it, so a holder whose lease was lost and taken over writes nothing.
+   */
+  leaseToken?: string
+  /**
+   * Beyond upstream (optional): how many times a run's lease expired before it wrote its result.
+   * Absent means 0. The executor fails an execution that keeps expiring (`maxExpiries`).
+   */
+  expiryCount?: number
 }
 
 /** Equality conditions for by-id reads and writes; `undefined` keys are ignored. */
@@ -87,6 +98,8 @@ export type TaskExecutionStorageGetByIdFilters = {
   isSleepingTask?: boolean
   status?: TaskExecutionStatus
   isFinished?: boolean
+  /** Beyond upstream (optional): the row's `leaseToken` (fencing; see {@link TaskExecutionStorageValue.leaseToken}). */
+  leaseToken?: string
 }
 
 /** The fields an update may clear (write as SQL `NULL`). */
@@ -128,9 +141,19 @@ export type TaskExecutionStorageUpdate = {
   closeExpiresAt?: number
   closedAt?: number
   needsPromiseCancellation?: boolean
+  /** Beyond upstream (optional): the lease token a claim writes. */
+  leaseToken?: string
   updatedAt: number
   unset?: TaskExecutionStorageUnset
 }
+
+/**
+ * What a storage may answer to by-id updates (beyond upstream, optional): per request, whether
+ * its row matched the id and filters and was updated. Storages written for upstream answer
+ * nothing, and the executor then takes every write as landed. A fenced write that matched
+ * nothing means its writer lost the lease.
+ */
+export type TaskExecutionsStorageUpdateMatches = Array<boolean> | void
 
 /** One by-id read. */
 export type TaskExecutionsStorageGetByIdRequest = {
@@ -201,6 +224,11 @@ export type TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLess
   expiresAtLessThan: number
   update: TaskExecutionStorageUpdate
   limit: number
+  /**
+   * Beyond upstream (optional): also add one to each swept row's `expiryCount`. Storages written
+   * for upstream ignore it (the executor then never fails an execution for its expiries).
+   */
+  incrementExpiryCount?: boolean
 }
 
 /** Lease recovery of children-finished processing, ordered by the lease. */
@@ -274,6 +302,12 @@ export type TaskExecutionsStorageCommonMethods = {
   deleteById: (request: { executionId: string }) => MaybePromise<void>
   /** Test helper: deletes every row (SQL storages only in test mode). */
   deleteAll: () => MaybePromise<void>
+  /**
+   * Beyond upstream (optional): the database's clock, in milliseconds since the epoch. Executors
+   * sample it and compute leases on it, so that a process whose clock is off never takes over a
+   * live lease. Without it, each executor uses its own clock.
+   */
+  getCurrentTimeMs?: () => MaybePromise<number>
 }
 
 /** The storage interface the executor uses: array methods answer many requests at once, by position. */
@@ -286,14 +320,20 @@ export type TaskExecutionsStorage = TaskExecutionsStorageCommonMethods & {
   getManyBySleepingTaskUniqueId: (
     requests: ReadonlyArray<TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest>,
   ) => MaybePromise<Array<TaskExecutionStorageValue | undefined>>
-  /** Each request updates its row if it matches; requests are independent. */
+  /**
+   * Each request updates its row if it matches; requests are independent. May answer whether each
+   * matched ({@link TaskExecutionsStorageUpdateMatches}).
+   */
   updateManyById: (
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
-  ) => MaybePromise<void>
-  /** Each request updates its row and, iff that matched, inserts its children, atomically. */
+  ) => MaybePromise<TaskExecutionsStorageUpdateMatches>
+  /**
+   * Each request updates its row and, iff that matched, inserts its children, atomically. May
+   * answer whether each matched ({@link TaskExecutionsStorageUpdateMatches}).
+   */
   updateManyByIdAndInsertChildrenIfUpdated: (
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
-  ) => MaybePromise<void>
+  ) => MaybePromise<TaskExecutionsStorageUpdateMatches>
   /** Every child of each parent, in any order. */
   getManyByParentExecutionId: (
     requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
@@ -314,12 +354,18 @@ export type TaskExecutionsStorageWithoutBatching = TaskExecutionsStorageCommonMe
   getBySleepingTaskUniqueId: (
     request: TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest,
   ) => MaybePromise<TaskExecutionStorageValue | undefined>
-  /** Updates the row if it matches the id and filters; a miss is a silent no-op. */
-  updateById: (request: TaskExecutionsStorageUpdateByIdRequest) => MaybePromise<void>
-  /** Updates the row and, iff that matched, inserts the children, atomically. */
+  /**
+   * Updates the row if it matches the id and filters; a miss is a silent no-op. May answer
+   * whether it matched (beyond upstream).
+   */
+  updateById: (request: TaskExecutionsStorageUpdateByIdRequest) => MaybePromise<boolean | void>
+  /**
+   * Updates the row and, iff that matched, inserts the children, atomically. May answer whether
+   * it matched (beyond upstream).
+   */
   updateByIdAndInsertChildrenIfUpdated: (
     request: TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest,
-  ) => MaybePromise<void>
+  ) => MaybePromise<boolean | void>
   /** Every child of the parent, in any order. */
   getByParentExecutionId: (
     request: TaskExecutionsStorageGetByParentExecutionIdRequest,

@@ -110,4 +110,8 @@ export type SqlDialect<TDb> = {
   readonly transaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
   /** Runs one statement whose result does not matter (DDL). */
   readonly executeStatement: (db: TDb, statement: SQL) => Promise<void>
+  /** Runs one statement and returns its rows keyed by the database's column names (`RETURNING`, a SELECT). */
+  readonly queryRows: (db: TDb, statement: SQL) => Promise<Array<SqlRow>>
+  /** The database's clock in milliseconds since the epoch, as an integer expression. */
+  readonly currentTimeMs: SQL
 }

@@ -23,6 +23,8 @@ export type DatabaseErrorCodes = {
   readonly connectionLost: ReadonlyArray<string | number>
   /** Messages of connection failures that carry no code (e.g. node-postgres). */
   readonly connectionLostMessages: ReadonlyArray<RegExp>
+  /** `ALTER TABLE … ADD COLUMN` of a column the table has (runtime DDL adds columns this way). */
+  readonly duplicateColumn: ReadonlyArray<string | number | RegExp>
 }
 
 /** Socket-level failures that mean the same on every dialect. */
@@ -56,6 +58,18 @@ export function errorChain(error: unknown): Array<Record<string, unknown>> {
 
 function codesOf(error: Record<string, unknown>): Array<unknown> {
   return CODE_FIELDS.map((field) => error[field]).filter((code) => code !== undefined)
+}
+
+/** Whether `error` says that a column being added exists already. */
+export function isDuplicateColumnError(error: unknown, codes: DatabaseErrorCodes): boolean {
+  const chain = errorChain(error)
+  return codes.duplicateColumn.some((expected) =>
+    chain.some((entry) =>
+      expected instanceof RegExp
+        ? typeof entry.message === 'string' && expected.test(entry.message)
+        : codesOf(entry).includes(expected),
+    ),
+  )
 }
 
 /** Classifies an error with a dialect's codes. */

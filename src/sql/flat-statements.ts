@@ -82,14 +82,16 @@ export function caseByKeyExpression(
 }
 
 /**
- * `UPDATE table SET c1 = …, c2 = … WHERE …`: each value is bound (encoded by its column) unless it
- * is SQL. Nothing is returned, so callers that need the matched count use the dialect's update.
+ * `UPDATE table SET c1 = …, c2 = … WHERE … [RETURNING column]`: each value is bound (encoded by its
+ * column) unless it is SQL. Without `returning`, nothing comes back, so callers that need the
+ * matched count use the dialect's update; `returning` needs a dialect with `UPDATE … RETURNING`.
  */
 export function updateStatement(
   table: Table,
   columns: Readonly<Record<string, Column>>,
   set: Readonly<Record<string, unknown>>,
   where: SQL,
+  returning?: Column,
 ): SQL {
   const chunks: Array<SQLChunk> = [new StringChunk('update '), table, new StringChunk(' set ')]
   let first = true
@@ -101,5 +103,6 @@ export function updateStatement(
     chunks.push(sql.identifier(column.name), new StringChunk(' = '), is(value, SQL) ? value : boundValue(value, column))
   }
   chunks.push(new StringChunk(' where '), where)
+  if (returning !== undefined) chunks.push(new StringChunk(' returning '), sql.identifier(returning.name))
   return sql.fromList(chunks)
 }

@@ -26,6 +26,7 @@ const CODES: DatabaseErrorCodes = {
   conflict: ['40P01'],
   connectionLost: ['57P01'],
   connectionLostMessages: [/Connection terminated/],
+  duplicateColumn: ['42701'],
 }
 
 describe('error classification', () => {

@@ -83,3 +83,21 @@ export function readRowListResults(
     return result as Array<TaskExecutionStorageValue>
   })
 }
+
+/**
+ * Reads a by-id update answer: nothing (a storage that does not say) gives `undefined` per
+ * request, and an array one boolean per request, whether its row matched.
+ */
+export function readUpdateMatchResults(
+  method: string,
+  requestsCount: number,
+  results: unknown,
+): Array<boolean | undefined> {
+  if (results === undefined || results === null) return new Array<undefined>(requestsCount).fill(undefined)
+  return checkResultsArray(method, requestsCount, results).map((result, index) => {
+    if (typeof result !== 'boolean') {
+      throw resultShapeError(method, `result ${index} is ${describeValue(result)}, expected a boolean (whether the row matched)`)
+    }
+    return result
+  })
+}

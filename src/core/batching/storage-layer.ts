@@ -22,9 +22,10 @@ import type {
   TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
   TaskExecutionStorageValue,
 } from '../storage.js'
+import { DurableExecutionError } from '../errors.js'
 import { BatchWindowScheduler } from './batch-window-scheduler.js'
 import { BatchedStorageMethod, type StorageCallContext } from './batched-method.js'
-import { readOptionalRowResults, readRowListResults } from './result-shape.js'
+import { readOptionalRowResults, readRowListResults, readUpdateMatchResults } from './result-shape.js'
 import { callWithStorageRetry, retryStorageCallAfterFailure } from './retry.js'
 import { StorageCallStats, type StorageMetric } from './storage-stats.js'
 
@@ -47,6 +48,9 @@ export type TaskExecutionsStorageLayerOptions = {
   /** Receives reports of batched calls that failed and were re-sent request by request. */
   logger?: TaskExecutionsStorageLayerLogger
 }
+
+/** Whether a by-id update matched its row; `undefined` when the storage does not say. */
+export type UpdateMatch = boolean | undefined
 
 /** Requests carrying more rows than this skip batching (spec 2.6), so one batch stays small. */
 export const MAX_ROWS_PER_BATCHED_REQUEST = 5
@@ -88,11 +92,11 @@ export class TaskExecutionsStorageLayer {
   >
   private readonly updateByIdMethod: BatchedStorageMethod<
     TaskExecutionsStorageUpdateByIdRequest,
-    void
+    UpdateMatch
   >
   private readonly updateByIdAndInsertChildrenIfUpdatedMethod: BatchedStorageMethod<
     TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest,
-    void
+    UpdateMatch
   >
   private readonly getByParentExecutionIdMethod: BatchedStorageMethod<
     TaskExecutionsStorageGetByParentExecutionIdRequest,
@@ -160,21 +164,21 @@ export class TaskExecutionsStorageLayer {
       },
       context,
     )
-    this.updateByIdMethod = new BatchedStorageMethod<TaskExecutionsStorageUpdateByIdRequest, void>(
+    this.updateByIdMethod = new BatchedStorageMethod<TaskExecutionsStorageUpdateByIdRequest, UpdateMatch>(
       {
         method: 'updateManyById',
         maxBatchSize: 100,
         maxWeight: 100,
         orderKeyOf: (request) => request.executionId,
         send: (requests) => this.storage.updateManyById(requests),
-        readResults: noResults,
+        readResults: (requests, answer) => readUpdateMatchResults('updateManyById', requests.length, answer),
         requestErrors: { appliedResult: undefined },
       },
       context,
     )
     this.updateByIdAndInsertChildrenIfUpdatedMethod = new BatchedStorageMethod<
       TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest,
-      void
+      UpdateMatch
     >(
       {
         method: 'updateManyByIdAndInsertChildrenIfUpdated',
@@ -183,7 +187,8 @@ export class TaskExecutionsStorageLayer {
         weightOf: (request) => request.childrenTaskExecutionsToInsertIfAnyUpdated.length,
         orderKeyOf: (request) => request.executionId,
         send: (requests) => this.storage.updateManyByIdAndInsertChildrenIfUpdated(requests),
-        readResults: noResults,
+        readResults: (requests, answer) =>
+          readUpdateMatchResults('updateManyByIdAndInsertChildrenIfUpdated', requests.length, answer),
         requestErrors: { appliedResult: undefined },
       },
       context,
@@ -289,8 +294,11 @@ export class TaskExecutionsStorageLayer {
     return this.getBySleepingTaskUniqueIdMethod.call(request)
   }
 
-  /** Updates one execution if it matches the filters. */
-  updateById(request: TaskExecutionsStorageUpdateByIdRequest): Promise<void> {
+  /**
+   * Updates one execution if it matches the filters. Resolves to whether it matched, or
+   * `undefined` when the storage does not say.
+   */
+  updateById(request: TaskExecutionsStorageUpdateByIdRequest): Promise<UpdateMatch> {
     return this.updateByIdMethod.call(request)
   }
 
@@ -300,14 +308,14 @@ export class TaskExecutionsStorageLayer {
    */
   updateManyById(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
-  ): Promise<Array<PromiseSettledResult<void>>> {
+  ): Promise<Array<PromiseSettledResult<UpdateMatch>>> {
     return this.updateByIdMethod.callAll(requests)
   }
 
-  /** Updates one execution and, if that matched, inserts its children, atomically. */
+  /** Updates one execution and, if that matched, inserts its children, atomically; answers as {@link updateById}. */
   updateByIdAndInsertChildrenIfUpdated(
     request: TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest,
-  ): Promise<void> {
+  ): Promise<UpdateMatch> {
     const childrenCount = request.childrenTaskExecutionsToInsertIfAnyUpdated.length
     if (childrenCount === 0) {
       return this.updateById({
@@ -424,6 +432,18 @@ export class TaskExecutionsStorageLayer {
   /** Deletes one execution (test helper). */
   async deleteById(request: { executionId: string }): Promise<void> {
     await this.callWithRetry('deleteById', () => this.storage.deleteById(request))
+  }
+
+  /** Whether the storage can tell the database's clock. */
+  get hasDatabaseClock(): boolean {
+    return typeof this.storage.getCurrentTimeMs === 'function'
+  }
+
+  /** The database's clock in ms since the epoch, from the storage (see `hasDatabaseClock`). */
+  async getCurrentTimeMs(): Promise<number> {
+    const read = this.storage.getCurrentTimeMs?.bind(this.storage)
+    if (!read) throw DurableExecutionError.nonRetryable('The storage has no getCurrentTimeMs method')
+    return await this.callWithRetry('getCurrentTimeMs', read)
   }
 
   /** Deletes every execution (test helper). */

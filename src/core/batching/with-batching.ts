@@ -20,9 +20,20 @@ import type {
   TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
   TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
   TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
+  TaskExecutionsStorageUpdateMatches,
   TaskExecutionsStorageWithoutBatching,
   TaskExecutionStorageValue,
 } from '../storage.js'
+
+/**
+ * The matches of single updates as the array method answers them: when the inner storage says
+ * whether its updates matched, one boolean per request (an unsaid one counts as matched);
+ * otherwise nothing, as upstream storages answer.
+ */
+function updateMatchesOf(results: ReadonlyArray<unknown>): TaskExecutionsStorageUpdateMatches {
+  if (!results.some((result) => typeof result === 'boolean')) return undefined
+  return results.map((result) => result !== false)
+}
 
 /**
  * Implements the batched {@link TaskExecutionsStorage} over a
@@ -43,7 +54,12 @@ export class TaskExecutionsStorageWithBatching implements TaskExecutionsStorage 
   constructor(inner: TaskExecutionsStorageWithoutBatching, disableParallelRequests = false) {
     this.inner = inner
     this.disableParallelRequests = disableParallelRequests
+    const readClock = inner.getCurrentTimeMs?.bind(inner)
+    if (readClock) this.getCurrentTimeMs = async () => await readClock()
   }
+
+  /** The inner storage's clock, when it has one. */
+  readonly getCurrentTimeMs?: () => Promise<number>
 
   private async fanOut<TRequest, TResult>(
     requests: ReadonlyArray<TRequest>,
@@ -66,21 +82,19 @@ export class TaskExecutionsStorageWithBatching implements TaskExecutionsStorage 
     requests: ReadonlyArray<TRequest>,
     keyOf: (request: TRequest) => string,
     callOne: (request: TRequest) => unknown,
-  ): Promise<void> {
-    if (requests.length === 1) {
-      await callOne(requests[0]!)
-      return
-    }
+  ): Promise<Array<unknown>> {
+    if (requests.length === 1) return [await callOne(requests[0]!)]
     const errors: Array<unknown> = requests.map(() => undefined)
     const indexedRequests = requests.map((request, index) => ({ request, index }))
-    await this.fanOut(indexedRequests, async ({ request, index }) => {
+    const results = await this.fanOut(indexedRequests, async ({ request, index }) => {
       try {
-        await callOne(request)
+        return await callOne(request)
       } catch (error) {
         errors[index] = convertErrorToDurableExecutionError(error)
+        return undefined
       }
     })
-    if (errors.every((error) => error === undefined)) return
+    if (errors.every((error) => error === undefined)) return results
     throw new TaskExecutionsStorageRequestsError(operation, requests.map(keyOf), errors)
   }
 
@@ -103,27 +117,31 @@ export class TaskExecutionsStorageWithBatching implements TaskExecutionsStorage 
     return this.fanOut(requests, (request) => this.inner.getBySleepingTaskUniqueId(request))
   }
 
-  /** Calls the inner `updateById` once per request. */
+  /** Calls the inner `updateById` once per request; answers whether each matched if it says. */
   async updateManyById(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
-  ): Promise<void> {
-    await this.fanOutWrites(
-      'updateManyById',
-      requests,
-      (request) => request.executionId,
-      (request) => this.inner.updateById(request),
+  ): Promise<TaskExecutionsStorageUpdateMatches> {
+    return updateMatchesOf(
+      await this.fanOutWrites(
+        'updateManyById',
+        requests,
+        (request) => request.executionId,
+        (request) => this.inner.updateById(request),
+      ),
     )
   }
 
-  /** Calls the inner `updateByIdAndInsertChildrenIfUpdated` once per request. */
+  /** Calls the inner `updateByIdAndInsertChildrenIfUpdated` once per request; answers as {@link updateManyById}. */
   async updateManyByIdAndInsertChildrenIfUpdated(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
-  ): Promise<void> {
-    await this.fanOutWrites(
-      'updateManyByIdAndInsertChildrenIfUpdated',
-      requests,
-      (request) => request.executionId,
-      (request) => this.inner.updateByIdAndInsertChildrenIfUpdated(request),
+  ): Promise<TaskExecutionsStorageUpdateMatches> {
+    return updateMatchesOf(
+      await this.fanOutWrites(
+        'updateManyByIdAndInsertChildrenIfUpdated',
+        requests,
+        (request) => request.executionId,
+        (request) => this.inner.updateByIdAndInsertChildrenIfUpdated(request),
+      ),
     )
   }
 

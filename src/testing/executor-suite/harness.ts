@@ -182,7 +182,7 @@ export function randomSuffix(): string {
 
 /** The storage methods a fault proxy can make fail. */
 export type StorageMethodName = {
-  [K in keyof TaskExecutionsStorage]: TaskExecutionsStorage[K] extends (...args: never) => unknown
+  [K in keyof TaskExecutionsStorage]-?: NonNullable<TaskExecutionsStorage[K]> extends (...args: never) => unknown
     ? K
     : never
 }[keyof TaskExecutionsStorage]

@@ -8,7 +8,7 @@ import type {
   TaskExecutionStorageValue,
 } from '../../core/storage.js'
 
-type FilterKey = keyof TaskExecutionStorageGetByIdFilters
+type FilterKey = 'status' | 'isSleepingTask' | 'isFinished'
 
 const FILTER_KEYS: ReadonlyArray<FilterKey> = ['status', 'isSleepingTask', 'isFinished']
 
