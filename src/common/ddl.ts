@@ -8,8 +8,11 @@ import { isDuplicateColumnError } from '../sql/errors.js'
 import { TASK_EXECUTIONS_COLUMNS_ADDED_LATER, TASK_EXECUTIONS_INDEXES, taskExecutionsIndexName } from './columns.js'
 import type { TaskExecutionsDialect } from './dialect.js'
 
+/** What DDL reads of a drizzle column. */
+type ColumnForDdl = Pick<Column, 'name' | 'notNull' | 'hasDefault' | 'default' | 'getSQLType'>
+
 /** A column's type, NOT NULL and (numeric, from our own declarations) default, for DDL. */
-function columnDefinition(column: Column): SQL {
+function columnDefinition(column: ColumnForDdl): SQL {
   const notNull = column.notNull ? sql` not null` : sql``
   const defaultValue = column.hasDefault ? sql` default ${sql.raw(String(Number(column.default)))}` : sql``
   return sql`${sql.identifier(column.name)} ${sql.raw(column.getSQLType())}${defaultValue}${notNull}`
