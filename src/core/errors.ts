@@ -168,18 +168,28 @@ export type ConvertErrorOptions = {
   prefix?: string
 }
 
+/** The message of a thrown value that cannot be described (a throwing getter, a hostile Proxy…). */
+function undescribableMessage(error: unknown): string {
+  return `A value that cannot be described was thrown [type=${typeof error}]`
+}
+
 function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message
-  if (typeof error === 'string') return error
-  if (error != null && typeof error === 'object' && 'message' in error) {
-    const message = error.message
-    if (typeof message === 'string') return message
-  }
+  // Any step may throw for a hostile value (getters, Proxies, objects without a prototype).
   try {
+    if (error instanceof Error) return String(error.message)
+    if (typeof error === 'string') return error
+    if (error != null && typeof error === 'object' && 'message' in error) {
+      const message = error.message
+      if (typeof message === 'string') return message
+    }
     const text = JSON.stringify(error)
     return text ?? String(error)
   } catch {
-    return String(error)
+    try {
+      return String(error)
+    } catch {
+      return undescribableMessage(error)
+    }
   }
 }
 
@@ -193,6 +203,22 @@ export function convertErrorToDurableExecutionError(
 ): DurableExecutionError {
   const withPrefix = (message: string) =>
     options.prefix ? `${options.prefix}: ${message}` : message
+  try {
+    return convertDescribableError(error, options, withPrefix)
+  } catch {
+    // Even `instanceof` throws for some Proxies: such a value is stored by its placeholder.
+    return new DurableExecutionError(withPrefix(undescribableMessage(error)), {
+      isRetryable: options.isRetryable ?? true,
+      isInternal: options.isInternal ?? false,
+    })
+  }
+}
+
+function convertDescribableError(
+  error: unknown,
+  options: ConvertErrorOptions,
+  withPrefix: (message: string) => string,
+): DurableExecutionError {
   if (error instanceof DurableExecutionNotFoundError) {
     return new DurableExecutionNotFoundError(withPrefix(error.message), { cause: error.cause })
   }
@@ -223,13 +249,38 @@ export function convertErrorToDurableExecutionError(
   })
 }
 
-/** The JSON value persisted for an error. */
+/**
+ * The longest error message stored, in UTF-16 code units: a longer one keeps its first part and
+ * ends with a marker saying how long it was. A message is for people; megabytes of it would only
+ * strain the database (and MariaDB's packet limit).
+ */
+export const MAX_STORED_ERROR_MESSAGE_LENGTH = 16_384
+
+// A lone surrogate half: MariaDB's JSON check rejects it, and PostgreSQL replaces it anyway.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/**
+ * The message as stored: lone surrogate halves become U+FFFD on every dialect (a message is text
+ * for people, and MariaDB cannot store them in JSON), and a message over
+ * {@link MAX_STORED_ERROR_MESSAGE_LENGTH} is cut with a marker.
+ */
+export function toStoredErrorMessage(message: string): string {
+  const text = typeof message === 'string' ? message : String(message)
+  if (text.length <= MAX_STORED_ERROR_MESSAGE_LENGTH) return text.replace(LONE_SURROGATE, '\uFFFD')
+  const marker = ` … [message cut: ${text.length} characters in all]`
+  let kept = text.slice(0, MAX_STORED_ERROR_MESSAGE_LENGTH - marker.length)
+  // Never end on the first half of a pair that the cut separated.
+  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1)
+  return `${kept.replace(LONE_SURROGATE, '\uFFFD')}${marker}`
+}
+
+/** The JSON value persisted for an error (its message as {@link toStoredErrorMessage} keeps it). */
 export function convertDurableExecutionErrorToStorageValue(
   error: DurableExecutionError,
 ): DurableExecutionErrorStorageValue {
   return {
     errorType: error.getErrorType(),
-    message: error.message,
+    message: toStoredErrorMessage(error.message),
     isRetryable: error.isRetryable,
     isInternal: error.isInternal,
   }

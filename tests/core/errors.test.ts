@@ -8,6 +8,8 @@ import {
   DurableExecutionError,
   DurableExecutionNotFoundError,
   DurableExecutionTimedOutError,
+  MAX_STORED_ERROR_MESSAGE_LENGTH,
+  toStoredErrorMessage,
 } from '../../src/core/errors.js'
 
 describe('error classes', () => {
@@ -163,5 +165,89 @@ describe('storage value', () => {
     const rebuilt = convertStorageValueToDurableExecutionError(stored)
     expect(rebuilt.constructor).toBe(error.constructor)
     expect(convertDurableExecutionErrorToStorageValue(rebuilt)).toStrictEqual(stored)
+  })
+})
+
+describe('thrown values that cannot be described', () => {
+  const hostileValues: Array<[string, () => unknown]> = [
+    [
+      'an object without a prototype that refers to itself',
+      () => {
+        const value = Object.create(null) as Record<string, unknown>
+        value.self = value
+        return value
+      },
+    ],
+    [
+      'an error whose message getter throws',
+      () => {
+        const value = new Error('hidden')
+        Object.defineProperty(value, 'message', {
+          get() {
+            throw new Error('no message for you')
+          },
+        })
+        return value
+      },
+    ],
+    [
+      'a Proxy that throws on every trap',
+      () =>
+        new Proxy(
+          {},
+          {
+            get: () => {
+              throw new Error('get')
+            },
+            getPrototypeOf: () => {
+              throw new Error('getPrototypeOf')
+            },
+            has: () => {
+              throw new Error('has')
+            },
+            ownKeys: () => {
+              throw new Error('ownKeys')
+            },
+          },
+        ),
+    ],
+  ]
+
+  for (const [description, make] of hostileValues) {
+    it(`become a retryable generic error with a placeholder message: ${description}`, () => {
+      const error = convertErrorToDurableExecutionError(make(), { prefix: 'Run failed' })
+      expect(error).toBeInstanceOf(DurableExecutionError)
+      expect(error.isRetryable).toBe(true)
+      expect(error.message).toMatch(/^Run failed: /)
+      expect(() => convertDurableExecutionErrorToStorageValue(error)).not.toThrow()
+    })
+  }
+
+  it('gives the placeholder naming the type when nothing at all can be read', () => {
+    const revoked = Proxy.revocable({}, {})
+    revoked.revoke()
+    expect(convertErrorToDurableExecutionError(revoked.proxy).message).toBe(
+      'A value that cannot be described was thrown [type=object]',
+    )
+  })
+})
+
+describe('stored error messages', () => {
+  it('are cut at MAX_STORED_ERROR_MESSAGE_LENGTH with a marker giving the full length', () => {
+    const stored = convertDurableExecutionErrorToStorageValue(new DurableExecutionError('x'.repeat(9_000_000)))
+    expect(stored.message).toHaveLength(MAX_STORED_ERROR_MESSAGE_LENGTH)
+    expect(stored.message).toMatch(/^x+ … \[message cut: 9000000 characters in all\]$/)
+  })
+
+  it('keep short messages and surrogate pairs exactly, and replace lone surrogate halves with U+FFFD', () => {
+    expect(toStoredErrorMessage('short 😀')).toBe('short 😀')
+    expect(toStoredErrorMessage('lone \uD800 high and \uDC00 low')).toBe('lone \uFFFD high and \uFFFD low')
+  })
+
+  it('never end on half of a pair that the cut separated', () => {
+    const message = `${'x'.repeat(MAX_STORED_ERROR_MESSAGE_LENGTH - 60)}${'😀'.repeat(100)}`
+    const stored = toStoredErrorMessage(message)
+    expect(stored).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/)
+    expect(stored).toMatch(/😀 … \[message cut/)
   })
 })

@@ -28,11 +28,14 @@ import { BatchedStorageMethod, type StorageCallContext } from './batched-method.
 import { readOptionalRowResults, readRowListResults, readUpdateMatchResults } from './result-shape.js'
 import { callWithStorageRetry, retryStorageCallAfterFailure } from './retry.js'
 import { StorageCallStats, type StorageMetric } from './storage-stats.js'
+import { StorageHealth } from './storage-health.js'
 
-/** Where the storage layer reports failures it recovered from. */
+/** Where the storage layer reports failures it recovered from, and outages of the database. */
 export type TaskExecutionsStorageLayerLogger = {
   /** Called with a message and the error that caused it. */
   error(message: string, error?: unknown): void
+  /** Called when the database answers again after an outage. */
+  info?(message: string): void
 }
 
 /** Options of {@link TaskExecutionsStorageLayer}, taken from the executor's options. */
@@ -76,6 +79,7 @@ export class TaskExecutionsStorageLayer {
   private readonly storage: TaskExecutionsStorage
   private readonly options: TaskExecutionsStorageLayerOptions
   private readonly stats: StorageCallStats | undefined
+  private readonly health: StorageHealth
   private scheduler: BatchWindowScheduler | undefined
 
   private readonly insertManyMethod: BatchedStorageMethod<
@@ -115,6 +119,10 @@ export class TaskExecutionsStorageLayer {
     this.storage = storage
     this.options = options
     this.stats = options.enableStats ? new StorageCallStats() : undefined
+    this.health = new StorageHealth({
+      error: (message) => this.options.logger?.error(message),
+      info: (message) => this.options.logger?.info?.(message),
+    })
 
     const context: StorageCallContext = {
       callOnce: (method, call) => this.callOnce(method, call),
@@ -259,14 +267,23 @@ export class TaskExecutionsStorageLayer {
     return this.stats ? this.stats.getMetrics(Date.now()) : []
   }
 
+  /** Whether the last storage call found the database unreachable (an outage was logged). */
+  get isDatabaseUnreachable(): boolean {
+    return this.health.isUnreachable
+  }
+
   private async callOnce<T>(method: string, call: () => MaybePromise<T>): Promise<T> {
     const stats = this.stats
-    if (!stats) return await call()
-    const startedAt = performance.now()
+    const startedAt = stats ? performance.now() : 0
     try {
-      return await call()
+      const result = await call()
+      this.health.recordSuccess()
+      return result
+    } catch (error) {
+      this.health.recordFailure(error)
+      throw error
     } finally {
-      stats.record(method, performance.now() - startedAt, Date.now())
+      stats?.record(method, performance.now() - startedAt, Date.now())
     }
   }
 

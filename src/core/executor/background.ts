@@ -1,7 +1,7 @@
 /**
- * One iteration of each of the six background processes (spec 4.9): pickup, children-finished
- * processing, the close-ready sweep, closing, promise cancellation and expiry recovery. Each
- * returns whether more work is waiting, and wakes the loops its work makes ready.
+ * One iteration of five of the six background processes (spec 4.9; pickup has `pickup.ts`):
+ * children-finished processing, the close-ready sweep, closing, promise cancellation and expiry
+ * recovery. Each returns whether more work is waiting, and wakes the loops its work makes ready.
  */
 import {
   DurableExecutionCancelledError,
@@ -13,7 +13,7 @@ import {
 } from '../internal-update.js'
 import { processChildrenFinished } from './children-finished.js'
 import { closeFinishedExecution, hasClosingWork, markExecutionsClosed } from './close.js'
-import { interruptExecutionRun, startExecutionRun } from './run.js'
+import { interruptExecutionRun } from './run.js'
 import { errorValue, type ExecutorRuntime } from './runtime.js'
 
 /** Names of the six loops, as they appear in logs. */
@@ -32,37 +32,12 @@ export type BackgroundProcessName = (typeof BACKGROUND_PROCESS_NAMES)[number]
 /** Shared between pickup and run completion: pickup stopped for lack of free slots. */
 export type PickupCapacityState = { isBlocked: boolean }
 
-/** Claims ready rows for the free run slots and starts their runs. */
-export async function processReadyTaskExecutions(
-  runtime: ExecutorRuntime,
-  capacity: PickupCapacityState,
-): Promise<boolean> {
-  const { maxConcurrentTaskExecutions, maxTaskExecutionsPerBatch, expireLeewayMs } = runtime.options
-  const freeSlots = maxConcurrentTaskExecutions - runtime.running.size
-  if (freeSlots <= 0) {
-    capacity.isBlocked = true
-    return false
-  }
-  const limit = Math.min(maxTaskExecutionsPerBatch, freeSlots)
-  const now = Date.now()
-  const rows = await runtime.storage.updateByStatusAndStartAtLessThanAndReturn({
-    status: 'ready',
-    // Rows due this very millisecond count as due: a row enqueued now is picked up at once.
-    startAtLessThan: now + 1,
-    update: normalize({ executorId: runtime.executorId, status: 'running' }, now),
-    updateExpiresAtWithStartedAt: now + expireLeewayMs,
-    limit,
-  })
-  for (const row of rows) startExecutionRun(runtime, row)
-  return rows.length >= limit
-}
-
 /** Claims parents whose children are all released and processes each in the background. */
 export async function processOnChildrenFinishedTaskExecutions(
   runtime: ExecutorRuntime,
 ): Promise<boolean> {
   const limit = runtime.options.processOnChildrenFinishedTaskExecutionsBatchSize
-  const now = Date.now()
+  const now = runtime.clock.now()
   const rows =
     await runtime.storage.updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn(
       {
@@ -73,6 +48,7 @@ export async function processOnChildrenFinishedTaskExecutions(
             onChildrenFinishedProcessingStatus: 'processing',
             // Our choice: the lease follows the leeway, not a fixed two minutes plus it.
             onChildrenFinishedProcessingExpiresAt: now + runtime.options.expireLeewayMs,
+            leaseToken: runtime.nextLeaseToken(),
           },
           now,
         ),
@@ -101,7 +77,7 @@ export async function markFinishedTaskExecutionsAsCloseStatusReady(
     await runtime.storage.updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus({
       isFinished: true,
       closeStatus: 'idle',
-      update: normalize({ closeStatus: 'ready' }, Date.now()),
+      update: normalize({ closeStatus: 'ready' }, runtime.clock.now()),
       limit,
     })
   if (count > 0) {
@@ -114,12 +90,12 @@ export async function markFinishedTaskExecutionsAsCloseStatusReady(
 /** Claims close-ready rows and closes each in the background. */
 export async function closeFinishedTaskExecutions(runtime: ExecutorRuntime): Promise<boolean> {
   const limit = runtime.options.closeFinishedTaskExecutionsBatchSize
-  const now = Date.now()
+  const now = runtime.clock.now()
   const rows = await runtime.storage.updateByCloseStatusAndReturn({
     closeStatus: 'ready',
     update: normalize(
       // Our choice: the lease follows the leeway, not a fixed two minutes plus it.
-      { closeStatus: 'closing', closeExpiresAt: now + runtime.options.expireLeewayMs },
+      { closeStatus: 'closing', closeExpiresAt: now + runtime.options.expireLeewayMs, leaseToken: runtime.nextLeaseToken() },
       now,
     ),
     limit,
@@ -146,7 +122,7 @@ export async function cancelsNeedPromiseCancellationTaskExecutions(
   const rows = await runtime.storage.updateByExecutorIdAndNeedsPromiseCancellationAndReturn({
     executorId: runtime.executorId,
     needsPromiseCancellation: true,
-    update: normalize({ needsPromiseCancellation: false }, Date.now()),
+    update: normalize({ needsPromiseCancellation: false }, runtime.clock.now()),
     limit,
   })
   for (const row of rows) {
@@ -156,24 +132,25 @@ export async function cancelsNeedPromiseCancellationTaskExecutions(
   return rows.length >= limit
 }
 
-/** Recovers expired leases: runs, sleeping tasks, children-finished processing and closing. */
+/**
+ * Recovers expired leases: runs, sleeping tasks, children-finished processing and closing. An
+ * expired run goes back to `ready` keeping its place in the queue (its `startAt`; upstream moves
+ * it to the back) and adds one to its `expiryCount` (for `maxExpiries`).
+ */
 export async function retryExpiredTaskExecutions(runtime: ExecutorRuntime): Promise<boolean> {
   const limit = runtime.options.retryExpiredTaskExecutionsBatchSize
-  const now = Date.now()
+  const now = runtime.clock.now()
   const [expiredRuns, expiredSleeps, expiredProcessing, expiredClosing] = await Promise.all([
     runtime.storage.updateByStatusAndIsSleepingTaskAndExpiresAtLessThan({
       status: 'running',
       isSleepingTask: false,
       expiresAtLessThan: now,
       update: normalize(
-        {
-          status: 'ready',
-          error: errorValue(DurableExecutionError.nonRetryable('Task execution expired')),
-          startAt: now,
-        },
+        { status: 'ready', error: errorValue(DurableExecutionError.nonRetryable('Task execution expired')) },
         now,
       ),
       limit,
+      incrementExpiryCount: true,
     }),
     runtime.storage.updateByStatusAndIsSleepingTaskAndExpiresAtLessThan({
       status: 'running',

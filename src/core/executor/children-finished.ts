@@ -2,8 +2,9 @@
  * Children-finished processing (spec 4.7, transition T15): once every child of a parent has been
  * released, combine the children into the parent's output, run its finalize function, spawn its
  * finalize task, or, for a sequence, spawn the next step. Every write is guarded by
- * `status = waiting_for_children` and ends the claim (flag `processed`, or `idle` with the next
- * sequence step).
+ * `status = waiting_for_children` and the claim's lease token, and ends the claim (flag
+ * `processed`, or `idle` with the next sequence step). Storage calls are retried while the lease
+ * lasts (`lease-writes.ts`).
  */
 import {
   DurableExecutionError,
@@ -18,9 +19,12 @@ import type { TaskExecutionStorageValue, TaskExecutionSummary } from '../storage
 import { SEQUENTIAL_STEP_PLACEHOLDER_EXECUTION_ID } from './composite-tasks.js'
 import type { TaskDefinition } from './registry.js'
 import { finalizeFunctionError } from './run-result.js'
+import type { UpdateMatch } from '../batching/storage-layer.js'
+import { callHoldingLease, LeaseLostError, writeHoldingLease } from './lease-writes.js'
 import {
   buildChildRow,
   errorValue,
+  fencedFilters,
   serializeForStorage,
   summaryOf,
   updateExecutionById,
@@ -33,7 +37,7 @@ const WAITING_FOR_CHILDREN_FILTER = { status: 'waiting_for_children' } as const
 /**
  * Processes one claimed parent. Deterministic failures (a non-retryable error such as an oversized
  * finalize input) fail the parent at once (our choice: upstream leaves it to loop through lease
- * expiry forever); retryable ones (e.g. storage down) are rethrown and left to lease expiry.
+ * expiry forever); storage failures are retried while the lease lasts, then left to lease expiry.
  */
 export async function processChildrenFinished(
   runtime: ExecutorRuntime,
@@ -42,10 +46,28 @@ export async function processChildrenFinished(
   try {
     await processParent(runtime, parent)
   } catch (thrown) {
+    if (thrown instanceof LeaseLostError) {
+      runtime.log.debug(`Stopped processing the finished children of [executionId=${parent.executionId}]: ${thrown.message}`)
+      return
+    }
     const error = convertErrorToDurableExecutionError(thrown)
     if (error.isRetryable) throw error
-    await finishParent(runtime, parent, { status: 'failed', error: errorValue(error) })
+    await finishParent(runtime, parent, { status: 'failed', error: errorValue(error) }).catch((lost: unknown) => {
+      if (!(lost instanceof LeaseLostError)) throw lost
+    })
   }
+}
+
+/** A storage call of this parent's processing, retried while its lease lasts. */
+function underLease<T>(runtime: ExecutorRuntime, parent: TaskExecutionStorageValue, what: string, call: () => Promise<T>): Promise<T> {
+  const lease = { endsAt: parent.onChildrenFinishedProcessingExpiresAt }
+  return callHoldingLease(runtime, lease, `${what} of [executionId=${parent.executionId}]`, call)
+}
+
+/** A fenced write of this parent's processing, retried while its lease lasts. */
+function fencedWrite(runtime: ExecutorRuntime, parent: TaskExecutionStorageValue, what: string, write: () => Promise<UpdateMatch>): Promise<void> {
+  const lease = { endsAt: parent.onChildrenFinishedProcessingExpiresAt }
+  return writeHoldingLease(runtime, lease, `${what} of [executionId=${parent.executionId}]`, write)
 }
 
 async function processParent(
@@ -77,9 +99,9 @@ async function processParent(
   }
 
   const summaries = parent.children ?? []
-  const childRows = await runtime.storage.getByParentExecutionId({
-    parentExecutionId: parent.executionId,
-  })
+  const childRows = await underLease(runtime, parent, 'reading the children', () =>
+    runtime.storage.getByParentExecutionId({ parentExecutionId: parent.executionId }),
+  )
   const rowsById = new Map<string, TaskExecutionStorageValue>()
   for (const child of childRows) rowsById.set(child.executionId, child)
   let notFound = 0
@@ -123,7 +145,7 @@ async function finalizeParent(
   }
 
   if (finalize.kind === 'function') {
-    const waitingForFinalizeStartedAt = Date.now()
+    const waitingForFinalizeStartedAt = runtime.clock.now()
     let finalOutput: unknown
     try {
       finalOutput = await finalize.run(finalizeInput)
@@ -144,7 +166,7 @@ async function finalizeParent(
     return
   }
 
-  const now = Date.now()
+  const now = runtime.clock.now()
   const finalizeRow = await buildChildRow(
     runtime,
     finalize.task,
@@ -153,16 +175,18 @@ async function finalizeParent(
     undefined,
     now,
   )
-  await updateExecutionByIdAndInsertChildren(
-    runtime,
-    parent.executionId,
-    WAITING_FOR_CHILDREN_FILTER,
-    {
-      status: 'waiting_for_finalize',
-      finalize: summaryOf(finalizeRow),
-      onChildrenFinishedProcessingStatus: 'processed',
-    },
-    [finalizeRow],
+  await fencedWrite(runtime, parent, 'spawning the finalize task', () =>
+    updateExecutionByIdAndInsertChildren(
+      runtime,
+      parent.executionId,
+      fencedFilters(parent, WAITING_FOR_CHILDREN_FILTER),
+      {
+        status: 'waiting_for_finalize',
+        finalize: summaryOf(finalizeRow),
+        onChildrenFinishedProcessingStatus: 'processed',
+      },
+      [finalizeRow],
+    ),
   )
   runtime.wake.pickup(finalizeRow.startAt)
 }
@@ -190,7 +214,9 @@ async function processSequenceStep(
     return
   }
 
-  const currentRow = await runtime.storage.getById({ executionId: current.executionId })
+  const currentRow = await underLease(runtime, parent, 'reading the current step', () =>
+    runtime.storage.getById({ executionId: current.executionId }),
+  )
   if (!currentRow) {
     await finishParent(runtime, parent, {
       status: 'failed',
@@ -238,16 +264,18 @@ async function processSequenceStep(
     // The previous output string is reused verbatim: no re-serialization, no size check.
     { serializedInput: stepOutput },
     undefined,
-    Date.now(),
+    runtime.clock.now(),
   )
   const children: Array<TaskExecutionSummary> = steps.slice()
   children[currentIndex + 1] = summaryOf(nextRow)
-  await updateExecutionByIdAndInsertChildren(
-    runtime,
-    parent.executionId,
-    WAITING_FOR_CHILDREN_FILTER,
-    { children, activeChildrenCount: 1, onChildrenFinishedProcessingStatus: 'idle' },
-    [nextRow],
+  await fencedWrite(runtime, parent, 'spawning the next step', () =>
+    updateExecutionByIdAndInsertChildren(
+      runtime,
+      parent.executionId,
+      fencedFilters(parent, WAITING_FOR_CHILDREN_FILTER),
+      { children, activeChildrenCount: 1, onChildrenFinishedProcessingStatus: 'idle' },
+      [nextRow],
+    ),
   )
   if (nextRow.isSleepingTask && nextRow.expiresAt !== undefined) runtime.wake.expiry(nextRow.expiresAt)
   else runtime.wake.pickup(nextRow.startAt)
@@ -259,10 +287,12 @@ async function finishParent(
   parent: TaskExecutionStorageValue,
   update: TaskExecutionStorageInternalUpdate,
 ): Promise<void> {
-  await updateExecutionById(runtime, parent.executionId, WAITING_FOR_CHILDREN_FILTER, {
-    ...update,
-    onChildrenFinishedProcessingStatus: 'processed',
-  })
+  await fencedWrite(runtime, parent, 'finishing the parent', () =>
+    updateExecutionById(runtime, parent.executionId, fencedFilters(parent, WAITING_FOR_CHILDREN_FILTER), {
+      ...update,
+      onChildrenFinishedProcessingStatus: 'processed',
+    }),
+  )
   runtime.wake.closeReady()
 }
 

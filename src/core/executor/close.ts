@@ -1,7 +1,8 @@
 /**
  * Closing a finished execution (spec 4.8, transitions T14 and T16): a finalize child hands its
  * result to its parent; an execution that did not complete cancels its unfinished children (so
- * cancellation travels down the tree one close per level); then the row is marked `closed`.
+ * cancellation travels down the tree one close per level); then the row is marked `closed`, under
+ * the close claim's lease token. Storage calls are retried while the lease lasts.
  */
 import { DurableExecutionCancelledError, DurableExecutionError } from '../errors.js'
 import {
@@ -9,7 +10,8 @@ import {
   type TaskExecutionStorageInternalUpdate,
 } from '../internal-update.js'
 import type { TaskExecutionStorageValue } from '../storage.js'
-import { errorValue, updateExecutionById, type ExecutorRuntime } from './runtime.js'
+import { callHoldingLease, LeaseLostError, writeHoldingLease } from './lease-writes.js'
+import { errorValue, fencedFilters, updateExecutionById, type ExecutorRuntime } from './runtime.js'
 
 /** T16 applies: `row` is a finalize child whose parent takes its result. */
 const handsResultToParent = (row: TaskExecutionStorageValue) => row.parent?.isFinalizeOfParent === true
@@ -28,24 +30,37 @@ export async function closeFinishedExecution(
   runtime: ExecutorRuntime,
   row: TaskExecutionStorageValue,
 ): Promise<void> {
-  const work: Array<Promise<void>> = []
-  if (handsResultToParent(row)) work.push(handFinalizeResultToParent(runtime, row))
-  if (cancelsChildren(row)) work.push(cancelUnfinishedChildren(runtime, row))
-  if (work.length > 0) await Promise.all(work)
-  await updateExecutionById(runtime, row.executionId, { isFinished: true }, CLOSED)
+  try {
+    const work: Array<Promise<void>> = []
+    if (handsResultToParent(row)) work.push(handFinalizeResultToParent(runtime, row))
+    if (cancelsChildren(row)) work.push(cancelUnfinishedChildren(runtime, row))
+    if (work.length > 0) await Promise.all(work)
+    await writeHoldingLease(runtime, { endsAt: row.closeExpiresAt }, `marking closed [executionId=${row.executionId}]`, () =>
+      updateExecutionById(runtime, row.executionId, fencedFilters(row, FINISHED_FILTER), CLOSED),
+    )
+  } catch (error) {
+    if (!(error instanceof LeaseLostError)) throw error
+    runtime.log.debug(`Stopped closing [executionId=${row.executionId}]: ${error.message}`)
+  }
+}
+
+/** A storage call of this row's close, retried while its lease lasts. */
+function underLease<T>(runtime: ExecutorRuntime, row: TaskExecutionStorageValue, what: string, call: () => Promise<T>): Promise<T> {
+  return callHoldingLease(runtime, { endsAt: row.closeExpiresAt }, `${what} [executionId=${row.executionId}]`, call)
 }
 
 /**
  * Marks rows with no closing work closed, sharing storage calls even with batching off: the
- * close claim hands over up to a batch of such rows at once.
+ * close claim hands over up to a batch of such rows at once. A failed one is left to the close
+ * lease's expiry.
  */
 export async function markExecutionsClosed(
   runtime: ExecutorRuntime,
   rows: ReadonlyArray<TaskExecutionStorageValue>,
 ): Promise<void> {
-  const update = normalizeTaskExecutionStorageInternalUpdate(CLOSED, Date.now())
+  const update = normalizeTaskExecutionStorageInternalUpdate(CLOSED, runtime.clock.now())
   const outcomes = await runtime.storage.updateManyById(
-    rows.map((row) => ({ executionId: row.executionId, filters: { isFinished: true }, update })),
+    rows.map((row) => ({ executionId: row.executionId, filters: fencedFilters(row, FINISHED_FILTER), update })),
   )
   outcomes.forEach((outcome, index) => {
     if (outcome.status === 'rejected') {
@@ -53,6 +68,8 @@ export async function markExecutionsClosed(
     }
   })
 }
+
+const FINISHED_FILTER = { isFinished: true } as const
 
 const CLOSED: TaskExecutionStorageInternalUpdate = { closeStatus: 'closed' }
 
@@ -76,7 +93,10 @@ async function handFinalizeResultToParent(
               ),
             ),
         }
-  await updateExecutionById(runtime, parent.executionId, { status: 'waiting_for_finalize' }, update)
+  // Not fenced: the parent's row is not this lease's; the status guard makes a repeat harmless.
+  await underLease(runtime, row, "handing the finalize result to the parent", () =>
+    updateExecutionById(runtime, parent.executionId, { status: 'waiting_for_finalize' }, update),
+  )
   runtime.wake.closeReady()
 }
 
@@ -88,14 +108,16 @@ async function cancelUnfinishedChildren(
   const error = new DurableExecutionCancelledError(
     `Parent task failed [parentTaskId=${row.taskId}] [parentExecutionId=${row.executionId}]: ${row.error?.message ?? 'Unknown error'}`,
   )
-  await runtime.storage.updateByParentExecutionIdAndIsFinished({
-    parentExecutionId: row.executionId,
-    isFinished: false,
-    update: normalizeTaskExecutionStorageInternalUpdate(
-      { status: 'cancelled', error: errorValue(error), needsPromiseCancellation: true },
-      Date.now(),
-    ),
-  })
+  await underLease(runtime, row, 'cancelling the unfinished children', () =>
+    runtime.storage.updateByParentExecutionIdAndIsFinished({
+      parentExecutionId: row.executionId,
+      isFinished: false,
+      update: normalizeTaskExecutionStorageInternalUpdate(
+        { status: 'cancelled', error: errorValue(error), needsPromiseCancellation: true },
+        runtime.clock.now(),
+      ),
+    }),
+  )
   runtime.wake.closeReady()
   runtime.wake.promiseCancellation()
 }

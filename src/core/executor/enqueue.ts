@@ -65,7 +65,7 @@ export async function enqueueTaskExecution(
   }
 
   const row = createTaskExecutionStorageValue({
-    now: Date.now(),
+    now: runtime.clock.now(),
     taskId: id,
     executionId: generateTaskExecutionId(),
     retryOptions,
@@ -138,7 +138,7 @@ export async function wakeupSleepingTaskExecution(
     await runtime.storage.updateById({
       executionId: row.executionId,
       filters: { isSleepingTask: true, isFinished: false },
-      update: normalizeTaskExecutionStorageInternalUpdate(update, Date.now()),
+      update: normalizeTaskExecutionStorageInternalUpdate(update, runtime.clock.now()),
     })
     runtime.wake.closeReady()
   }

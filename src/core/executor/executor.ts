@@ -15,11 +15,11 @@ import {
   closeFinishedTaskExecutions,
   markFinishedTaskExecutionsAsCloseStatusReady,
   processOnChildrenFinishedTaskExecutions,
-  processReadyTaskExecutions,
   retryExpiredTaskExecutions,
   type BackgroundProcessName,
   type PickupCapacityState,
 } from './background.js'
+import { ExecutorClock } from './clock.js'
 import { registerLoopingTask, registerSequentialTasks } from './composite-tasks.js'
 import { DeadlineScheduler } from './deadlines.js'
 import { enqueueTaskExecution, getRegisteredTaskDefinition, wakeupSleepingTaskExecution } from './enqueue.js'
@@ -31,6 +31,7 @@ import {
   isStandardSchema,
 } from './input-validation.js'
 import { BackgroundLoop } from './loops.js'
+import { processReadyTaskExecutions } from './pickup.js'
 import { resolveDurableExecutorOptions, type ResolvedDurableExecutorOptions } from './options.js'
 import { TaskRegistry, type InputValidatorFactory } from './registry.js'
 import { interruptExecutionRun } from './run.js'
@@ -77,6 +78,10 @@ export class DurableExecutor {
   private readonly registry = new TaskRegistry()
   private readonly log: ExecutorLog
   private readonly shutdownController = new AbortController()
+  // Aborted when shutdown stops waiting for work in progress.
+  private readonly stopController = new AbortController()
+  private readonly clock: ExecutorClock
+  private leaseCounter = 0
   private readonly deadlines = new DeadlineScheduler()
   private readonly running = new Map<string, RunningExecution>()
   private readonly backgroundWork = new Set<Promise<unknown>>()
@@ -95,13 +100,21 @@ export class DurableExecutor {
     this.id = generateExecutorId()
     this.options = options
     this.log = new ExecutorLog(options.logger, options.logLevel)
-    this.storage = new TaskExecutionsStorageLayer(storage, {
+    const storageLayer = new TaskExecutionsStorageLayer(storage, {
       enableBatching: options.enableStorageBatching,
       batchWindowMs: options.storageBackgroundBatchingProcessIntraBatchSleepMs,
       maxRetryAttempts: options.storageMaxRetryAttempts,
       enableStats: options.enableStorageStats,
-      logger: { error: (message, error) => this.log.error(message, error) },
+      logger: {
+        error: (message, error) => this.log.error(message, error),
+        info: (message) => this.log.info(message),
+      },
     })
+    this.storage = storageLayer
+    this.clock = new ExecutorClock(
+      storageLayer.hasDatabaseClock ? () => storageLayer.getCurrentTimeMs() : undefined,
+      (error) => this.log.debug(`Could not read the database's clock; keeping the last offset: ${String(error)}`),
+    )
 
     const makeLoop = (name: BackgroundProcessName, iteration: () => Promise<boolean>) =>
       new BackgroundLoop({
@@ -143,7 +156,8 @@ export class DurableExecutor {
       if (!times) scheduledWakeUps.set(loop, (times = new Set()))
       if (times.has(at)) return
       times.add(at)
-      this.deadlines.schedule(at, () => {
+      // `at` is a storage time; the timer runs on this process's clock.
+      this.deadlines.schedule(this.clock.toLocalTime(at), () => {
         times.delete(at)
         loop.trigger()
       })
@@ -151,6 +165,10 @@ export class DurableExecutor {
     const finishedWaiters = new FinishedExecutionWaiters()
     this.runtime = {
       executorId: this.id,
+      clock: this.clock,
+      // Unique per executor and claim: the executor id and a counter.
+      nextLeaseToken: () => `${this.id}.${(++this.leaseCounter).toString(36)}`,
+      stopSignal: this.stopController.signal,
       options,
       serializer: options.serializer,
       storage: this.storage,
@@ -164,7 +182,7 @@ export class DurableExecutor {
       wake: {
         // Pickup claims rows with startAt <= now, so waking at startAt is enough.
         pickup: (at) =>
-          at === undefined || at <= Date.now()
+          at === undefined || at <= this.clock.now()
             ? loops.processReadyTaskExecutions.trigger()
             : wakeAt(loops.processReadyTaskExecutions, at),
         childrenFinished: () => loops.processOnChildrenFinishedTaskExecutions.trigger(),
@@ -187,6 +205,7 @@ export class DurableExecutor {
     }
     this.handleDeps = {
       storage: this.storage,
+      now: () => this.clock.now(),
       finishedWaiters,
       serializer: options.serializer,
       onCancelled: (executionId) => {
@@ -425,15 +444,19 @@ export class DurableExecutor {
     )) as FinishedTaskExecution<InferTaskOutput<TTask>>
   }
 
-  /** Starts storage batching (if enabled) and the background loops. Idempotent; no-op after shutdown. */
-  start(): Promise<void> {
-    if (this.state === 'idle') {
-      this.state = 'started'
-      this.storage.start()
-      for (const loop of Object.values(this.loops)) loop.start()
-      this.log.debug(`Durable executor started [executorId=${this.id}]`)
-    }
-    return Promise.resolve()
+  /**
+   * Starts storage batching (if enabled) and the background loops, after sampling the database's
+   * clock when the storage can tell it (leases are then computed on it). Idempotent; no-op after
+   * shutdown.
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') return
+    this.state = 'started'
+    await this.clock.start()
+    if (this.state !== 'started') return
+    this.storage.start()
+    for (const loop of Object.values(this.loops)) loop.start()
+    this.log.debug(`Durable executor started [executorId=${this.id}] [clockOffsetMs=${this.clock.offset}]`)
   }
 
   /**
@@ -464,6 +487,8 @@ export class DurableExecutor {
       ])
       clearTimeout(timer)
     }
+    this.stopController.abort()
+    this.clock.stop()
     for (const entry of [...this.running.values()]) {
       interruptExecutionRun(
         this.runtime,

@@ -22,6 +22,8 @@ export const MIN_POLLING_INTERVAL_MS = 50
 export type TaskExecutionHandleDeps = {
   storage: TaskExecutionsStorageLayer
   serializer: Serializer
+  /** The clock for storage times. */
+  now: () => number
   /** Told after a cancel write, so a local run is interrupted and the close sweep runs soon. */
   onCancelled: (executionId: string) => void
   /** Wakes a waiting handle when this process finishes its execution. */
@@ -94,7 +96,7 @@ export function createTaskExecutionHandle<TOutput>(
           error: errorValue(new DurableExecutionCancelledError()),
           needsPromiseCancellation: true,
         },
-        Date.now(),
+        deps.now(),
       ),
     })
     deps.finishedWaiters.notify(executionId)

@@ -17,6 +17,7 @@ export type ResolvedDurableExecutorOptions = {
   logger: DurableExecutorLogger | undefined
   logLevel: DurableExecutorLogLevel
   expireLeewayMs: number
+  maxExpiries: number
   backgroundProcessIntraBatchSleepMs: number
   maxConcurrentTaskExecutions: number
   maxTaskExecutionsPerBatch: number
@@ -42,6 +43,7 @@ const DATA_SIZE: NumberRule = { integer: true, min: 1024, max: 10_485_760 }
 
 const NUMBER_OPTIONS = {
   expireLeewayMs: { rule: ANY_NON_NEGATIVE, default: 300_000 },
+  maxExpiries: { rule: { integer: true, min: 1, max: 1000 }, default: 5 },
   backgroundProcessIntraBatchSleepMs: {
     rule: { integer: false, min: 1, max: Number.MAX_SAFE_INTEGER },
     default: 500,

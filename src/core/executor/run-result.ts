@@ -1,7 +1,8 @@
 /**
- * Writing the result of a finished run (spec 4.6, transitions T3-T9): the output of a plain task,
- * a parent's finalize step or children, or the error (a retry, a final status by error class, or
- * the T9 fallback when even that write fails).
+ * The result of a finished run (spec 4.6, transitions T3-T9) as a write to make: the output of a
+ * plain task, a parent's finalize step or children, or the error (a retry, a final status by error
+ * class, or the T9 fallback). Planning a write may fail only for the run's own reasons (an
+ * oversized output, too many children); storage errors belong to `run-write.ts`, which makes it.
  */
 import {
   convertErrorToDurableExecutionError,
@@ -20,33 +21,40 @@ import {
   getChildTaskDefinition,
   serializeForStorage,
   summaryOf,
-  updateExecutionById,
-  updateExecutionByIdAndInsertChildren,
   wakeAfterFinished,
   type ExecutorRuntime,
 } from './runtime.js'
 import type { ChildTask } from './types.js'
 
-const RUNNING_FILTER = { status: 'running' } as const
+/** A run's outcome as one write: the update of the running row, the children to insert with it, and who to wake after. */
+export type RunResultWrite = {
+  readonly update: TaskExecutionStorageInternalUpdate
+  readonly children: Array<TaskExecutionStorageValue>
+  /** Wakes the loops the write makes work for, once it landed. */
+  readonly afterWrite: () => void
+  /** Whether this write is already the T9 fallback (a failure of it is only logged). */
+  readonly isFallback?: boolean
+}
 
-/** Writes the outcome of a successful run: T3, T4, T5 or T6. Throws for a run error (size, children). */
-export async function writeRunResult(
+/** A write without children that wakes the close-ready (or close) loop when the row finished. */
+function finishingWrite(
+  runtime: ExecutorRuntime,
+  row: TaskExecutionStorageValue,
+  update: TaskExecutionStorageInternalUpdate,
+): RunResultWrite {
+  return { update, children: [], afterWrite: () => wakeAfterFinished(runtime, row) }
+}
+
+/** The write of a successful run: T3, T4, T5 or T6. Throws a run error (size, children). */
+export async function planRunResult(
   runtime: ExecutorRuntime,
   row: TaskExecutionStorageValue,
   definition: TaskDefinition,
   result: unknown,
-): Promise<void> {
+): Promise<RunResultWrite> {
   if (definition.taskType === 'task') {
     const output = await serializeForStorage(runtime, result, 'output', describeOutput(row))
-    await updateExecutionById(
-      runtime,
-      row.executionId,
-      RUNNING_FILTER,
-      { status: 'completed', output, children: [] },
-      row,
-    )
-    wakeAfterFinished(runtime, row)
-    return
+    return finishingWrite(runtime, row, { status: 'completed', output, children: [] })
   }
 
   const { output, children } = normalizeParentRunOutput(result, definition.id)
@@ -56,69 +64,48 @@ export async function writeRunResult(
       `Parent task tried to spawn more than max children tasks [taskId=${definition.id}] [attempted=${children.length}] [max=${maxChildren}]`,
     )
   }
-  if (children.length === 0) {
-    await writeParentWithoutChildren(runtime, row, definition, output)
-  } else {
-    await writeParentWithChildren(runtime, row, definition, output, children)
-  }
+  return children.length === 0
+    ? await planParentWithoutChildren(runtime, row, definition, output)
+    : await planParentWithChildren(runtime, row, definition, output, children)
 }
 
 /** T3, T4 or T5: a parent that spawned no children goes straight to its finalize step. */
-async function writeParentWithoutChildren(
+async function planParentWithoutChildren(
   runtime: ExecutorRuntime,
   row: TaskExecutionStorageValue,
   definition: TaskDefinition,
   output: unknown,
-): Promise<void> {
+): Promise<RunResultWrite> {
   const finalize = definition.finalize
   const finalizeInput = { output, children: [] }
   if (!finalize) {
     const serialized = await serializeForStorage(runtime, finalizeInput, 'output', describeOutput(row))
-    await updateExecutionById(
-      runtime,
-      row.executionId,
-      RUNNING_FILTER,
-      { status: 'completed', output: serialized, children: [] },
-      row,
-    )
-    wakeAfterFinished(runtime, row)
-    return
+    return finishingWrite(runtime, row, { status: 'completed', output: serialized, children: [] })
   }
 
   if (finalize.kind === 'function') {
-    const waitingForFinalizeStartedAt = Date.now()
-    let update: TaskExecutionStorageInternalUpdate
+    const waitingForFinalizeStartedAt = runtime.clock.now()
     let finalOutput: unknown
-    let finalizeError: unknown
-    let hasFailed = false
     try {
       finalOutput = await finalize.run(finalizeInput)
     } catch (error) {
-      hasFailed = true
-      finalizeError = error
-    }
-    if (hasFailed) {
-      update = {
+      return finishingWrite(runtime, row, {
         status: 'finalize_failed',
-        error: errorValue(finalizeFunctionError(finalizeError)),
+        error: errorValue(finalizeFunctionError(error)),
         waitingForFinalizeStartedAt,
         children: [],
-      }
-    } else {
-      // Outside the finalize failure path on purpose: an oversized output fails the run (spec 4.6).
-      update = {
-        status: 'completed',
-        output: await serializeForStorage(runtime, finalOutput, 'output', describeOutput(row)),
-        waitingForFinalizeStartedAt,
-        children: [],
-      }
+      })
     }
-    await updateExecutionById(runtime, row.executionId, RUNNING_FILTER, update, row)
-    wakeAfterFinished(runtime, row)
-    return
+    // Outside the finalize failure path on purpose: an oversized output fails the run (spec 4.6).
+    return finishingWrite(runtime, row, {
+      status: 'completed',
+      output: await serializeForStorage(runtime, finalOutput, 'output', describeOutput(row)),
+      waitingForFinalizeStartedAt,
+      children: [],
+    })
   }
 
-  const now = Date.now()
+  const now = runtime.clock.now()
   const finalizeRow = await buildChildRow(
     runtime,
     finalize.task,
@@ -127,20 +114,16 @@ async function writeParentWithoutChildren(
     undefined,
     now,
   )
-  await updateExecutionByIdAndInsertChildren(
-    runtime,
-    row.executionId,
-    RUNNING_FILTER,
-    {
+  return {
+    update: {
       status: 'waiting_for_finalize',
       waitingForChildrenStartedAt: now,
       children: [],
       finalize: summaryOf(finalizeRow),
     },
-    [finalizeRow],
-    row,
-  )
-  runtime.wake.pickup(finalizeRow.startAt)
+    children: [finalizeRow],
+    afterWrite: () => runtime.wake.pickup(finalizeRow.startAt),
+  }
 }
 
 function describeOutput(row: TaskExecutionStorageValue): string {
@@ -153,14 +136,14 @@ export function finalizeFunctionError(error: unknown): DurableExecutionError {
 }
 
 /** T6: insert the children (only the first step of a sequence) and wait for them. */
-async function writeParentWithChildren(
+async function planParentWithChildren(
   runtime: ExecutorRuntime,
   row: TaskExecutionStorageValue,
   definition: TaskDefinition,
   output: unknown,
   children: ReadonlyArray<ChildTask>,
-): Promise<void> {
-  const now = Date.now()
+): Promise<RunResultWrite> {
+  const now = runtime.clock.now()
   const isOnlyChild = children.length === 1
   let rows: Array<TaskExecutionStorageValue>
   let summaries: Array<TaskExecutionSummary>
@@ -207,19 +190,15 @@ async function writeParentWithChildren(
     'output',
     `the runParent output of task execution [taskId=${row.taskId}] [executionId=${row.executionId}]`,
   )
-  await updateExecutionByIdAndInsertChildren(
-    runtime,
-    row.executionId,
-    RUNNING_FILTER,
-    {
-      status: 'waiting_for_children',
-      runOutput,
-      children: summaries,
-      activeChildrenCount: rows.length,
-    },
-    rows,
-    row,
-  )
+  return {
+    update: { status: 'waiting_for_children', runOutput, children: summaries, activeChildrenCount: rows.length },
+    children: rows,
+    afterWrite: () => wakeChildren(runtime, rows),
+  }
+}
+
+/** Wakes the loops for new children: the expiry sweep for sleeping ones, pickup for the others. */
+function wakeChildren(runtime: ExecutorRuntime, rows: ReadonlyArray<TaskExecutionStorageValue>): void {
   let earliestStartAt = Number.POSITIVE_INFINITY
   for (const child of rows) {
     if (child.isSleepingTask && child.expiresAt !== undefined) runtime.wake.expiry(child.expiresAt)
@@ -228,73 +207,82 @@ async function writeParentWithChildren(
   if (earliestStartAt !== Number.POSITIVE_INFINITY) runtime.wake.pickup(earliestStartAt)
 }
 
-/** T7 (retry) or T8 (final status by error class); T9 if even that write fails. */
-export async function writeRunError(
+/**
+ * The write of a run that threw: T7 (retry) or T8 (final status by error class). A run that
+ * rejects once shutdown began (unless with a cancellation error) is handed back: `ready` again,
+ * its attempt not counted, for another executor (our choice; upstream records it failed).
+ */
+export function planRunError(
   runtime: ExecutorRuntime,
   row: TaskExecutionStorageValue,
   thrown: unknown,
-): Promise<void> {
+): RunResultWrite {
   const error = convertErrorToDurableExecutionError(thrown)
-  const now = Date.now()
-  let update: TaskExecutionStorageInternalUpdate
-  let retryAt: number | undefined
-  if (error.isRetryable && row.retryAttempts < row.retryOptions.maxAttempts) {
-    retryAt = now + computeRetryDelayMs(row.retryOptions, row.retryAttempts)
-    update = {
-      status: 'ready',
-      error: errorValue(error),
-      retryAttempts: row.retryAttempts + 1,
-      startAt: retryAt,
-    }
-  } else {
-    const status =
-      error instanceof DurableExecutionTimedOutError
-        ? 'timed_out'
-        : error instanceof DurableExecutionCancelledError
-          ? 'cancelled'
-          : 'failed'
-    update = { status, error: errorValue(error) }
-  }
-  try {
-    await updateExecutionById(runtime, row.executionId, RUNNING_FILTER, update, row)
-  } catch (writeError) {
-    runtime.log.error(
-      `Error in writing the run error of task execution [executionId=${row.executionId}]`,
-      writeError,
+  if (runtime.shutdownSignal.aborted && !(error instanceof DurableExecutionCancelledError)) {
+    return planRelease(
+      runtime,
+      row,
+      DurableExecutionError.retryable(
+        `Task execution handed back at executor shutdown [executorId=${runtime.executorId}]: ${error.message}`,
+        { isInternal: true },
+      ),
     )
-    await failRunningExecution(runtime, row, writeError)
-    return
   }
-  if (retryAt === undefined) wakeAfterFinished(runtime, row)
-  else runtime.wake.pickup(retryAt)
+  if (error.isRetryable && row.retryAttempts < row.retryOptions.maxAttempts) {
+    const retryAt = runtime.clock.now() + computeRetryDelayMs(row.retryOptions, row.retryAttempts)
+    return {
+      update: { status: 'ready', error: errorValue(error), retryAttempts: row.retryAttempts + 1, startAt: retryAt },
+      children: [],
+      afterWrite: () => runtime.wake.pickup(retryAt),
+    }
+  }
+  const status =
+    error instanceof DurableExecutionTimedOutError
+      ? 'timed_out'
+      : error instanceof DurableExecutionCancelledError
+        ? 'cancelled'
+        : 'failed'
+  return finishingWrite(runtime, row, { status, error: errorValue(error) })
+}
+
+/**
+ * A running row handed back to `ready` without counting an attempt, keeping its place in the
+ * queue (its `startAt`), or, with `startAt`, for a later start.
+ */
+export function planRelease(
+  runtime: ExecutorRuntime,
+  row: TaskExecutionStorageValue,
+  reason: DurableExecutionError,
+  startAt?: number,
+): RunResultWrite {
+  return {
+    update: { status: 'ready', error: errorValue(reason), ...(startAt === undefined ? {} : { startAt }) },
+    children: [],
+    afterWrite: () => runtime.wake.pickup(startAt),
+  }
+}
+
+/** Ends a running row `failed` with `error` as it is. */
+export function planFailure(
+  runtime: ExecutorRuntime,
+  row: TaskExecutionStorageValue,
+  error: DurableExecutionError,
+): RunResultWrite {
+  return finishingWrite(runtime, row, { status: 'failed', error: errorValue(error) })
 }
 
 /**
  * T9: fails a running row outside the normal error path, with the prefix
  * `Error in running task execution [executionId=…]` and base-class errors made non-retryable.
  */
-export async function failRunningExecution(
+export function planRunFailure(
   runtime: ExecutorRuntime,
   row: TaskExecutionStorageValue,
   thrown: unknown,
-): Promise<void> {
+): RunResultWrite {
   const error = convertErrorToDurableExecutionError(thrown, {
     prefix: `Error in running task execution [executionId=${row.executionId}]`,
     isRetryable: false,
   })
-  try {
-    await updateExecutionById(
-      runtime,
-      row.executionId,
-      RUNNING_FILTER,
-      { status: 'failed', error: errorValue(error) },
-      row,
-    )
-    wakeAfterFinished(runtime, row)
-  } catch (writeError) {
-    runtime.log.error(
-      `Error in failing task execution [executionId=${row.executionId}]`,
-      writeError,
-    )
-  }
+  return { ...planFailure(runtime, row, error), isFallback: true }
 }

@@ -1,7 +1,8 @@
 /**
  * Running one claimed execution in this process (spec 4.4, 4.6): find the task, deserialize and
- * validate the input, race the run against its timeout and interruption, then hand the outcome
- * to `run-result.ts`. Also interrupts runs (cancellation, shutdown).
+ * validate the input, race the run against its timeout (or its lease's end, if sooner) and
+ * interruption, then plan its result (`run-result.ts`) and write it under the lease
+ * (`run-write.ts`). Also interrupts runs (cancellation, shutdown, a lost lease).
  */
 import {
   DurableExecutionError,
@@ -11,17 +12,27 @@ import {
 import { deserializeValue } from '../serializer.js'
 import type { TaskExecutionStorageValue } from '../storage.js'
 import type { TaskRunFunction } from './registry.js'
-import { failRunningExecution, writeRunError, writeRunResult } from './run-result.js'
+import { planRunError, planRunFailure, planRunResult, type RunResultWrite } from './run-result.js'
+import { writeRunResult } from './run-write.js'
 import type { ExecutorRuntime, RunningExecution } from './runtime.js'
 import type { TaskRunContext } from './types.js'
 
 /**
- * Starts the in-process run of a claimed row unless it already runs here. The run is tracked in
- * `runtime.running` until its result is written or it is interrupted.
+ * Starts the in-process run of a claimed row unless it already runs here or its lease has ended
+ * already (this process was paused after the claim: another executor may run it by now). The run
+ * is tracked in `runtime.running` until its result is written or it is interrupted.
  */
-export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionStorageValue): void {
+export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionStorageValue, isSuspect = false): void {
   if (runtime.running.has(row.executionId)) return
+  if (row.expiresAt !== undefined && runtime.clock.now() >= row.expiresAt) {
+    runtime.log.info(
+      `Not starting task execution [executionId=${row.executionId}]: its lease ended before it could start ` +
+        '(was this process paused?); expiry recovery hands it to an executor',
+    )
+    return
+  }
   const entry: RunningExecution = {
+    isSuspect,
     executionId: row.executionId,
     abortController: undefined,
     isAborted: false,
@@ -83,21 +94,27 @@ async function runExecution(
   row: TaskExecutionStorageValue,
   entry: RunningExecution,
 ): Promise<void> {
+  const write = await planRun(runtime, row, entry)
+  if (write === undefined || entry.isInterrupted) return
+  const outcome = await writeRunResult(runtime, row, write, () => entry.isInterrupted)
+  if (outcome === 'lease_lost') abortRun(entry, DurableExecutionError.nonRetryable('Task execution lease lost'))
+}
+
+/** Runs the task and returns the write its outcome calls for; `undefined` once interrupted. */
+async function planRun(
+  runtime: ExecutorRuntime,
+  row: TaskExecutionStorageValue,
+  entry: RunningExecution,
+): Promise<RunResultWrite | undefined> {
   const definition = runtime.registry.get(row.taskId)
   if (!definition || !definition.run) {
-    await failRunningExecution(
-      runtime,
-      row,
-      new DurableExecutionNotFoundError(`Task not found [taskId=${row.taskId}]`),
-    )
-    return
+    return planRunFailure(runtime, row, new DurableExecutionNotFoundError(`Task not found [taskId=${row.taskId}]`))
   }
   let input: unknown
   try {
     input = await deserializeValue(runtime.serializer, row.input)
   } catch (error) {
-    await failRunningExecution(runtime, row, error)
-    return
+    return planRunFailure(runtime, row, error)
   }
 
   const ctx: TaskRunContext = {
@@ -117,15 +134,24 @@ async function runExecution(
     const validatedInput = definition.validateInput
       ? await definition.validateInput(input)
       : input
-    if (entry.isInterrupted) return
-    const outcome = await raceRun(runtime, entry, definition.run, ctx, validatedInput, row.timeoutMs)
-    if (entry.isInterrupted) return
+    if (entry.isInterrupted) return undefined
+    const outcome = await raceRun(runtime, entry, definition.run, ctx, validatedInput, runDeadline(runtime, row))
+    if (entry.isInterrupted) return undefined
     if (!outcome.ok) throw outcome.error
-    await writeRunResult(runtime, row, definition, outcome.value)
+    return await planRunResult(runtime, row, definition, outcome.value)
   } catch (error) {
-    if (entry.isInterrupted) return
-    await writeRunError(runtime, row, error)
+    if (entry.isInterrupted) return undefined
+    return planRunError(runtime, row, error)
   }
+}
+
+/**
+ * When the run must stop, on this process's clock: its timeout, or the end of its lease if that
+ * comes first (a run that started late must not outlive its lease; its result would be dropped).
+ */
+function runDeadline(runtime: ExecutorRuntime, row: TaskExecutionStorageValue): number {
+  const timeoutAt = Date.now() + row.timeoutMs
+  return row.expiresAt === undefined ? timeoutAt : Math.min(timeoutAt, runtime.clock.toLocalTime(row.expiresAt))
 }
 
 /** How a run ended: with a value, or with what it threw (or the timeout / interruption error). */
@@ -138,11 +164,11 @@ function raceRun(
   run: TaskRunFunction,
   ctx: TaskRunContext,
   input: unknown,
-  timeoutMs: number,
+  deadlineAt: number,
 ): Promise<RunOutcome> {
   return new Promise<RunOutcome>((resolve) => {
     const fail = (error: unknown) => resolve({ ok: false, error })
-    const deadline = runtime.deadlines.schedule(Date.now() + timeoutMs, () => {
+    const deadline = runtime.deadlines.schedule(deadlineAt, () => {
       const error = new DurableExecutionTimedOutError()
       fail(error)
       // The run may keep going; its abort signal tells it to stop.

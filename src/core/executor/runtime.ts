@@ -15,7 +15,8 @@ import {
   normalizeTaskExecutionStorageInternalUpdate,
   type TaskExecutionStorageInternalUpdate,
 } from '../internal-update.js'
-import type { TaskExecutionsStorageLayer } from '../batching/storage-layer.js'
+import type { TaskExecutionsStorageLayer, UpdateMatch } from '../batching/storage-layer.js'
+import { isDatabaseUnreachableError } from '../batching/storage-health.js'
 import { deserializeValue, serializeWithSizeLimit, type Serializer } from '../serializer.js'
 import { createTaskExecutionStorageValue } from '../storage-value.js'
 import type {
@@ -24,6 +25,7 @@ import type {
   TaskExecutionStorageValue,
   TaskExecutionSummary,
 } from '../storage.js'
+import type { ExecutorClock } from './clock.js'
 import type { DeadlineScheduler } from './deadlines.js'
 import type { FinishedExecutionWaiters } from './finish-waiters.js'
 import type { ResolvedDurableExecutorOptions } from './options.js'
@@ -46,6 +48,8 @@ export type RunningExecution = {
   cancelDeadline: (() => void) | undefined
   /** Settles when the run and its result write are over. */
   done: Promise<void> | undefined
+  /** Whether the execution expired before (see `isSuspect` in `pickup.ts`); such runs go one at a time. */
+  readonly isSuspect: boolean
 }
 
 /** The loops local events wake up at once instead of waiting for their next poll. */
@@ -67,6 +71,12 @@ export type ExecutorWakeUps = {
 /** What the parts of one executor share. */
 export type ExecutorRuntime = {
   readonly executorId: string
+  /** The clock for storage times (corrected to the database's clock when the storage has one). */
+  readonly clock: ExecutorClock
+  /** A new lease token, unique to this executor and claim. */
+  readonly nextLeaseToken: () => string
+  /** Aborts when shutdown stops waiting for work in progress: retry loops give up then. */
+  readonly stopSignal: AbortSignal
   readonly options: ResolvedDurableExecutorOptions
   readonly serializer: Serializer
   readonly storage: TaskExecutionsStorageLayer
@@ -88,7 +98,26 @@ export type ExecutorRuntime = {
 
 const LOG_LEVEL_ORDER: Record<DurableExecutorLogLevel, number> = { debug: 0, info: 1, error: 2 }
 
-/** Level-filtered logging. */
+/**
+ * How the console logger shows an error: one line for the library's own errors (whose messages
+ * say what failed and where; a storage error's cause is only a summary of the driver's error),
+ * the stack for anything else, and never the chain of causes, which for a driver error holds the
+ * statement and its parameters.
+ */
+export function describeErrorForLog(error: unknown): string {
+  try {
+    if (error instanceof DurableExecutionError) return `${error.name}: ${error.message}`
+    if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`
+    return convertErrorToDurableExecutionError(error).message
+  } catch {
+    return 'an error that cannot be described'
+  }
+}
+
+/**
+ * Level-filtered logging. An error that only says the database is unreachable goes to debug: the
+ * storage layer logs the outage once when it starts and once when it ends.
+ */
 export class ExecutorLog {
   private readonly logger: DurableExecutorLogger
   private readonly minLevel: number
@@ -102,7 +131,7 @@ export class ExecutorLog {
       debug: (message) => console.debug(message),
       info: (message) => console.info(message),
       error: (message, error) =>
-        error === undefined ? console.error(message) : console.error(message, error),
+        error === undefined ? console.error(message) : console.error(`${message}: ${describeErrorForLog(error)}`),
     }
     this.minLevel = LOG_LEVEL_ORDER[level]
   }
@@ -122,41 +151,62 @@ export class ExecutorLog {
     if (this.minLevel <= LOG_LEVEL_ORDER.info) this.logger.info(message)
   }
 
-  /** Writes an error line. */
+  /** Writes an error line (a debug line when `error` only says the database is unreachable). */
   error(message: string, error?: unknown): void {
+    if (error !== undefined && isDatabaseUnreachableError(error)) {
+      if (this.isDebugEnabled) this.logger.debug(`${message}: ${describeErrorForLog(error)}`)
+      return
+    }
     this.logger.error(message, error)
   }
 }
 
-/** Writes a normalised update to one row if it matches `filters`. */
-export function updateExecutionById(
+/**
+ * Writes a normalised update to one row if it matches `filters`. Resolves to whether it matched
+ * (`undefined` when the storage does not say).
+ */
+export async function updateExecutionById(
   runtime: ExecutorRuntime,
   executionId: string,
   filters: TaskExecutionStorageGetByIdFilters,
   update: TaskExecutionStorageInternalUpdate,
   currentRow?: TaskExecutionStorageValue,
-): Promise<void> {
-  const normalized = normalizeTaskExecutionStorageInternalUpdate(update, Date.now(), currentRow)
-  return runtime.storage.updateById({ executionId, filters, update: normalized }).then(() => {
-    if (normalized.isFinished === true) runtime.finishedWaiters.notify(executionId)
-  })
+): Promise<UpdateMatch> {
+  const normalized = normalizeTaskExecutionStorageInternalUpdate(update, runtime.clock.now(), currentRow)
+  const matched = await runtime.storage.updateById({ executionId, filters, update: normalized })
+  if (normalized.isFinished === true && matched !== false) runtime.finishedWaiters.notify(executionId)
+  return matched
 }
 
-/** Writes a normalised update to one row and inserts `children` iff it matched. */
-export function updateExecutionByIdAndInsertChildren(
+/** Writes a normalised update to one row and inserts `children` iff it matched; answers as {@link updateExecutionById}. */
+export async function updateExecutionByIdAndInsertChildren(
   runtime: ExecutorRuntime,
   executionId: string,
   filters: TaskExecutionStorageGetByIdFilters,
   update: TaskExecutionStorageInternalUpdate,
   children: Array<TaskExecutionStorageValue>,
   currentRow?: TaskExecutionStorageValue,
-): Promise<void> {
-  const normalized = normalizeTaskExecutionStorageInternalUpdate(update, Date.now(), currentRow)
-  return runtime.storage
-    .updateByIdAndInsertChildrenIfUpdated({ executionId, filters, update: normalized, childrenTaskExecutionsToInsertIfAnyUpdated: children })
-    .then(() => {
-      if (normalized.isFinished === true) runtime.finishedWaiters.notify(executionId)
-    })
+): Promise<UpdateMatch> {
+  const normalized = normalizeTaskExecutionStorageInternalUpdate(update, runtime.clock.now(), currentRow)
+  const matched = await runtime.storage.updateByIdAndInsertChildrenIfUpdated({
+    executionId,
+    filters,
+    update: normalized,
+    childrenTaskExecutionsToInsertIfAnyUpdated: children,
+  })
+  if (normalized.isFinished === true && matched !== false) runtime.finishedWaiters.notify(executionId)
+  return matched
+}
+
+/**
+ * The filters of a write made under the lease `row` was claimed with: `filters` and, when the
+ * storage keeps lease tokens, the token (a writer whose lease was taken over then matches nothing).
+ */
+export function fencedFilters(
+  row: TaskExecutionStorageValue,
+  filters: TaskExecutionStorageGetByIdFilters,
+): TaskExecutionStorageGetByIdFilters {
+  return row.leaseToken === undefined ? filters : { ...filters, leaseToken: row.leaseToken }
 }
 
 const SIZE_LIMIT_MESSAGE_START = 'Serialized data size exceeds maximum allowed size'

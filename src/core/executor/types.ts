@@ -298,6 +298,14 @@ export type DurableExecutorOptions = {
   logLevel?: DurableExecutorLogLevel | null
   /** Added to every lease (and to a run's timeout) before it expires. Default 300 000 ms. */
   expireLeewayMs?: number | null
+  /**
+   * Beyond upstream: after this many expiries of its run's lease (its process died or stalled
+   * while running it), an execution ends `failed` instead of running again; executions that
+   * expired before run one at a time per executor, so one that kills its process takes no other
+   * down with it for long. Integer 1..1000. Default 5. Needs a storage that counts expiries (the
+   * SQL and in-memory storages do).
+   */
+  maxExpiries?: number | null
   /** Polling interval of the background loops. Default 500 ms. */
   backgroundProcessIntraBatchSleepMs?: number | null
   /** Runs in progress in this process at most. Default 5 000. */

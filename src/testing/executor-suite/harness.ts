@@ -191,8 +191,11 @@ export type StorageMethodName = {
 export type FaultyStorage = {
   /** The wrapped storage to give the executor. */
   storage: TaskExecutionsStorage
-  /** Makes the next `times` calls of `method` throw `Error(<method> failed)`. */
-  failNextCalls: (method: StorageMethodName, times: number) => void
+  /**
+   * Makes the next `times` calls of `method` throw `Error(<method> failed)` (retryable, as any
+   * error that is not the library's), or the error `makeError` returns.
+   */
+  failNextCalls: (method: StorageMethodName, times: number, makeError?: () => Error) => void
   /** While `failing` is true, every call of `method` throws `Error(<method> failed)`. */
   setFailing: (method: StorageMethodName, failing: boolean) => void
   /** How many times `method` was called (failed calls included). */
@@ -202,6 +205,7 @@ export type FaultyStorage = {
 /** Wraps `inner` in a {@link FaultyStorage}; methods that are not told to fail pass through. */
 export function createFaultyStorage(inner: TaskExecutionsStorage): FaultyStorage {
   const remainingFailures = new Map<string, number>()
+  const failureMakers = new Map<string, () => Error>()
   const alwaysFailing = new Set<string>()
   const calls = new Map<string, number>()
   const storage = new Proxy(inner, {
@@ -213,7 +217,7 @@ export function createFaultyStorage(inner: TaskExecutionsStorage): FaultyStorage
         const remaining = remainingFailures.get(property) ?? 0
         if (alwaysFailing.has(property) || remaining > 0) {
           if (remaining > 0) remainingFailures.set(property, remaining - 1)
-          return Promise.reject(new Error(`${property} failed`))
+          return Promise.reject(failureMakers.get(property)?.() ?? new Error(`${property} failed`))
         }
         return (value as (...a: Array<unknown>) => unknown).apply(target, args)
       }
@@ -221,7 +225,11 @@ export function createFaultyStorage(inner: TaskExecutionsStorage): FaultyStorage
   })
   return {
     storage,
-    failNextCalls: (method, times) => remainingFailures.set(method, times),
+    failNextCalls: (method, times, makeError) => {
+      remainingFailures.set(method, times)
+      if (makeError) failureMakers.set(method, makeError)
+      else failureMakers.delete(method)
+    },
     setFailing: (method, failing) => {
       if (failing) alwaysFailing.add(method)
       else alwaysFailing.delete(method)
