@@ -17,6 +17,7 @@ function createUnbatchedInMemoryStorage(): TaskExecutionsStorageWithoutBatching 
     getById: async (request) => (await inner.getManyById([request]))[0],
     getBySleepingTaskUniqueId: async (request) =>
       (await inner.getManyBySleepingTaskUniqueId([request]))[0],
+    getCurrentTimeMs: () => inner.getCurrentTimeMs(),
     updateById: async (request) => (await inner.updateManyById([request]))[0],
     updateByIdAndInsertChildrenIfUpdated: async (request) =>
       (await inner.updateManyByIdAndInsertChildrenIfUpdated([request]))[0],

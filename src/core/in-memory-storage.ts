@@ -347,6 +347,11 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     return claimed.length
   }
 
+  /** This process's clock: the storage lives in it. */
+  async getCurrentTimeMs(): Promise<number> {
+    return Date.now()
+  }
+
   /** Deletes one row; its `sleepingTaskUniqueId`, if any, becomes free again. */
   async deleteById(request: { executionId: string }): Promise<void> {
     const entry = this.entries.get(request.executionId)

@@ -1,8 +1,9 @@
 /**
  * Whether the database answers, as the storage calls see it: one line when a call first finds it
  * unreachable (a lost connection or a refused one, naming the operation, the table and the
- * driver's words), and one when a call succeeds again, with how long it was away. Every failure in
- * between is only the retry's business, so an outage does not flood the log.
+ * driver's words), and one when calls succeed again with no such failure for a second, with how
+ * long it was away (so a half-broken pool, whose calls fail and succeed in turn, logs no more).
+ * Every failure in between is only the retry's business, so an outage does not flood the log.
  */
 import { DurableExecutionStorageError } from '../errors.js'
 
@@ -17,9 +18,13 @@ export function isDatabaseUnreachableError(error: unknown): boolean {
   return error instanceof DurableExecutionStorageError && error.kind === 'connection_lost'
 }
 
+/** How long calls must go without finding the database unreachable before it counts as back. */
+export const STORAGE_BACK_AFTER_QUIET_MS = 1_000
+
 /** Tracks reachability across storage calls. */
 export class StorageHealth {
   private unreachableSince: number | undefined
+  private lastUnreachableAt = 0
 
   /** @param logger - receives the outage's first and last line. */
   constructor(private readonly logger: StorageHealthLogger) {}
@@ -32,15 +37,19 @@ export class StorageHealth {
   /** A call answered. */
   recordSuccess(): void {
     if (this.unreachableSince === undefined) return
-    const awayMs = Date.now() - this.unreachableSince
+    const now = Date.now()
+    if (now - this.lastUnreachableAt < STORAGE_BACK_AFTER_QUIET_MS) return
+    const awayMs = now - this.unreachableSince
     this.unreachableSince = undefined
     this.logger.info(`The database is reachable again, after ${(awayMs / 1000).toFixed(1)} s`)
   }
 
   /** A call failed with `error`. */
   recordFailure(error: unknown): void {
-    if (this.unreachableSince !== undefined || !isDatabaseUnreachableError(error)) return
-    this.unreachableSince = Date.now()
+    if (!isDatabaseUnreachableError(error)) return
+    this.lastUnreachableAt = Date.now()
+    if (this.unreachableSince !== undefined) return
+    this.unreachableSince = this.lastUnreachableAt
     this.logger.error(
       `The database is unreachable; storage calls are retried until it is back: ${(error as Error).message}`,
     )

@@ -44,6 +44,8 @@ export async function processReadyTaskExecutions(
     limit,
   })
   let isSuspectRunning = [...runtime.running.values()].some((entry) => entry.isSuspect)
+  let suspectToStart: TaskExecutionStorageValue | undefined
+  const handBacks: Array<Promise<void>> = []
   for (const row of rows) {
     const expiries = row.expiryCount ?? 0
     if (expiries >= runtime.options.maxExpiries) {
@@ -52,10 +54,18 @@ export async function processReadyTaskExecutions(
       startExecutionRun(runtime, row)
     } else if (!isSuspectRunning) {
       isSuspectRunning = true
-      startExecutionRun(runtime, row, true)
+      suspectToStart = row
     } else {
-      runtime.track(handBackSuspect(runtime, row))
+      handBacks.push(handBackSuspect(runtime, row))
     }
+  }
+  if (suspectToStart) {
+    // The other suspects leave this process before this one runs: if it takes the process down,
+    // they must not be blamed for it.
+    await Promise.all(handBacks)
+    startExecutionRun(runtime, suspectToStart, true)
+  } else {
+    for (const handBack of handBacks) runtime.track(handBack)
   }
   return rows.length >= limit
 }

@@ -200,6 +200,11 @@ export type FaultyStorage = {
   setFailing: (method: StorageMethodName, failing: boolean) => void
   /** How many times `method` was called (failed calls included). */
   callCount: (method: StorageMethodName) => number
+  /**
+   * Holds the next call of `method` (as a stalled connection would) until `release()`: `held`
+   * resolves once a call is being held; the call then reaches the storage on release.
+   */
+  holdNextCall: (method: StorageMethodName) => { held: Promise<void>; release: () => void }
 }
 
 /** Wraps `inner` in a {@link FaultyStorage}; methods that are not told to fail pass through. */
@@ -208,6 +213,7 @@ export function createFaultyStorage(inner: TaskExecutionsStorage): FaultyStorage
   const failureMakers = new Map<string, () => Error>()
   const alwaysFailing = new Set<string>()
   const calls = new Map<string, number>()
+  const holds = new Map<string, { onHeld: () => void; released: Promise<void> }>()
   const storage = new Proxy(inner, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver)
@@ -218,6 +224,12 @@ export function createFaultyStorage(inner: TaskExecutionsStorage): FaultyStorage
         if (alwaysFailing.has(property) || remaining > 0) {
           if (remaining > 0) remainingFailures.set(property, remaining - 1)
           return Promise.reject(failureMakers.get(property)?.() ?? new Error(`${property} failed`))
+        }
+        const hold = holds.get(property)
+        if (hold) {
+          holds.delete(property)
+          hold.onHeld()
+          return hold.released.then(() => (value as (...a: Array<unknown>) => unknown).apply(target, args))
         }
         return (value as (...a: Array<unknown>) => unknown).apply(target, args)
       }
@@ -235,6 +247,12 @@ export function createFaultyStorage(inner: TaskExecutionsStorage): FaultyStorage
       else alwaysFailing.delete(method)
     },
     callCount: (method) => calls.get(method) ?? 0,
+    holdNextCall: (method) => {
+      const held = createGate()
+      const released = createGate()
+      holds.set(method, { onHeld: () => held.open(), released: released.promise })
+      return { held: held.promise, release: () => released.open() }
+    },
   }
 }
 

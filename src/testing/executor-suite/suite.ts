@@ -9,6 +9,7 @@ import { describeCancellationBehaviours } from './cancellation.js'
 import { describeClosingBehaviours } from './closing.js'
 import { describeConcurrencyBehaviours } from './concurrency.js'
 import { type DurableExecutorSuiteOptions, useExecutorSuiteContext } from './harness.js'
+import { describeLeaseBehaviours } from './leases.js'
 import { describeLifecycleBehaviours } from './lifecycle.js'
 import { describeParentAndChildBehaviours } from './parents-children.js'
 import { describeRetryAndTimeoutBehaviours } from './retries-timeouts.js'
@@ -30,6 +31,7 @@ export function describeDurableExecutorSuite(
     describeLifecycleBehaviours(context, options.enableStorageBatching ?? false)
     describeRetryAndTimeoutBehaviours(context)
     describeStorageFailureBehaviours(context)
+    describeLeaseBehaviours(context)
     describeParentAndChildBehaviours(context)
     describeSequentialAndLoopingBehaviours(context)
     describeClosingBehaviours(context)

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest'
 
 import type { MaybePromise, TaskExecutionsStorage } from '../../core/storage.js'
 import { type StorageSuiteCase, storageSuiteCaseName } from './case.js'
-import { storageSuiteCases } from './cases.js'
+import { selectStorageSuiteCases } from './cases.js'
 
 /** Options of {@link describeTaskExecutionsStorageSuite}. */
 export type TaskExecutionsStorageSuiteOptions<TStorage extends TaskExecutionsStorage> = {
@@ -14,6 +14,11 @@ export type TaskExecutionsStorageSuiteOptions<TStorage extends TaskExecutionsSto
   createStorage: () => MaybePromise<TStorage>
   /** Releases the storage (closes connections, drops tables) after the last case. */
   cleanup?: (storage: TStorage) => MaybePromise<void>
+  /**
+   * Also declare the cases of the optional parts of the contract (fencing, expiry counts, the
+   * database clock). Defaults to `true`; pass `false` for a storage written for upstream.
+   */
+  includeBeyondUpstreamCases?: boolean
 }
 
 function groupCases(
@@ -53,7 +58,7 @@ export function describeTaskExecutionsStorageSuite<TStorage extends TaskExecutio
       await options.cleanup?.(storage)
     })
 
-    for (const [group, cases] of groupCases(storageSuiteCases)) {
+    for (const [group, cases] of groupCases(selectStorageSuiteCases(options.includeBeyondUpstreamCases ?? true))) {
       describe(group, () => {
         for (const storageCase of cases) {
           it(storageSuiteCaseName(storageCase), async () => {

@@ -6,7 +6,7 @@
 import type { TaskExecutionsStorage } from '../../core/storage.js'
 import { runExecutorScenario } from '../executor-suite/scenario.js'
 import { storageSuiteCaseName } from './case.js'
-import { storageSuiteCases } from './cases.js'
+import { selectStorageSuiteCases } from './cases.js'
 
 /** Options of {@link runStorageTest}, as upstream names them. */
 export type RunStorageTestOptions = {
@@ -16,6 +16,11 @@ export type RunStorageTestOptions = {
   enableStorageBatching?: boolean
   /** Batching window of the executor scenario in ms. Defaults to 10. */
   storageBackgroundBatchingProcessIntraBatchSleepMs?: number
+  /**
+   * Also run the cases of the optional parts of the contract (fencing, expiry counts, the
+   * database clock). Defaults to `true`; pass `false` for a storage written for upstream.
+   */
+  includeBeyondUpstreamCases?: boolean
 }
 
 /**
@@ -34,7 +39,7 @@ export async function runStorageTest(
       enableStorageBatching: options.enableStorageBatching ?? false,
       storageBackgroundBatchingProcessIntraBatchSleepMs: options.storageBackgroundBatchingProcessIntraBatchSleepMs ?? 10,
     })
-    for (const storageCase of storageSuiteCases) {
+    for (const storageCase of selectStorageSuiteCases(options.includeBeyondUpstreamCases ?? true)) {
       await storage.deleteAll()
       try {
         await storageCase.run(storage)
