@@ -14,6 +14,7 @@ import { runDrainWorkload, runSteadyWorkload, runTreeWorkload } from './workload
 import { runJobRunnerWorkload } from './workloads/job-runner.js'
 import { runMemoryWorkload } from './workloads/memory.js'
 import { runPeerWorkload } from './workloads/peers.js'
+import { runRecoveryWorkload } from './workloads/recovery.js'
 import { runStatementWorkload } from './workloads/statements.js'
 import { runStorageOpsWorkload } from './workloads/storage-ops.js'
 
@@ -46,6 +47,7 @@ const WORKLOADS = {
     seconds: { 'sqlite-memory': [7, 3], 'sqlite-file': [8, 3], pglite: [17, 8], postgres: [28, 19], mariadb: [11, 3] },
   },
   memory: { run: runMemoryWorkload, seconds: { 'sqlite-file': [43, 2], postgres: [29, 2] } },
+  recovery: { run: runRecoveryWorkload, seconds: { 'sqlite-file': [30, 16], postgres: [30, 16], mariadb: [30, 16] } },
   'job-runner': {
     run: runJobRunnerWorkload,
     seconds: { 'sqlite-memory': [3, 1], 'sqlite-file': [4, 1], pglite: [12, 4], postgres: [6, 2], mariadb: [6, 2] },
