@@ -27,7 +27,7 @@ type Timeline = Array<{ at: number; completed: number }>
 /** Starts a worker; each `.` it prints (a finished run) is counted in `finishedRuns`. */
 function startWorker(where: StorageLocation, finishedRuns: { count: number }): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(where)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  child.stdout!.on('data', (chunk: Buffer) => (finishedRuns.count += chunk.length))
+  child.stdout.on('data', (chunk: Buffer) => (finishedRuns.count += chunk.length))
   return child
 }
 
