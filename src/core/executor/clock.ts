@@ -12,6 +12,9 @@ const SAMPLES_PER_SYNC = 3
 /** How often the offset is sampled again (clocks drift; NTP may step this machine's clock). */
 export const CLOCK_RESYNC_INTERVAL_MS = 60_000
 
+/** How long `start()` waits for the first sampling: a database that does not answer must not stall a start. */
+export const FIRST_SYNC_WAIT_MS = 5_000
+
 /** Reads the database's clock, in milliseconds since the epoch. */
 export type DatabaseClockReader = () => Promise<number>
 
@@ -47,13 +50,16 @@ export class ExecutorClock {
 
   /**
    * Samples the offset now and then every {@link CLOCK_RESYNC_INTERVAL_MS}. Resolves after the
-   * first sampling, whether it worked or not (a database that is away must not stop a start).
+   * first sampling, whether it worked or not, or after {@link FIRST_SYNC_WAIT_MS} (a database that
+   * is away or does not answer must not stop a start; the offset stays 0 until a sample lands).
    */
   async start(): Promise<void> {
     if (!this.readDatabaseClock || this.timer) return
     this.timer = setInterval(() => void this.sync(), CLOCK_RESYNC_INTERVAL_MS)
     this.timer.unref?.()
-    await this.sync()
+    let giveUp: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([this.sync(), new Promise<void>((resolve) => (giveUp = setTimeout(resolve, FIRST_SYNC_WAIT_MS)))])
+    clearTimeout(giveUp)
   }
 
   /** Stops resampling. */

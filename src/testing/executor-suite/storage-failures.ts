@@ -8,13 +8,27 @@
 import { describe, expect, it } from 'vitest'
 
 import { DurableExecutionError } from '../../core/errors.js'
-import { childTask } from '../../core/executor/index.js'
+import { childTask, type DurableExecutor } from '../../core/executor/index.js'
 import {
   createFaultyStorage,
   type ExecutorSuiteContext,
   expectFinishedStatus,
   FAST_POLLING,
 } from './harness.js'
+
+/** A task that returns `output` and counts its runs. */
+function countingTask(executor: DurableExecutor, id: string, output: string) {
+  let runs = 0
+  const task = executor.task({
+    id,
+    timeoutMs: 1000,
+    run: () => {
+      runs++
+      return output
+    },
+  })
+  return { task, runs: () => runs }
+}
 
 /** Registers the storage-failure tests in the calling `describe`. */
 export function describeStorageFailureBehaviours(context: ExecutorSuiteContext): void {
@@ -61,15 +75,7 @@ export function describeStorageFailureBehaviours(context: ExecutorSuiteContext):
     it('keeps writing a result through storage failures beyond the storage retry, running the task once', async () => {
       const faulty = createFaultyStorage(context.storage)
       const executor = await context.startExecutor({ storageMaxRetryAttempts: 1 }, faulty.storage)
-      let childRuns = 0
-      const child = executor.task({
-        id: 'child',
-        timeoutMs: 1000,
-        run: () => {
-          childRuns++
-          return 'child_output'
-        },
-      })
+      const child = countingTask(executor, 'child', 'child_output')
       let parentRuns = 0
       const parent = executor.parentTask({
         id: 'parent',
@@ -77,7 +83,7 @@ export function describeStorageFailureBehaviours(context: ExecutorSuiteContext):
         retryOptions: { maxAttempts: 1 },
         runParent: () => {
           parentRuns++
-          return { output: 'parent_output', children: [childTask(child)] }
+          return { output: 'parent_output', children: [childTask(child.task)] }
         },
       })
       faulty.failNextCalls('updateManyByIdAndInsertChildrenIfUpdated', 4)
@@ -85,7 +91,7 @@ export function describeStorageFailureBehaviours(context: ExecutorSuiteContext):
       const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.retryAttempts).toBe(0)
       expect(parentRuns).toBe(1)
-      expect(childRuns).toBe(1)
+      expect(child.runs()).toBe(1)
       expect(execution.output.children).toEqual([
         expect.objectContaining({ status: 'completed', output: 'child_output' }),
       ])
@@ -95,40 +101,24 @@ export function describeStorageFailureBehaviours(context: ExecutorSuiteContext):
     it('never records a run that succeeded as failed while writing its output fails', async () => {
       const faulty = createFaultyStorage(context.storage)
       const executor = await context.startExecutor({ storageMaxRetryAttempts: 0 }, faulty.storage)
-      let runs = 0
-      const task = executor.task({
-        id: 'test',
-        timeoutMs: 1000,
-        run: () => {
-          runs++
-          return 'done'
-        },
-      })
+      const counted = countingTask(executor, 'test', 'done')
       faulty.failNextCalls('updateManyById', 3)
-      const handle = await executor.enqueueTask(task)
+      const handle = await executor.enqueueTask(counted.task)
       const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toBe('done')
       expect(execution.retryAttempts).toBe(0)
-      expect(runs).toBe(1)
+      expect(counted.runs()).toBe(1)
     })
 
     it('fails the parent and inserts no child when the storage refuses the children for good', async () => {
       const faulty = createFaultyStorage(context.storage)
       const executor = await context.startExecutor({ storageMaxRetryAttempts: 1 }, faulty.storage)
-      let childRuns = 0
-      const child = executor.task({
-        id: 'child',
-        timeoutMs: 1000,
-        run: () => {
-          childRuns++
-          return 'child'
-        },
-      })
+      const child = countingTask(executor, 'child', 'child')
       const parent = executor.parentTask({
         id: 'parent',
         timeoutMs: 1000,
         retryOptions: { maxAttempts: 3 },
-        runParent: () => ({ output: 'parent_output', children: [childTask(child)] }),
+        runParent: () => ({ output: 'parent_output', children: [childTask(child.task)] }),
       })
       faulty.failNextCalls('updateManyByIdAndInsertChildrenIfUpdated', 1, () =>
         DurableExecutionError.nonRetryable('the children violate a constraint'),
@@ -141,7 +131,7 @@ export function describeStorageFailureBehaviours(context: ExecutorSuiteContext):
         { parentExecutionId: handle.executionId },
       ])
       expect(children).toEqual([])
-      expect(childRuns).toBe(0)
+      expect(child.runs()).toBe(0)
     })
 
     it('surfaces getManyById failures to getExecution and recovers when the storage does', async () => {
