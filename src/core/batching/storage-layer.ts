@@ -80,6 +80,7 @@ export class TaskExecutionsStorageLayer {
   private readonly options: TaskExecutionsStorageLayerOptions
   private readonly stats: StorageCallStats | undefined
   private readonly health: StorageHealth
+  private successWaiters: Array<() => void> = []
   private scheduler: BatchWindowScheduler | undefined
 
   private readonly insertManyMethod: BatchedStorageMethod<
@@ -267,6 +268,14 @@ export class TaskExecutionsStorageLayer {
     return this.stats ? this.stats.getMetrics(Date.now()) : []
   }
 
+  /**
+   * Resolves when the next storage call succeeds: a sign that the database answers again, on
+   * which writes waiting to be retried go at once.
+   */
+  whenCallSucceeds(): Promise<void> {
+    return new Promise((resolve) => this.successWaiters.push(resolve))
+  }
+
   /** Whether the last storage call found the database unreachable (an outage was logged). */
   get isDatabaseUnreachable(): boolean {
     return this.health.isUnreachable
@@ -278,6 +287,9 @@ export class TaskExecutionsStorageLayer {
     try {
       const result = await call()
       this.health.recordSuccess()
+      if (this.successWaiters.length > 0) {
+        for (const wake of this.successWaiters.splice(0)) wake()
+      }
       return result
     } catch (error) {
       this.health.recordFailure(error)

@@ -138,6 +138,10 @@ export async function cancelsNeedPromiseCancellationTaskExecutions(
  * it to the back) and adds one to its `expiryCount` (for `maxExpiries`).
  */
 export async function retryExpiredTaskExecutions(runtime: ExecutorRuntime): Promise<boolean> {
+  // Results of this executor wait for the storage: let them land before their leases are swept
+  // (a sweep first would hand them to another run). They are retried at once when a call succeeds.
+  const waiting = runtime.callsWaitingToRetry
+  if (waiting.count > 0 && Date.now() < waiting.holdSweepUntil) return false
   const limit = runtime.options.retryExpiredTaskExecutionsBatchSize
   const now = runtime.clock.now()
   const [expiredRuns, expiredSleeps, expiredProcessing, expiredClosing] = await Promise.all([

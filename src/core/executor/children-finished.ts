@@ -60,13 +60,13 @@ export async function processChildrenFinished(
 
 /** A storage call of this parent's processing, retried while its lease lasts. */
 function underLease<T>(runtime: ExecutorRuntime, parent: TaskExecutionStorageValue, what: string, call: () => Promise<T>): Promise<T> {
-  const lease = { endsAt: parent.onChildrenFinishedProcessingExpiresAt }
+  const lease = { endsAt: parent.onChildrenFinishedProcessingExpiresAt, isFenced: parent.leaseToken !== undefined }
   return callHoldingLease(runtime, lease, `${what} of [executionId=${parent.executionId}]`, call)
 }
 
 /** A fenced write of this parent's processing, retried while its lease lasts. */
 function fencedWrite(runtime: ExecutorRuntime, parent: TaskExecutionStorageValue, what: string, write: () => Promise<UpdateMatch>): Promise<void> {
-  const lease = { endsAt: parent.onChildrenFinishedProcessingExpiresAt }
+  const lease = { endsAt: parent.onChildrenFinishedProcessingExpiresAt, isFenced: parent.leaseToken !== undefined }
   return writeHoldingLease(runtime, lease, `${what} of [executionId=${parent.executionId}]`, write)
 }
 

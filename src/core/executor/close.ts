@@ -35,7 +35,7 @@ export async function closeFinishedExecution(
     if (handsResultToParent(row)) work.push(handFinalizeResultToParent(runtime, row))
     if (cancelsChildren(row)) work.push(cancelUnfinishedChildren(runtime, row))
     if (work.length > 0) await Promise.all(work)
-    await writeHoldingLease(runtime, { endsAt: row.closeExpiresAt }, `marking closed [executionId=${row.executionId}]`, () =>
+    await writeHoldingLease(runtime, { endsAt: row.closeExpiresAt, isFenced: row.leaseToken !== undefined }, `marking closed [executionId=${row.executionId}]`, () =>
       updateExecutionById(runtime, row.executionId, fencedFilters(row, FINISHED_FILTER), CLOSED),
     )
   } catch (error) {
@@ -46,7 +46,7 @@ export async function closeFinishedExecution(
 
 /** A storage call of this row's close, retried while its lease lasts. */
 function underLease<T>(runtime: ExecutorRuntime, row: TaskExecutionStorageValue, what: string, call: () => Promise<T>): Promise<T> {
-  return callHoldingLease(runtime, { endsAt: row.closeExpiresAt }, `${what} [executionId=${row.executionId}]`, call)
+  return callHoldingLease(runtime, { endsAt: row.closeExpiresAt, isFenced: row.leaseToken !== undefined }, `${what} [executionId=${row.executionId}]`, call)
 }
 
 /**

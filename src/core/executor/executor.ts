@@ -169,6 +169,7 @@ export class DurableExecutor {
       // Unique per executor and claim: the executor id and a counter.
       nextLeaseToken: () => `${this.id}.${(++this.leaseCounter).toString(36)}`,
       stopSignal: this.stopController.signal,
+      callsWaitingToRetry: { count: 0, holdSweepUntil: 0 },
       options,
       serializer: options.serializer,
       storage: this.storage,

@@ -34,7 +34,8 @@ export async function writeRunResult(
   const what = `the result of task execution [executionId=${row.executionId}]`
   let answer
   try {
-    answer = await callUnderLease(runtime, { endsAt: row.expiresAt, isAbandoned }, `writing ${what}`, () =>
+    const lease = { endsAt: row.expiresAt, isFenced: row.leaseToken !== undefined, isAbandoned }
+    answer = await callUnderLease(runtime, lease, `writing ${what}`, () =>
       write.children.length > 0
         ? updateExecutionByIdAndInsertChildren(runtime, row.executionId, filters, write.update, write.children, row)
         : updateExecutionById(runtime, row.executionId, filters, write.update, row),

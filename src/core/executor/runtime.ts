@@ -77,6 +77,11 @@ export type ExecutorRuntime = {
   readonly nextLeaseToken: () => string
   /** Aborts when shutdown stops waiting for work in progress: retry loops give up then. */
   readonly stopSignal: AbortSignal
+  /**
+   * Storage calls made under a lease that wait to be retried (see `lease-writes.ts`): how many,
+   * and until when (local time) the expiry sweep holds off for them.
+   */
+  readonly callsWaitingToRetry: { count: number; holdSweepUntil: number }
   readonly options: ResolvedDurableExecutorOptions
   readonly serializer: Serializer
   readonly storage: TaskExecutionsStorageLayer

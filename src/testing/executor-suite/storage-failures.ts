@@ -14,6 +14,9 @@ import {
   type ExecutorSuiteContext,
   expectFinishedStatus,
   FAST_POLLING,
+  readStoredExecution,
+  sleep,
+  waitUntil,
 } from './harness.js'
 
 /** A task that returns `output` and counts its runs. */
@@ -108,6 +111,24 @@ export function describeStorageFailureBehaviours(context: ExecutorSuiteContext):
       expect(execution.output).toBe('done')
       expect(execution.retryAttempts).toBe(0)
       expect(counted.runs()).toBe(1)
+    })
+
+    it('lands a result whose write kept failing past the end of its lease, running the task once', async () => {
+      const faulty = createFaultyStorage(context.storage)
+      // A lease of 200 ms; the result write fails for 600 ms after the run.
+      const executor = await context.startExecutor({ storageMaxRetryAttempts: 0, expireLeewayMs: 0 }, faulty.storage)
+      const counted = countingTask(executor, 'test', 'done late')
+      faulty.setFailing('updateManyById', true)
+      const handle = await executor.enqueueTask(counted.task, undefined, { timeoutMs: 200 })
+      await waitUntil('the task ran', () => counted.runs() === 1)
+      await sleep(600)
+      expect(faulty.callCount('updateManyById')).toBeGreaterThan(1)
+      faulty.setFailing('updateManyById', false)
+      const execution = await expectFinishedStatus(handle, 'completed')
+      expect(execution.output).toBe('done late')
+      expect(execution.retryAttempts).toBe(0)
+      expect(counted.runs()).toBe(1)
+      expect((await readStoredExecution(context.storage, handle.executionId)).expiryCount ?? 0).toBe(0)
     })
 
     it('fails the parent and inserts no child when the storage refuses the children for good', async () => {
