@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { describe, it } from 'vitest'
-import { createDatabase, redactDatabaseUrl } from '../../src/jobs/index.js'
+import { createDatabase, redactDatabaseUrl } from '../../src/jobs-entry.js'
 import type { OpenedJobStore } from '../../src/testing/job-store-suite/index.js'
 
 /** Opens `url` with the given prefix through `createDatabase`. */
@@ -51,4 +51,51 @@ export async function reachableServer(envName: 'PG_URL' | 'MYSQL_URL', fallback:
     })
     return undefined
   }
+}
+
+/** A backend the bad-input and property tests run on. */
+export type JobTestBackend = {
+  readonly name: string
+  readonly openStore: (tablePrefix: string) => Promise<OpenedJobStore>
+}
+
+/** SQLite in memory (and PGlite when asked) always, PostgreSQL and MariaDB when reachable. */
+export async function jobTestBackends(options: { readonly pglite?: boolean } = {}): Promise<Array<JobTestBackend>> {
+  const backends: Array<JobTestBackend> = [{ name: 'SQLite :memory:', openStore: (prefix) => openUrl(':memory:', prefix) }]
+  if (options.pglite === true) backends.push({ name: 'PGlite', openStore: (prefix) => openUrl('pglite:', prefix) })
+  const postgres = await reachableServer('PG_URL', 'postgres://postgres@127.0.0.1:5432/test')
+  if (postgres !== undefined) backends.push({ name: 'PostgreSQL', openStore: (prefix) => openUrl(postgres, prefix) })
+  const mariaDb = await reachableServer('MYSQL_URL', 'mysql://root@127.0.0.1:3306/test')
+  if (mariaDb !== undefined) backends.push({ name: 'MariaDB', openStore: (prefix) => openUrl(mariaDb, prefix) })
+  return backends
+}
+
+/** Every text an error shows: message, `String(error)`, stack and own fields, along its whole cause chain. */
+export function everyTextOf(error: unknown): string {
+  const texts: Array<string> = []
+  const seen = new Set<unknown>()
+  const pending: Array<unknown> = [error]
+  while (pending.length > 0) {
+    const current = pending.shift()
+    if (current == null || seen.has(current)) continue
+    seen.add(current)
+    if (typeof current === 'string') {
+      texts.push(current)
+      continue
+    }
+    if (typeof current !== 'object') continue
+    const record = current as Record<string, unknown>
+    // String(error) is what a logger prints: "Name: message".
+    texts.push(current instanceof Error ? current.toString() : JSON.stringify(current), String(record.message), String(record.stack))
+    for (const [key, value] of Object.entries(record)) {
+      if (key === 'cause' || key === 'errors') continue
+      try {
+        texts.push(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+      } catch {
+        texts.push(`${key}=${String(value)}`)
+      }
+    }
+    pending.push(record.cause, ...(Array.isArray(record.errors) ? record.errors : []))
+  }
+  return texts.join('\n')
 }

@@ -1,10 +1,13 @@
 /**
- * Which driver a database URL asks for, and the URL as messages may show it (password hidden).
+ * Which driver a database URL asks for, checked before any driver sees it.
  * `postgres://` / `postgresql://` → node-postgres; `mysql://` / `mariadb://` → mysql2;
  * `:memory:`, `sqlite:<path>` and `file:<path>` → better-sqlite3; `libsql:<path>` (a local file)
  * or `libsql://host` → libsql; `pglite:` (in memory) or `pglite:<directory>` → PGlite.
  * A leading `//` before a path is dropped (`sqlite:///abs/jobs.db` is `/abs/jobs.db`).
+ * Errors show the URL through `showDatabaseUrl`, so never its password.
  */
+import { DatabaseUrlError } from './errors.js'
+import { showDatabaseUrl } from './redact.js'
 
 /** A driver `createDatabase` can open. */
 export type DatabaseDriver = 'node-postgres' | 'mysql2' | 'better-sqlite3' | 'libsql' | 'pglite'
@@ -25,24 +28,34 @@ export type ParsedDatabaseUrl = {
   readonly target: string | undefined
 }
 
-/**
- * `text` with the password of every `scheme://user:password@` (or `scheme:password@`) in it
- * replaced by `***`. The password runs to the last `@` of the URL, so a malformed one (an
- * unescaped `/` or `@`) is hidden whole.
- */
-export function redactDatabaseUrl(text: string): string {
-  return text.replace(/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:|[a-z][a-z0-9+.-]*:(?!\/\/))\S*@/gi, '$1***@')
+const EXPECTED_SERVER_URL = 'expected scheme://user:password@host:port/database (percent-encode special characters in the user, password and database).'
+
+const decodes = (text: string) => {
+  try {
+    decodeURIComponent(text)
+    return true
+  } catch {
+    return false
+  }
 }
 
+/** A server URL the drivers will read as it reads: it parses, names a host, and its percent-escapes decode. */
 function checkServerUrl(url: string): void {
-  const expected = 'expected scheme://user:password@host:port/database (percent-encode special characters in the password).'
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    throw new TypeError(`Malformed database URL ${redactDatabaseUrl(url)}: ${expected}`)
+    throw new DatabaseUrlError(`Malformed database URL ${showDatabaseUrl(url)}: ${EXPECTED_SERVER_URL}`, showDatabaseUrl(url))
   }
-  if (parsed.hostname === '') throw new TypeError(`Database URL ${redactDatabaseUrl(url)} names no host: ${expected}`)
+  if (parsed.hostname === '') {
+    throw new DatabaseUrlError(`Database URL ${showDatabaseUrl(url)} names no host: ${EXPECTED_SERVER_URL}`, showDatabaseUrl(url))
+  }
+  if (![parsed.username, parsed.password, parsed.hostname, parsed.pathname].every(decodes)) {
+    throw new DatabaseUrlError(
+      `Malformed database URL ${showDatabaseUrl(url)}: a % is not followed by two hex digits; write a literal % as %25 (${EXPECTED_SERVER_URL})`,
+      showDatabaseUrl(url),
+    )
+  }
 }
 
 /** A path after `scheme:`, without the `//` of a host-less URL; empty for none. */
@@ -50,8 +63,11 @@ const pathOf = (rest: string) => rest.replace(/^\/\//, '')
 
 const SUPPORTED = 'postgres://, postgresql://, mysql://, mariadb://, sqlite:<path>, file:<path>, :memory:, libsql:<path>, libsql://host or pglite:[directory]'
 
-/** Picks the driver for a URL. @throws on an unknown scheme or a malformed server URL (never showing the password). */
+/** Picks the driver for a URL. @throws DatabaseUrlError on an unknown scheme or a malformed server URL (never showing the password). */
 export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
+  if (typeof url !== 'string') {
+    throw new DatabaseUrlError(`The database URL must be a string, not ${url === null ? 'null' : typeof url}: pass e.g. postgres://user@host:5432/db.`, undefined)
+  }
   const trimmed = url.trim()
   if (trimmed === ':memory:') return { driver: 'better-sqlite3', target: ':memory:' }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase()
@@ -72,11 +88,13 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
     case 'libsql':
       // libsql://host is a server; libsql:path and libsql:///path are local files.
       if (/^\/\/[^/]/.test(rest)) return { driver: 'libsql', target: trimmed }
-      if (pathOf(rest) === '') throw new TypeError(`Database URL ${redactDatabaseUrl(trimmed)} names no file: use libsql:<path> or libsql://host.`)
+      if (pathOf(rest) === '') {
+        throw new DatabaseUrlError(`Database URL ${showDatabaseUrl(trimmed)} names no file: use libsql:<path> or libsql://host.`, showDatabaseUrl(trimmed))
+      }
       return { driver: 'libsql', target: `file:${pathOf(rest).replace(/^file:/, '')}` }
     case 'pglite':
       return { driver: 'pglite', target: pathOf(rest) || undefined }
     default:
-      throw new TypeError(`Unsupported database URL ${redactDatabaseUrl(trimmed)}: the scheme must be one of ${SUPPORTED}.`)
+      throw new DatabaseUrlError(`Unsupported database URL ${showDatabaseUrl(trimmed)}: the scheme must be one of ${SUPPORTED}.`, showDatabaseUrl(trimmed))
   }
 }
