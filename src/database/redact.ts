@@ -1,8 +1,9 @@
 /**
- * Hiding secrets in anything that shows a database URL: the one redaction every message, error
- * and log line of `createDatabase` goes through. It hides more rather than less: a malformed URL
- * (an unescaped `/`, `@`, `#` or `?` in the password, a missing `:` or `/` after the scheme) is
- * treated as if its password ran to the last `@`.
+ * Hiding secrets wherever a database URL is shown: `redactDatabaseUrl` for a URL (every message
+ * and log line of `createDatabase` shows URLs through it), and the same rules word by word for a
+ * driver's free text. It hides more rather than less: a malformed URL (an unescaped `/`, `@`, `#`,
+ * `?` or space in the password, a missing `:` or `/` after the scheme) is treated as if its
+ * password ran to the last `@`.
  */
 
 /** Names of URL parameters whose values are secrets (`password`, `sslpassword`, `authToken`, …), in any case. */
@@ -18,11 +19,13 @@ function decodedOrAsIs(text: string): string {
   }
 }
 
-/** `name=value` after `?`, `&`, `;` or `#`; the value runs to the next `&` (a `#` in a password stays hidden). */
+/**
+ * `name=value` after `?`, `&`, `;` or `#`: a secret's value is hidden up to the end of the URL, as
+ * an unescaped `&`, `=` or `#` may belong to it (the parameters after it are hidden too).
+ */
 function hideSecretParameters(token: string): string {
-  return token.replace(/([?&;#])([^=&;#?]*)=([^&]*)/g, (match, separator: string, name: string) =>
-    SECRET_PARAMETER_NAME.test(decodedOrAsIs(name)) ? `${separator}${name}=${HIDDEN}` : match,
-  )
+  const secret = [...token.matchAll(/[?&;#]([^=&;#?]*)=/g)].find((match) => SECRET_PARAMETER_NAME.test(decodedOrAsIs(match[1]!)))
+  return secret === undefined ? token : `${token.slice(0, secret.index + secret[0].length)}${HIDDEN}`
 }
 
 /**
@@ -34,33 +37,38 @@ function hideUserinfoPassword(token: string): string {
   const lastAt = token.lastIndexOf('@')
   if (lastAt < 0) return token
   const beforeAt = token.slice(0, lastAt)
-  const scheme = /^[^a-z]*[a-z][a-z0-9+.-]*:\/*/i.exec(beforeAt)?.[0]
+  const scheme = /^[("'<[{]*[a-z][a-z0-9+.-]*:\/*/i.exec(beforeAt)?.[0]
   const userinfoStart = scheme !== undefined && (scheme.endsWith('/') || beforeAt.slice(scheme.length).includes(':')) ? scheme.length : 0
   const colon = beforeAt.indexOf(':', userinfoStart)
   return colon < 0 ? token : `${token.slice(0, colon + 1)}${HIDDEN}${token.slice(lastAt)}`
 }
 
 /**
- * `text` with the secrets of every database URL in it hidden: the password of `user:password@`
- * (well-formed or not) and the value of every `password=` / `sslpassword=` / `…token=` parameter,
- * whatever its case. Words are redacted one by one, so a message may hold several URLs.
+ * A database URL as messages and logs may show it: the password of `user:password@` (well-formed
+ * or not) and the value of every `password=` / `sslpassword=` / `…token=` parameter, whatever
+ * its case, hidden; whitespace inside it percent-encoded (a password may hold a space). The one
+ * redaction every message of `createDatabase` shows a URL through.
  */
-export function redactDatabaseUrl(text: string): string {
-  return text
-    .split(/(\s+)/)
-    .map((word, index) => (index % 2 === 1 ? word : hideUserinfoPassword(hideSecretParameters(word))))
-    .join('')
+export function redactDatabaseUrl(url: string): string {
+  return redactWord(url.trim().replace(/\s/g, (space) => encodeURIComponent(space)))
 }
+
+const redactWord = (word: string) => hideUserinfoPassword(hideSecretParameters(word))
 
 const MAX_SHOWN_URL_LENGTH = 300
 
-/**
- * A URL as a message shows it: whitespace inside it percent-encoded (so the whole URL is one word
- * to {@link redactDatabaseUrl}), secrets hidden, and cut when very long.
- */
+/** {@link redactDatabaseUrl}, cut when very long. */
 export function showDatabaseUrl(url: string): string {
-  const shown = redactDatabaseUrl(url.trim().replace(/\s/g, (space) => encodeURIComponent(space)))
+  const shown = redactDatabaseUrl(url)
   return shown.length > MAX_SHOWN_URL_LENGTH ? `${shown.slice(0, MAX_SHOWN_URL_LENGTH)}…` : shown
+}
+
+/** Free text (a driver's message) with the secrets of every URL-looking word in it hidden. */
+export function redactUrlsInText(text: string): string {
+  return text
+    .split(/(\s+)/)
+    .map((word, index) => (index % 2 === 1 ? word : redactWord(word)))
+    .join('')
 }
 
 /** The secret values a URL holds (its password and secret parameters), as written and decoded. */
@@ -79,5 +87,7 @@ function secretsOf(url: string): Array<string> {
 
 /** A driver's message about `url` with the URL's secrets hidden, even where the message quotes them alone. */
 export function redactSecretsOf(text: string, url: string): string {
-  return secretsOf(url).reduce((redacted, secret) => redacted.split(secret).join(HIDDEN), redactDatabaseUrl(text))
+  // Known secrets first: a URL-looking word may hold only part of one.
+  const withoutSecrets = secretsOf(url).reduce((redacted, secret) => redacted.split(secret).join(HIDDEN), text)
+  return redactUrlsInText(withoutSecrets)
 }

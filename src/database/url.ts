@@ -39,8 +39,11 @@ const decodes = (text: string) => {
   }
 }
 
-/** A server URL the drivers will read as it reads: it parses, names a host, and its percent-escapes decode. */
-function checkServerUrl(url: string): void {
+/**
+ * A server URL that parses, names a host, has no fragment and whose percent-escapes decode, in the WHATWG form
+ * (`href`: spaces and other characters percent-encoded), which both drivers read as it is written.
+ */
+function checkedServerUrl(url: string): string {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -50,12 +53,20 @@ function checkServerUrl(url: string): void {
   if (parsed.hostname === '') {
     throw new DatabaseUrlError(`Database URL ${showDatabaseUrl(url)} names no host: ${EXPECTED_SERVER_URL}`, showDatabaseUrl(url))
   }
-  if (![parsed.username, parsed.password, parsed.hostname, parsed.pathname].every(decodes)) {
+  if (parsed.hash !== '') {
+    throw new DatabaseUrlError(
+      `Malformed database URL ${showDatabaseUrl(url)}: it holds a # (a fragment), which no driver reads; percent-encode # in the password as %23.`,
+      showDatabaseUrl(url),
+    )
+  }
+  // node-postgres re-encodes a URL holding a stray % and then reads other parts differently.
+  if (![parsed.username, parsed.password, parsed.hostname, parsed.pathname, parsed.search].every(decodes)) {
     throw new DatabaseUrlError(
       `Malformed database URL ${showDatabaseUrl(url)}: a % is not followed by two hex digits; write a literal % as %25 (${EXPECTED_SERVER_URL})`,
       showDatabaseUrl(url),
     )
   }
+  return parsed.href
 }
 
 /** A path after `scheme:`, without the `//` of a host-less URL; empty for none. */
@@ -75,13 +86,11 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
   switch (scheme) {
     case 'postgres':
     case 'postgresql':
-      checkServerUrl(trimmed)
-      return { driver: 'node-postgres', target: trimmed }
+      return { driver: 'node-postgres', target: checkedServerUrl(trimmed) }
     case 'mysql':
     case 'mariadb':
-      checkServerUrl(trimmed)
       // mysql2 only knows the mysql: scheme; MariaDB speaks the same protocol.
-      return { driver: 'mysql2', target: `mysql:${rest}` }
+      return { driver: 'mysql2', target: `mysql:${checkedServerUrl(trimmed).slice(scheme.length + 1)}` }
     case 'sqlite':
     case 'file':
       return { driver: 'better-sqlite3', target: pathOf(rest) || ':memory:' }

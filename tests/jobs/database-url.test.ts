@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createDatabase, DatabaseUrlError, parseDatabaseUrl, redactDatabaseUrl } from '../../src/jobs-entry.js'
+import { redactSecretsOf, redactUrlsInText } from '../../src/database/redact.js'
 import { everyTextOf } from './backends.js'
 
 describe('parseDatabaseUrl', () => {
@@ -70,14 +71,22 @@ describe('redactDatabaseUrl', () => {
     ['postgres://app:hunter2@db/jobs', 'postgres://app:***@db/jobs'],
     ['postgres://app:hunter2@with@at@db/jobs', 'postgres://app:***@db/jobs'],
     ['user:hunter2@db/jobs', 'user:***@db/jobs'],
-    ['Cannot open mysql://root:hunter2@db/x with mysql2: refused', 'Cannot open mysql://root:***@db/x with mysql2: refused'],
+    ['  postgres://app:hun ter2@db/jobs ', 'postgres://app:***@db/jobs'],
+    ['postgres://app@db/jobs?password=hun ter2', 'postgres://app@db/jobs?password=***'],
   ])('hides the password in %s', (text, redacted) => {
     expect(redactDatabaseUrl(text)).toBe(redacted)
   })
 
+  it('hides the passwords of every URL in a driver message, and the known password wherever it is quoted', () => {
+    const message = 'Cannot reach mysql://root:hunter2@db/x (password hunter2) nor postgres://u@h?password=other1'
+    expect(redactUrlsInText(message)).toBe('Cannot reach mysql://root:***@db/x (password hunter2) nor postgres://u@h?password=***')
+    expect(redactSecretsOf(message, 'mysql://root:hunter2@db/x')).toBe('Cannot reach mysql://root:***@db/x (password ***) nor postgres://u@h?password=***')
+  })
+
   it.each([
     ['postgres://app@db/jobs?password=hunter2', 'postgres://app@db/jobs?password=***'],
-    ['postgres://app@db/jobs?sslmode=require&PassWord=hunter2&x=1', 'postgres://app@db/jobs?sslmode=require&PassWord=***&x=1'],
+    ['postgres://app@db/jobs?sslmode=require&PassWord=hunter2&x=1', 'postgres://app@db/jobs?sslmode=require&PassWord=***'],
+    ['postgres://app@db/jobs?password=hun&ter2=x', 'postgres://app@db/jobs?password=***'],
     ['mysql://app@db/jobs?PASSWORD=hun#ter2', 'mysql://app@db/jobs?PASSWORD=***'],
     ['libsql://db.example?authToken=hunter2', 'libsql://db.example?authToken=***'],
     ['postgres//app:hunter2@db/jobs', 'postgres//app:***@db/jobs'],
