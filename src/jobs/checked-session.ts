@@ -22,8 +22,16 @@ function checkColumnValue(column: Column, value: unknown): void {
   if (problem !== undefined) throw new InvalidJobValueError(rule.field, value, problem)
 }
 
+/** An object made by `Object.create(null)` (or a JSON parser that does so), on which drizzle's `is` fails. */
+const hasNullPrototype = (value: unknown): value is object => typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === null
+
 /** drizzle's own objects (SQL, columns, tables, params) carry an entity kind; a caller's objects do not. */
-const isDrizzleEntity = (value: object) => entityKind in ((value as { constructor?: object }).constructor ?? {})
+const isDrizzleEntity = (value: object) => !hasNullPrototype(value) && entityKind in ((value as { constructor?: object }).constructor ?? {})
+
+/** drizzle's `is`, also for objects without a prototype (which are never drizzle's; `is` throws on them). */
+function isA<T extends Parameters<typeof is>[1]>(value: unknown, type: T): value is InstanceType<T> {
+  return !hasNullPrototype(value) && is(value, type)
+}
 
 /**
  * Checks the values bound in a condition: a `Param` bound to a column is checked against it. An
@@ -31,16 +39,16 @@ const isDrizzleEntity = (value: object) => entityKind in ((value as { constructo
  * column it follows.
  */
 function checkConditionValues(chunk: unknown, previousColumn: Column | undefined): void {
-  if (is(chunk, SQL)) {
+  if (isA(chunk, SQL)) {
     let column: Column | undefined
     for (const part of chunk.queryChunks) {
-      if (is(part, Column)) column = part
+      if (isA(part, Column)) column = part
       checkConditionValues(part, column)
     }
   } else if (Array.isArray(chunk)) {
     for (const part of chunk) checkConditionValues(part, previousColumn)
-  } else if (is(chunk, Param)) {
-    if (!is(chunk.encoder, Column)) return
+  } else if (isA(chunk, Param)) {
+    if (!isA(chunk.encoder, Column)) return
     // `column = NULL` matches nothing on every dialect: an id or a key of null is a caller's mistake.
     if (chunk.value === null || chunk.value === undefined) {
       throw new InvalidJobValueError(columnRuleOf(chunk.encoder).field, chunk.value, 'a comparison with null matches nothing: pass a value (filters take null or { isNull: true } for IS NULL).')
@@ -52,9 +60,14 @@ function checkConditionValues(chunk: unknown, previousColumn: Column | undefined
   }
 }
 
-/** Checks a row or a SET: every key is a column of the table, every value fits its column. */
-function checkRowValues(table: Table, values: SqlValues): void {
+/**
+ * Checks a row or a SET: every key is a column of the table, every value fits its column. Returns
+ * the values to bind: the same object, or a copy where a payload made by `Object.create(null)`
+ * is a plain object with the same keys (drizzle cannot tell it from SQL otherwise).
+ */
+function checkedRowValues(table: Table, values: SqlValues): SqlValues {
   const columns: Record<string, Column> = getTableColumns(table)
+  let copy: SqlValues | undefined
   for (const [key, value] of Object.entries(values)) {
     const column = Object.hasOwn(columns, key) ? columns[key] : undefined
     if (column === undefined) {
@@ -62,8 +75,14 @@ function checkRowValues(table: Table, values: SqlValues): void {
       throw new InvalidJobValueError(`${tableName}.${key}`, value, `${JSON.stringify(key)} is not a column of ${tableName}: use one of ${Object.keys(columns).join(', ')}.`)
     }
     // The repositories' own expressions (`attempts + 1`) are SQL; a caller's value never is.
-    if (!is(value, SQL)) checkColumnValue(column, value)
+    if (isA(value, SQL)) continue
+    checkColumnValue(column, value)
+    if (hasNullPrototype(value)) {
+      copy ??= { ...values }
+      copy[key] = { ...value }
+    }
   }
+  return copy ?? values
 }
 
 function checkPaging(options: Pick<SqlSelectOptions, 'limit' | 'offset'>): void {
@@ -108,17 +127,17 @@ export function checkedJobSession(session: SqlSession): SqlSession {
       return run(table, 'select to claim', () => session.selectRowsToClaim(table, query))
     },
     insertRows: async (table, rows, duplicates) => {
-      for (const row of rows) checkRowValues(table, row)
-      return run(table, 'insert', () => session.insertRows(table, rows, duplicates))
+      const checked = rows.map((row) => checkedRowValues(table, row))
+      return run(table, 'insert', () => session.insertRows(table, checked, duplicates))
     },
     insertRowReturningId: async (table, row) => {
-      checkRowValues(table, row)
-      return run(table, 'insert', () => session.insertRowReturningId(table, row))
+      const checked = checkedRowValues(table, row)
+      return run(table, 'insert', () => session.insertRowReturningId(table, checked))
     },
     updateRows: async (table, set, where) => {
-      checkRowValues(table, set)
+      const checked = checkedRowValues(table, set)
       checkConditionValues(where, undefined)
-      return run(table, 'update', () => session.updateRows(table, set, where))
+      return run(table, 'update', () => session.updateRows(table, checked, where))
     },
     deleteRows: async (table, where) => {
       checkConditionValues(where, undefined)
