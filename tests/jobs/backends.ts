@@ -10,9 +10,9 @@ import { describe, it } from 'vitest'
 import { createDatabase, redactDatabaseUrl } from '../../src/jobs-entry.js'
 import type { OpenedJobStore } from '../../src/testing/job-store-suite/index.js'
 
-/** Opens `url` with the given prefix through `createDatabase`. */
-export async function openUrl(url: string, tablePrefix: string): Promise<OpenedJobStore> {
-  const database = await createDatabase({ url, tablePrefix, loadEnvFile: false })
+/** Opens `url` with the given prefix (and clock) through `createDatabase`. */
+export async function openUrl(url: string, tablePrefix: string, now?: () => number): Promise<OpenedJobStore> {
+  const database = await createDatabase({ url, tablePrefix, now, loadEnvFile: false })
   return { store: database, close: () => database.close() }
 }
 
@@ -56,17 +56,18 @@ export async function reachableServer(envName: 'PG_URL' | 'MYSQL_URL', fallback:
 /** A backend the bad-input and property tests run on. */
 export type JobTestBackend = {
   readonly name: string
-  readonly openStore: (tablePrefix: string) => Promise<OpenedJobStore>
+  readonly openStore: (tablePrefix: string, now?: () => number) => Promise<OpenedJobStore>
 }
 
 /** SQLite in memory (and PGlite when asked) always, PostgreSQL and MariaDB when reachable. */
 export async function jobTestBackends(options: { readonly pglite?: boolean } = {}): Promise<Array<JobTestBackend>> {
-  const backends: Array<JobTestBackend> = [{ name: 'SQLite :memory:', openStore: (prefix) => openUrl(':memory:', prefix) }]
-  if (options.pglite === true) backends.push({ name: 'PGlite', openStore: (prefix) => openUrl('pglite:', prefix) })
+  const at = (url: string) => (prefix: string, now?: () => number) => openUrl(url, prefix, now)
+  const backends: Array<JobTestBackend> = [{ name: 'SQLite :memory:', openStore: at(':memory:') }]
+  if (options.pglite === true) backends.push({ name: 'PGlite', openStore: at('pglite:') })
   const postgres = await reachableServer('PG_URL', 'postgres://postgres@127.0.0.1:5432/test')
-  if (postgres !== undefined) backends.push({ name: 'PostgreSQL', openStore: (prefix) => openUrl(postgres, prefix) })
+  if (postgres !== undefined) backends.push({ name: 'PostgreSQL', openStore: at(postgres) })
   const mariaDb = await reachableServer('MYSQL_URL', 'mysql://root@127.0.0.1:3306/test')
-  if (mariaDb !== undefined) backends.push({ name: 'MariaDB', openStore: (prefix) => openUrl(mariaDb, prefix) })
+  if (mariaDb !== undefined) backends.push({ name: 'MariaDB', openStore: at(mariaDb) })
   return backends
 }
 
