@@ -2,7 +2,9 @@
 /**
  * ESLint: type-checked rules for every TypeScript file, and the module boundaries of design.md.
  * `src/core` imports no drizzle, no driver and no other `src` folder; dialect-neutral code
- * (`src/common*`, `src/jobs` outside its per-dialect tables) names no dialect's drizzle core.
+ * (`src/common*`, `src/jobs` outside its per-dialect tables) names no dialect's drizzle core;
+ * `src/jobs` imports nothing above it (the dialect files, `src/database`, the entry points) and
+ * no driver: the layers point down, core ← sql ← common / jobs ← dialect files ← database.
  */
 import js from '@eslint/js'
 import { defineConfig } from 'eslint/config'
@@ -40,6 +42,41 @@ const coreBoundaryAtDepth = (depth) => ({
           {
             regex: `^(\\.\\./){${depth}}\\.\\.(/|$)`,
             message: 'src/core imports nothing from other src folders: move the shared piece into src/core.',
+          },
+        ],
+      },
+    ],
+  },
+})
+
+const DIALECT_NEUTRAL_RESTRICTION = {
+  regex: '^drizzle-orm/(pg|mysql|sqlite)-core(/.*)?$',
+  message:
+    'Dialect-neutral code names no dialect: declarations go in src/{pg,mysql,sqlite}.ts or src/jobs/tables/, logic stays here.',
+}
+
+/**
+ * `src/jobs` at `depth` folders below it: no import of the modules above it (which import it) and
+ * no driver; outside `tables/`, no dialect's drizzle core either.
+ * @param {number} depth
+ * @param {{ dialectNeutral: boolean }} options
+ */
+const jobsBoundaryAtDepth = (depth, { dialectNeutral }) => ({
+  files: dialectNeutral ? [`src/jobs/${'*/'.repeat(depth)}*.ts`] : ['src/jobs/tables/*.ts'],
+  ignores: dialectNeutral ? ['src/jobs/tables/**'] : [],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...(dialectNeutral ? [DIALECT_NEUTRAL_RESTRICTION] : []),
+          {
+            regex: `^(\\.\\./){${depth + 1}}(pg|mysql|sqlite|index|jobs-entry|database|testing)(\\.js|/.*)?$`,
+            message: 'src/jobs imports nothing above it (dialect files, src/database, entry points): they import src/jobs.',
+          },
+          {
+            regex: `^(${DRIVER_PACKAGES.map((name) => name.replace(/[.]/g, '\\.')).join('|')})(/.*)?$|^drizzle-orm/(node-postgres|mysql2|better-sqlite3|libsql|pglite)(/.*)?$`,
+            message: 'src/jobs loads no database driver: drivers are opened in src/database/drivers.',
           },
         ],
       },
@@ -89,23 +126,11 @@ export default defineConfig(
   },
   [0, 1, 2, 3, 4].map(coreBoundaryAtDepth),
   {
-    files: ['src/common.ts', 'src/common/**/*.ts', 'src/sql/**/*.ts', 'src/jobs/**/*.ts'],
-    ignores: ['src/jobs/tables/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^drizzle-orm/(pg|mysql|sqlite)-core(/.*)?$',
-              message:
-                'Dialect-neutral code names no dialect: declarations go in src/{pg,mysql,sqlite}.ts or src/jobs/tables/, logic stays here.',
-            },
-          ],
-        },
-      ],
-    },
+    files: ['src/common.ts', 'src/common/**/*.ts', 'src/sql/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [DIALECT_NEUTRAL_RESTRICTION] }] },
   },
+  [0, 1, 2].map((depth) => jobsBoundaryAtDepth(depth, { dialectNeutral: true })),
+  jobsBoundaryAtDepth(1, { dialectNeutral: false }),
   {
     // Tests and the exported suites lean on vitest's loosely typed matchers and on mocks.
     files: ['tests/**/*.ts', 'src/testing/**/*.ts'],

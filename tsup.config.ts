@@ -10,7 +10,8 @@ const entry: Record<string, string> = {
   pg: 'src/pg.ts',
   mysql: 'src/mysql.ts',
   sqlite: 'src/sqlite.ts',
-  'jobs/index': 'src/jobs/index.ts',
+  // The job-runner layer plus createDatabase, which sits above the dialects (src/database).
+  'jobs/index': 'src/jobs-entry.ts',
   'testing/index': 'src/testing/index.ts',
 }
 

@@ -7,7 +7,7 @@ export * from './core/index.js'
 export * from './pg.js'
 export * from './mysql.js'
 export * from './sqlite.js'
-export * from './jobs/index.js'
+export * from './jobs-entry.js'
 
 // Types and classes the dialect entry points return or take, so that users can name them.
 export { SqlTaskExecutionsStorage } from './common/storage.js'

@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm'
 import { join } from 'node:path'
-import { createDatabase, jobTablesInCreationOrder, type JobDatabase } from '../../src/jobs/index.js'
+import { createDatabase, jobTablesInCreationOrder, type JobDatabase } from '../../src/jobs-entry.js'
 import { ensureServerDatabases, MYSQL_BENCH_URL, PG_BENCH_URL, temporaryDirectory, type BackendName } from '../backends.js'
 import type { BenchContext } from '../context.js'
 import { round } from '../stats.js'

@@ -2,11 +2,17 @@
  * `BaseRepository`: create / find / update / delete / count over any drizzle table with a
  * single-column primary key, written once over the SQL session. When the table has a `deletedAt`
  * column (found at runtime), reads, counts and updates skip soft-deleted rows, `delete` sets
- * `deletedAt` instead of deleting, and `hardDelete` removes rows for good.
+ * `deletedAt` instead of deleting, and `hardDelete` removes rows for good. Statements run on the
+ * checked session (`checked-session.ts`): arguments are checked before any SQL, and database
+ * errors come out classified.
  */
 import { and, count, eq, getTableColumns, getTableName, isNull, type Column, type InferInsertModel, type InferSelectModel, type SQL, type Table } from 'drizzle-orm'
+import { DurableExecutionStorageError } from '../core/index.js'
 import type { SqlPrimaryKey, SqlSession } from '../sql/index.js'
 import { primaryKeyOf } from '../sql/index.js'
+import { checkedJobSession } from './checked-session.js'
+import { isPlainObject } from './column-values.js'
+import { InvalidJobOptionError, InvalidJobValueError } from './errors.js'
 import { orderByToSql, whereFilterToSql, type ColumnsByKey, type OrderBy, type WhereFilter } from './filters.js'
 
 /** What every repository runs on: a SQL session (a database or a transaction) and a clock. */
@@ -63,7 +69,7 @@ export class BaseRepository<
    * @param table - a drizzle table with a single-column primary key.
    */
   constructor(context: RepositoryContext, table: TTable) {
-    this.session = context.session
+    this.session = checkedJobSession(context.session)
     this.now = context.now
     this.table = table
     this.columns = getTableColumns(table)
@@ -80,13 +86,15 @@ export class BaseRepository<
   async create(values: TInsert): Promise<TRow> {
     const id = await this.session.insertRowReturningId(this.table, this.withTimestamps(values))
     const row = await this.findById(id, { includeDeleted: true })
-    if (row === undefined) throw new Error(`The row inserted into "${getTableName(this.table)}" with id ${id} cannot be read back.`)
+    if (row === undefined) {
+      throw new DurableExecutionStorageError(`The row inserted into "${getTableName(this.table)}" with id ${id} cannot be read back: check that nothing deletes rows meanwhile.`, 'other')
+    }
     return row
   }
 
   /** Inserts rows in chunks under the dialect's limits, all or none. */
   async createMany(values: ReadonlyArray<TInsert>): Promise<void> {
-    await this.session.insertRows(this.table, values.map((value) => this.withTimestamps(value)))
+    await this.session.insertRows(this.table, this.checkedList(values).map((value) => this.withTimestamps(value)))
   }
 
   /** The row with this primary key, if any (and not soft-deleted, unless asked). */
@@ -102,8 +110,8 @@ export class BaseRepository<
 
   /** The rows matching `where`, ordered and paged. */
   async findMany(options: FindManyOptions<TRow> = {}): Promise<Array<TRow>> {
-    return this.selectRows(whereFilterToSql(this.columns, options.where), options, {
-      orderBy: orderByToSql(this.columns, options.orderBy),
+    return this.selectRows(whereFilterToSql(this.table, options.where), options, {
+      orderBy: orderByToSql(this.table, options.orderBy),
       limit: options.limit,
       offset: options.offset,
     })
@@ -111,12 +119,12 @@ export class BaseRepository<
 
   /** How many rows match `where`. */
   async count(where?: WhereFilter<TRow>, options?: ReadOptions): Promise<number> {
-    return this.countWhere(whereFilterToSql(this.columns, where), options)
+    return this.countWhere(whereFilterToSql(this.table, where), options)
   }
 
   /** Updates the rows matching `where` (setting `updatedAt` when the table has it); returns how many matched. */
   async update(where: WhereFilter<TRow>, set: Partial<TInsert>): Promise<number> {
-    return this.updateWhere(whereFilterToSql(this.columns, where), set)
+    return this.updateWhere(whereFilterToSql(this.table, where), set)
   }
 
   /** Updates one row and returns it as it is afterwards, or `undefined` when there is no such row. */
@@ -127,7 +135,7 @@ export class BaseRepository<
 
   /** Deletes the rows matching `where`: a soft delete when the table has `deletedAt`. Returns how many. */
   async delete(where: WhereFilter<TRow>): Promise<number> {
-    return this.deleteWhere(whereFilterToSql(this.columns, where))
+    return this.deleteWhere(whereFilterToSql(this.table, where))
   }
 
   /** Deletes one row (softly when the table has `deletedAt`); returns whether it existed. */
@@ -137,7 +145,7 @@ export class BaseRepository<
 
   /** Removes the rows matching `where` for good, soft-deleted or not. Returns how many. */
   async hardDelete(where: WhereFilter<TRow>): Promise<number> {
-    return this.session.deleteRows(this.table, whereFilterToSql(this.columns, where))
+    return this.session.deleteRows(this.table, whereFilterToSql(this.table, where))
   }
 
   /** Removes one row for good; returns whether it existed. */
@@ -147,7 +155,11 @@ export class BaseRepository<
 
   /** `where` narrowed to rows that are not soft-deleted (unless `includeDeleted`). */
   protected live(where: SQL | undefined, options?: ReadOptions): SQL | undefined {
-    if (this.softDeleteColumn === undefined || options?.includeDeleted === true) return where
+    const includeDeleted = options?.includeDeleted
+    if (includeDeleted !== undefined && typeof includeDeleted !== 'boolean') {
+      throw new InvalidJobOptionError('includeDeleted', includeDeleted, 'expected true or false.')
+    }
+    if (this.softDeleteColumn === undefined || includeDeleted === true) return where
     return and(where, isNull(this.softDeleteColumn))
   }
 
@@ -175,7 +187,8 @@ export class BaseRepository<
 
   /** Updates rows matching a drizzle condition; returns how many matched. */
   protected async updateWhere(where: SQL | undefined, set: Partial<TInsert> | Record<string, unknown>): Promise<number> {
-    const withUpdatedAt = this.columns.updatedAt !== undefined ? { updatedAt: this.now(), ...set } : set
+    const values = this.checkedValues(set)
+    const withUpdatedAt = this.columns.updatedAt !== undefined ? { updatedAt: this.now(), ...values } : values
     return this.session.updateRows(this.table, withUpdatedAt, this.live(where))
   }
 
@@ -189,6 +202,21 @@ export class BaseRepository<
   private withTimestamps(values: TInsert): Record<string, unknown> {
     const now = this.now()
     const stamps = Object.fromEntries(TIMESTAMP_KEYS.filter((key) => this.columns[key] !== undefined).map((key) => [key, now]))
-    return { ...stamps, ...(values as Record<string, unknown>) }
+    return { ...stamps, ...this.checkedValues(values) }
+  }
+
+  /** Rows as given: an array (each row is checked as it is read). */
+  protected checkedList<T>(rows: ReadonlyArray<T>): ReadonlyArray<T> {
+    const given: unknown = rows
+    if (!Array.isArray(given)) throw new InvalidJobValueError(getTableName(this.table), rows, 'expected an array of rows.')
+    return rows
+  }
+
+  /** A row's values as given: an object of column values (each is checked by the session). */
+  protected checkedValues(values: object): Record<string, unknown> {
+    if (!isPlainObject(values)) {
+      throw new InvalidJobValueError(getTableName(this.table), values, 'expected an object of column values, e.g. { name: "import" }.')
+    }
+    return values
   }
 }

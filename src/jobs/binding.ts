@@ -55,10 +55,10 @@ export function openJobStore<TDb, TTables extends JobTables>(
   const tables = binding.createTables(options.tablePrefix ?? '')
   // A dropped connection must fail the query in flight, never end the process.
   guardDriverErrors(db)
-  const session = createSqlSession(binding.sqlDialect, db)
+  const store = createJobStore(createSqlSession(binding.sqlDialect, db), tables, options.now)
   return {
-    ...createJobStore(session, tables, options.now),
+    ...store,
     dialectTables: tables,
-    ensureTables: () => ensureTables(session, jobTablesInCreationOrder(tables), binding.getTableConfig, binding.sqlDialect.ddl),
+    ensureTables: () => ensureTables(store.session, jobTablesInCreationOrder(tables), binding.getTableConfig, binding.sqlDialect.ddl),
   }
 }

@@ -1,9 +1,12 @@
 /**
- * The job-runner data layer (`<pkg>/jobs`): row types and state machines, `BaseRepository`, the
- * domain repositories, `withTransaction`, `openJobStore` and `createDatabase`. The per-dialect
- * tables are in `tables/` and re-exported by the dialect entry points.
+ * The job-runner data layer: row types and state machines, `BaseRepository`, the domain
+ * repositories, their errors, `withTransaction` and `openJobStore`. The per-dialect tables are in
+ * `tables/` and re-exported by the dialect entry points. `createDatabase` lives above the dialects
+ * in `src/database`; the `/jobs` subpath (`src/jobs-entry.ts`) publishes both.
  */
 export * from './rows.js'
+export { InvalidJobFilterError, InvalidJobOptionError, InvalidJobValueError, JobInputError } from './errors.js'
+export { MAX_LABEL_LENGTH, MAX_PAYLOAD_DEPTH } from './column-values.js'
 export * from './state-machines.js'
 export * from './names.js'
 export * from './filters.js'
@@ -20,6 +23,3 @@ export * from './repositories/attempts-and-keys.js'
 export * from './store.js'
 export * from './ddl.js'
 export * from './binding.js'
-export * from './database-url.js'
-export * from './env-file.js'
-export * from './database.js'

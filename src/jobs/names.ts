@@ -3,6 +3,7 @@
  * user's prefix, so that all dialects name things alike and the prefix limit follows from the
  * longest one. A prefix is validated (letters, digits, underscore) and prepended as is.
  */
+import { InvalidJobOptionError } from './errors.js'
 
 /** Table names. */
 export const JOB_TABLE_NAMES = {
@@ -72,16 +73,18 @@ const PREFIX_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/
  * @param prefix - letters, digits and underscores, starting with a letter or underscore; may be empty.
  * @param dialectName - for the message.
  * @param maxIdentifierLength - the dialect's identifier limit (PostgreSQL 63, MySQL 64).
- * @throws when the prefix holds other characters or would push a name past the limit.
+ * @throws InvalidJobOptionError when the prefix holds other characters or would push a name past the limit.
  */
 export function jobNamer(prefix: unknown, dialectName: string, maxIdentifierLength: number): (name: string) => string {
   const maxPrefixLength = maxIdentifierLength - LONGEST_NAME_LENGTH
   if (prefix === '' || (typeof prefix === 'string' && PREFIX_PATTERN.test(prefix) && prefix.length <= maxPrefixLength)) {
     return (name) => `${prefix}${name}`
   }
-  throw new TypeError(
-    `Invalid job table prefix ${JSON.stringify(prefix)} for ${dialectName}: use letters, digits and ` +
-      `underscores, starting with a letter or underscore, at most ${maxPrefixLength} characters so that ` +
-      `every table, index and constraint name fits the ${maxIdentifierLength}-character identifier limit.`,
+  throw new InvalidJobOptionError(
+    'job table prefix',
+    prefix,
+    `for ${dialectName} use letters, digits and underscores, starting with a letter or underscore, at most ` +
+      `${maxPrefixLength} characters so that every table, index and constraint name fits the ` +
+      `${maxIdentifierLength}-character identifier limit.`,
   )
 }

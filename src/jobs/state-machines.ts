@@ -16,6 +16,7 @@
  * - batch chunk: `pending` → `processing`; `processing` → `completed` | `failed`; `failed` → `pending`
  *   (a retry). `completed` is final.
  */
+import { DurableExecutionError, DurableExecutionNotFoundError } from '../core/errors.js'
 
 /** Status of a workflow. */
 export type WorkflowStatus = 'pending' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled'
@@ -85,8 +86,8 @@ export function statusesLeadingTo<TStatus extends string>(machine: StateMachine<
   return (Object.keys(machine) as Array<TStatus>).filter((from) => machine[from].includes(to))
 }
 
-/** A repository was asked for a transition its state machine does not allow. */
-export class InvalidTransitionError extends Error {
+/** A repository was asked for a transition its state machine does not allow. Not retryable. */
+export class InvalidTransitionError extends DurableExecutionError {
   /** The entity kind, e.g. `workflow`. */
   readonly entity: string
   /** The row's id. */
@@ -108,7 +109,6 @@ export class InvalidTransitionError extends Error {
       `Cannot move ${entity} ${id} from "${from}" to "${to}": "${to}" is reachable only from ` +
         `${allowedFrom.length > 0 ? allowedFrom.map((status) => `"${status}"`).join(', ') : 'no status'}.`,
     )
-    this.name = 'InvalidTransitionError'
     this.entity = entity
     this.id = id
     this.from = from
@@ -117,13 +117,29 @@ export class InvalidTransitionError extends Error {
 }
 
 /** A repository was asked about a row that does not exist (or is soft-deleted). */
-export class JobRecordNotFoundError extends Error {
+export class JobRecordNotFoundError extends DurableExecutionNotFoundError {
   /**
    * @param entity - the entity kind, e.g. `workflow`.
    * @param id - the id that was not found.
    */
   constructor(entity: string, id: number) {
     super(`No ${entity} with id ${id} exists (or it was deleted): check the id.`)
-    this.name = 'JobRecordNotFoundError'
+  }
+}
+
+/**
+ * A guarded transition found the row in a status it may leave, but held by someone else: another
+ * worker claimed the step, its lease moved on, or the idempotency key belongs to another claimant.
+ * Not retryable: the caller no longer owns the row.
+ */
+export class JobNotHeldError extends DurableExecutionError {
+  /**
+   * @param entity - the entity kind, e.g. `workflow step`.
+   * @param id - the row's id.
+   * @param to - the status asked for.
+   * @param status - the row's status now.
+   */
+  constructor(entity: string, id: number, to: string, status: string) {
+    super(`Cannot move ${entity} ${id} to "${to}": the caller does not hold it (it is "${status}" and held by another worker or its lease moved on).`)
   }
 }

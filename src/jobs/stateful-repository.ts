@@ -6,7 +6,7 @@
 import { and, count, eq, inArray, sql, type Column, type SQL } from 'drizzle-orm'
 import { BaseRepository, type RowId } from './base-repository.js'
 import type { TableOf } from './job-tables.js'
-import { InvalidTransitionError, JobRecordNotFoundError, statusesLeadingTo, type StateMachine } from './state-machines.js'
+import { InvalidTransitionError, JobNotHeldError, JobRecordNotFoundError, statusesLeadingTo, type StateMachine } from './state-machines.js'
 
 /** A row with an integer id and a status. */
 export type StatefulRow<TStatus extends string> = { id: number; status: TStatus }
@@ -45,7 +45,7 @@ export abstract class StatefulRepository<
     if (row === undefined) throw new JobRecordNotFoundError(this.entity, id)
     if (matched === 0) {
       if (allowedFrom.includes(row.status) && condition !== undefined) {
-        throw new Error(`Cannot move ${this.entity} ${id} to "${to}": the caller does not hold it (it is "${row.status}" and held by another worker or its lease moved on).`)
+        throw new JobNotHeldError(this.entity, id, to, row.status)
       }
       throw new InvalidTransitionError(this.entity, id, row.status, to, allowedFrom)
     }

@@ -3,6 +3,7 @@
  * unit of work on a transaction and hands the callback a store bound to it.
  */
 import type { SqlSession } from '../sql/index.js'
+import { checkedJobSession } from './checked-session.js'
 import type { JobTables } from './job-tables.js'
 import { BatchChunkRepository, BatchRepository } from './repositories/batches.js'
 import { ErrorRowRepository, ProcessedRowRepository } from './repositories/batch-rows.js'
@@ -34,10 +35,12 @@ export type JobStore = JobRepositories & {
 }
 
 /**
- * Binds every repository to `session`.
+ * Binds every repository to `session` (checked: see `checked-session.ts`).
  * @param now - the clock in epoch milliseconds (default `Date.now`).
  */
-export function createJobStore(session: SqlSession, tables: JobTables, now: () => number = Date.now): JobStore {
+export function createJobStore(sqlSession: SqlSession, tables: JobTables, now: () => number = Date.now): JobStore {
+  // Statements through the store's own session are checked and classified like the repositories'.
+  const session = checkedJobSession(sqlSession)
   const context = { session, now }
   return {
     session,

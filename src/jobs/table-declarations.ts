@@ -5,6 +5,7 @@
  * migrations' SQL: keep it.
  */
 import type { $Type, NotNull, Table } from 'drizzle-orm'
+import { registerJobColumnKinds, type JobColumnKind } from './column-values.js'
 import { JOB_CONSTRAINT_NAMES as N, JOB_TABLE_NAMES as T } from './names.js'
 import {
   BATCH_CHUNK_TRANSITIONS,
@@ -27,20 +28,27 @@ export function declareJobTables<
   TColumn,
   TConstraint,
 >(builders: B, dialect: JobTableBuilders<TKind, TColumnBuilder, TColumn, TConstraint>, name: (unprefixedName: string) => string) {
+  // Each builder's kind, so that the repositories check values by kind (`column-values.ts`).
+  const kinds = new WeakMap<object, JobColumnKind>()
+  const withKind = <TBuilder extends object>(builder: TBuilder, kind: JobColumnKind) => {
+    kinds.set(builder, kind)
+    return builder
+  }
   // The dialect's table function returns exactly `JobTableOf<TKind, TColumns>`, and every job
   // table has an `id`; TypeScript cannot follow either through the generic call, hence the casts.
   const table = <TColumns extends Record<string, TColumnBuilder>>(
     tableName: string,
     columns: TColumns,
     constraints: (columns: { readonly [K in keyof TColumns]: TColumn }) => Array<TConstraint>,
-  ) =>
-    dialect.table(name(tableName), columns, constraints as (columns: Record<string, TColumn>) => Array<TConstraint>) as JobTableOf<
-      TKind,
-      TColumns
-    >
+  ) => {
+    const declared = dialect.table(name(tableName), columns, constraints as (columns: Record<string, TColumn>) => Array<TConstraint>)
+    const columnKinds = Object.entries(columns).map(([key, builder]) => [key, kinds.get(builder as object)] as const)
+    registerJobColumnKinds(declared, Object.fromEntries(columnKinds.filter((entry): entry is [string, JobColumnKind] => entry[1] !== undefined)))
+    return declared as JobTableOf<TKind, TColumns>
+  }
   const column = <K extends Exclude<keyof JobColumnBuilders, 'id'>>(kind: K, columnName: string) =>
-    builders[kind](columnName) as ReturnType<B[K]>
-  const id = () => builders.id() as ReturnType<B['id']>
+    withKind(builders[kind](columnName), kind) as ReturnType<B[K]>
+  const id = () => withKind(builders.id(), 'id') as ReturnType<B['id']>
   const payload = (columnName: string) => column('payload', columnName).$type<unknown>()
   // Chained on a generic builder, `.notNull()` would type `this` as the builder without the
   // `$type` before it, so the result's type is stated.

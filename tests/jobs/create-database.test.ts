@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { createDatabase, jobTablesInCreationOrder, type JobDatabase } from '../../src/jobs/index.js'
+import { createDatabase, jobTablesInCreationOrder, type JobDatabase } from '../../src/jobs-entry.js'
 import { uniqueTablePrefix } from '../../src/testing/job-store-suite/harness.js'
 import { reachableServer } from './backends.js'
 

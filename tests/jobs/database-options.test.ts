@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Pool as MySqlPool } from 'mysql2/promise'
 import type { Pool as PgPool } from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createDatabase, envFileCandidates, jobNamer, loadEnvFileOutsideProduction, parseEnvFile } from '../../src/jobs/index.js'
+import { createDatabase, envFileCandidates, InvalidJobOptionError, jobNamer, loadEnvFileOutsideProduction, parseEnvFile } from '../../src/jobs-entry.js'
 import { createMySqlJobTables } from '../../src/jobs/tables/mysql.js'
 import { createPgJobTables } from '../../src/jobs/tables/pg.js'
 import { createSQLiteJobTables } from '../../src/jobs/tables/sqlite.js'
@@ -76,9 +76,9 @@ describe('createDatabase URL and pool size', () => {
 
   it.each(['0', '-2', '2.5', 'ten'])('rejects DB_MAX_CLIENTS=%s naming the value', async (value) => {
     process.env.DB_MAX_CLIENTS = value
-    await expect(createDatabase({ url: PG_URL, loadEnvFile: false })).rejects.toThrow(
-      `Invalid pool size ${JSON.stringify(value)} (DB_MAX_CLIENTS or maxClients): use a positive integer.`,
-    )
+    const failure = createDatabase({ url: PG_URL, loadEnvFile: false })
+    await expect(failure).rejects.toBeInstanceOf(InvalidJobOptionError)
+    await expect(failure).rejects.toThrow(`Invalid pool size (maxClients or DB_MAX_CLIENTS) ${JSON.stringify(value)} (string): use a positive integer.`)
   })
 
   it('never shows the password when the URL is malformed', async () => {
@@ -145,17 +145,18 @@ describe('table-prefix validation', () => {
   ] as const)('accepts a %s prefix up to %s characters and names the limit beyond it', (dialect, createTables, maxLength) => {
     expect(createTables('a'.repeat(maxLength)).workflows).toBeDefined()
     expect(() => createTables('a'.repeat(maxLength + 1))).toThrow(
-      `Invalid job table prefix "${'a'.repeat(maxLength + 1)}" for ${dialect}: use letters, digits and underscores, ` +
+      `Invalid job table prefix "${'a'.repeat(maxLength + 1)}" (string): for ${dialect} use letters, digits and underscores, ` +
         `starting with a letter or underscore, at most ${maxLength} characters`,
     )
   })
 
   it.each(['jobs-', '1jobs_', 'jobs;drop table x', 'schema.jobs_', ' jobs'])('rejects the prefix %j, quoting it', (prefix) => {
-    expect(() => jobNamer(prefix, 'PostgreSQL', 63)).toThrow(`Invalid job table prefix ${JSON.stringify(prefix)} for PostgreSQL`)
+    expect(() => jobNamer(prefix, 'PostgreSQL', 63)).toThrow(InvalidJobOptionError)
+    expect(() => jobNamer(prefix, 'PostgreSQL', 63)).toThrow(`Invalid job table prefix ${JSON.stringify(prefix)} (string): for PostgreSQL`)
   })
 
   it('rejects a prefix that is not a string', () => {
-    expect(() => jobNamer(42, 'MySQL', 64)).toThrow('Invalid job table prefix 42 for MySQL')
+    expect(() => jobNamer(42, 'MySQL', 64)).toThrow('Invalid job table prefix 42 (number): for MySQL')
   })
 
   it('prefixes every name with a valid prefix, and the empty prefix keeps the defaults', () => {
@@ -165,7 +166,7 @@ describe('table-prefix validation', () => {
 
   it('rejects an invalid prefix given to createDatabase before touching the database', async () => {
     await expect(createDatabase({ url: ':memory:', tablePrefix: 'bad-prefix', loadEnvFile: false })).rejects.toThrow(
-      'Invalid job table prefix "bad-prefix" for SQLite',
+      'Invalid job table prefix "bad-prefix" (string): for SQLite',
     )
   })
 })

@@ -1,9 +1,13 @@
 /**
  * `parseDatabaseUrl` and `redactDatabaseUrl`: every scheme `createDatabase` accepts picks its
- * driver and target, and a bad URL is a clear error that never shows the password.
+ * driver and target, and a bad URL is a clear error that never shows the password: not in its
+ * message, `String(error)`, stack or causes, whether the password sits in the user part (also of
+ * malformed URLs) or in a `password=` parameter of any case.
  */
 import { describe, expect, it } from 'vitest'
-import { parseDatabaseUrl, redactDatabaseUrl } from '../../src/jobs/index.js'
+import { createDatabase, DatabaseUrlError, parseDatabaseUrl, redactDatabaseUrl } from '../../src/jobs-entry.js'
+import { redactSecretsOf, redactUrlsInText } from '../../src/database/redact.js'
+import { everyTextOf } from './backends.js'
 
 describe('parseDatabaseUrl', () => {
   it.each([
@@ -34,7 +38,7 @@ describe('parseDatabaseUrl', () => {
 
   it('rejects an unknown scheme, naming the supported ones and hiding the password', () => {
     const attempt = () => parseDatabaseUrl('mongodb://admin:hunter2@db.example/jobs')
-    expect(attempt).toThrow(TypeError)
+    expect(attempt).toThrow(DatabaseUrlError)
     expect(attempt).toThrow(/Unsupported database URL mongodb:\/\/admin:\*\*\*@db\.example\/jobs: the scheme must be one of postgres:\/\//)
     expect(attempt).not.toThrow(/hunter2/)
   })
@@ -56,7 +60,7 @@ describe('parseDatabaseUrl', () => {
     } catch (error) {
       thrown = error
     }
-    expect(thrown).toBeInstanceOf(TypeError)
+    expect(thrown).toBeInstanceOf(DatabaseUrlError)
     expect((thrown as Error).message).toMatch(message)
     expect((thrown as Error).message).not.toMatch(/hunter2|ter2/)
   })
@@ -67,12 +71,65 @@ describe('redactDatabaseUrl', () => {
     ['postgres://app:hunter2@db/jobs', 'postgres://app:***@db/jobs'],
     ['postgres://app:hunter2@with@at@db/jobs', 'postgres://app:***@db/jobs'],
     ['user:hunter2@db/jobs', 'user:***@db/jobs'],
-    ['Cannot open mysql://root:hunter2@db/x with mysql2: refused', 'Cannot open mysql://root:***@db/x with mysql2: refused'],
+    ['  postgres://app:hun ter2@db/jobs ', 'postgres://app:***@db/jobs'],
+    ['postgres://app@db/jobs?password=hun ter2', 'postgres://app@db/jobs?password=***'],
   ])('hides the password in %s', (text, redacted) => {
     expect(redactDatabaseUrl(text)).toBe(redacted)
   })
 
-  it.each(['postgres://postgres@127.0.0.1:5432/test', 'sqlite:/tmp/jobs.db', ':memory:'])('leaves %s without a password as it is', (url) => {
-    expect(redactDatabaseUrl(url)).toBe(url)
+  it('hides the passwords of every URL in a driver message, and the known password wherever it is quoted', () => {
+    const message = 'Cannot reach mysql://root:hunter2@db/x (password hunter2) nor postgres://u@h?password=other1'
+    expect(redactUrlsInText(message)).toBe('Cannot reach mysql://root:***@db/x (password hunter2) nor postgres://u@h?password=***')
+    expect(redactSecretsOf(message, 'mysql://root:hunter2@db/x')).toBe('Cannot reach mysql://root:***@db/x (password ***) nor postgres://u@h?password=***')
+  })
+
+  it.each([
+    ['postgres://app@db/jobs?password=hunter2', 'postgres://app@db/jobs?password=***'],
+    ['postgres://app@db/jobs?sslmode=require&PassWord=hunter2&x=1', 'postgres://app@db/jobs?sslmode=require&PassWord=***'],
+    ['postgres://app@db/jobs?password=hun&ter2=x', 'postgres://app@db/jobs?password=***'],
+    ['mysql://app@db/jobs?PASSWORD=hun#ter2', 'mysql://app@db/jobs?PASSWORD=***'],
+    ['libsql://db.example?authToken=hunter2', 'libsql://db.example?authToken=***'],
+    ['postgres//app:hunter2@db/jobs', 'postgres//app:***@db/jobs'],
+    ['postgres:/app:hunter2@db/jobs', 'postgres:/app:***@db/jobs'],
+    ['postgres:app:hunter2@db/jobs', 'postgres:app:***@db/jobs'],
+    ['mysql://app:hunter2@', 'mysql://app:***@'],
+    ['mysql://app:hunter2@db:99999999/x', 'mysql://app:***@db:99999999/x'],
+    ['postgres://:hunter2@db/jobs', 'postgres://:***@db/jobs'],
+    ["('postgres://app:hunter2@db/jobs')", "('postgres://app:***@db/jobs')"],
+  ])('hides the password of the malformed or parameter form %s', (text, redacted) => {
+    expect(redactDatabaseUrl(text)).toBe(redacted)
+  })
+
+  it.each(['postgres://postgres@127.0.0.1:5432/test', 'sqlite:/tmp/jobs.db', ':memory:', 'sqlite:/tmp/a@b.db', 'postgres://db/x?sslmode=require'])(
+    'leaves %s without a password as it is',
+    (url) => {
+      expect(redactDatabaseUrl(url)).toBe(url)
+    },
+  )
+})
+
+describe('createDatabase errors', () => {
+  it.each([
+    'postgres://app@db.example/jobs?password=hunter2&sslmode=bogus%zz',
+    'postgres//app:hunter2@db.example/jobs',
+    'postgres:/app:hunter2@db.example/jobs',
+    'mysql://app:hunter2@',
+    'mysql://app:hunter2@db.example:notaport/jobs',
+    'mysql://app:hunter2@db.example:99999999/jobs',
+    'mariadb://app:hun/ter2@db.example/jobs',
+    'postgres://app:hun ter2@db.example:x/jobs',
+    'postgres://app:hunter2%zz@db.example/jobs',
+    'mongodb://app:hunter2@db.example/jobs?Password=hunter2',
+  ])('show no part of the password of %s in the message, stack or causes', async (url) => {
+    const error = await createDatabase({ url, loadEnvFile: false }).then(
+      async (database) => {
+        await database.close()
+        return undefined
+      },
+      (failure: unknown) => failure,
+    )
+    if (error === undefined) return
+    expect(error).toBeInstanceOf(DatabaseUrlError)
+    expect(everyTextOf(error)).not.toMatch(/hunter2|hun\/ter|hun ter|hun%20ter|ter2/)
   })
 })

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Client } from '@libsql/client'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { createDatabase, withTransaction, type JobDatabase } from '../../src/jobs/index.js'
+import { createDatabase, withTransaction, type JobDatabase } from '../../src/jobs-entry.js'
 
 let directory: string
 let database: JobDatabase

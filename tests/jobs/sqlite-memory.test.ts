@@ -1,4 +1,4 @@
-import { createDatabase } from '../../src/jobs/index.js'
+import { createDatabase } from '../../src/jobs-entry.js'
 import { describeJobStoreSuite } from '../../src/testing/job-store-suite/index.js'
 
 describeJobStoreSuite('SQLite :memory: (better-sqlite3)', {

@@ -20,7 +20,7 @@ export abstract class BatchRowsRepository<TRow extends BatchRowRecord, TInsert e
    */
   async insertMany(rows: ReadonlyArray<TInsert>): Promise<number> {
     const now = this.now()
-    return this.session.insertRows(this.table, rows.map((row) => ({ createdAt: now, ...row })), 'ignore')
+    return this.session.insertRows(this.table, this.checkedList(rows).map((row) => ({ createdAt: now, ...this.checkedValues(row) })), 'ignore')
   }
 
   /** How many rows the batch has here. */

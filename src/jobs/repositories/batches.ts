@@ -1,6 +1,7 @@
 /** ETL batches and their chunks (fan-out to workflow steps, fan-in by status counts). */
 import { eq, sql } from 'drizzle-orm'
 import type { RepositoryContext } from '../base-repository.js'
+import { InvalidJobValueError } from '../errors.js'
 import type { InsertOf } from '../insert-types.js'
 import type { JobTables } from '../job-tables.js'
 import type { BatchChunkRow, BatchRow } from '../rows.js'
@@ -41,6 +42,7 @@ export class BatchRepository extends StatefulRepository<BatchRow, NewBatch, Batc
   }
 
   private async increment(id: number, key: 'processedCount' | 'errorCount', by: number): Promise<BatchRow> {
+    if (!Number.isSafeInteger(by)) throw new InvalidJobValueError('by', by, 'expected an integer (a number, not a string).')
     // Incremented in SQL so that concurrent workers' increments all count.
     await this.updateWhere(eq(this.table.id, id), { [key]: sql`${this.table[key]} + ${by}` })
     return this.getExisting(id)

@@ -6,6 +6,7 @@
  */
 import { and, asc, eq, inArray, lt, min, or, sql, type SQL } from 'drizzle-orm'
 import type { RepositoryContext } from '../base-repository.js'
+import { InvalidJobOptionError } from '../errors.js'
 import type { InsertOf } from '../insert-types.js'
 import type { JobTables } from '../job-tables.js'
 import type { WorkflowStepRow } from '../rows.js'
@@ -51,6 +52,9 @@ export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, 
    * @returns the claimed step, or `undefined` when none is runnable.
    */
   async claimStep(request: ClaimStepRequest): Promise<WorkflowStepRow | undefined> {
+    if (!Number.isSafeInteger(request.leaseMs) || request.leaseMs <= 0) {
+      throw new InvalidJobOptionError('leaseMs', request.leaseMs, 'expected a positive integer of milliseconds.')
+    }
     return this.session.transaction(async (session) => {
       const steps = new WorkflowStepRepository({ session, now: this.now }, { workflowSteps: this.table })
       return steps.claimInTransaction(request)

@@ -1,7 +1,10 @@
 /**
  * The job-runner tables on MySQL 8 / MariaDB 10.6+: column types only (the tables are declared once
- * in `../table-declarations.ts`). Times are epoch milliseconds in `bigint`, payloads `json`,
- * statuses checked `varchar`; indexed strings are `varchar` (InnoDB indexes no unbounded `text`).
+ * in `../table-declarations.ts`). Times are epoch milliseconds in `bigint`, payloads `json`
+ * (mysql2 decodes them once). Names, statuses and keys are binary strings (`varbinary`), compared
+ * byte for byte as on PostgreSQL and SQLite: the default collation ignores case, accents and
+ * trailing spaces, and even `utf8mb4_bin` pads trailing spaces (`'a' = 'a '`); `utf8mb4_nopad_bin`
+ * exists on MariaDB only. The status CHECKs compare the same way, so `'COMPLETED'` is refused.
  */
 import type { BuildColumns } from 'drizzle-orm'
 import {
@@ -13,7 +16,7 @@ import {
   json,
   mysqlTable,
   uniqueIndex,
-  varchar,
+  varbinary,
   type MySqlColumn,
   type MySqlColumnBuilderBase,
   type MySqlTable,
@@ -30,8 +33,8 @@ const MYSQL_JOB_COLUMNS = {
   reference: (name: string) => bigint(name, { mode: 'number' }),
   time: (name: string) => bigint(name, { mode: 'number' }),
   payload: (name: string) => json(name),
-  /** 191 characters keep two-column utf8mb4 keys inside InnoDB's limit. */
-  label: (name: string) => varchar(name, { length: 191 }),
+  /** 191 four-byte characters (the limit `column-values.ts` checks on every dialect) in UTF-8. */
+  label: (name: string) => varbinary(name, { length: 764 }),
   integer: (name: string) => int(name),
 } satisfies JobColumnBuilders<MySqlColumnBuilderBase>
 

@@ -1,16 +1,17 @@
 /**
  * The job-runner tables on PostgreSQL: column types only (the tables are declared once in
  * `../table-declarations.ts`). Times are epoch milliseconds in `bigint`, payloads `json`,
- * statuses checked `text`.
+ * statuses checked `text`. Text compares exactly (PostgreSQL's collations are deterministic);
+ * ordering follows the database's collation (byte order under `C` / `C.UTF-8`).
  */
 import type { BuildColumns } from 'drizzle-orm'
 import {
   bigint,
   check,
+  customType,
   foreignKey,
   index,
   integer,
-  json,
   pgTable,
   text,
   uniqueIndex,
@@ -24,11 +25,21 @@ import { jobNamer } from '../names.js'
 import type { JobColumnBuilders, JobTableBuilders, JobTableKind } from '../table-builders.js'
 import { declareJobTables } from '../table-declarations.js'
 
+/**
+ * A `json` column decoded exactly once: node-postgres and PGlite already parse `json` values, and
+ * drizzle's own `json` column parses strings again (the payload `'123'` would come back as 123).
+ */
+const payloadJson = customType<{ data: unknown; driverData: unknown }>({
+  dataType: () => 'json',
+  toDriver: (value) => JSON.stringify(value),
+  fromDriver: (value) => value,
+})
+
 const PG_JOB_COLUMNS = {
   id: () => bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
   reference: (name: string) => bigint(name, { mode: 'number' }),
   time: (name: string) => bigint(name, { mode: 'number' }),
-  payload: (name: string) => json(name),
+  payload: (name: string) => payloadJson(name),
   label: (name: string) => text(name),
   integer: (name: string) => integer(name),
 } satisfies JobColumnBuilders<PgColumnBuilderBase>

@@ -1,15 +1,18 @@
 /**
  * `createDatabase`: a job store from a URL. Only the driver the URL needs is loaded (dynamic
  * import), so a user installs only that one. The URL defaults to `DATABASE_URL` and the pool size
- * to `DB_MAX_CLIENTS`; outside production a `.env` file fills in variables not already set.
+ * to `DB_MAX_CLIENTS`; outside production a `.env` file fills in variables not already set. Every
+ * error it throws shows the URL with its secrets hidden and keeps no driver error as its cause.
  */
-import type { AnyPgDatabase } from '../pg.js'
+import { DurableExecutionStorageError } from '../core/errors.js'
+import { InvalidJobOptionError, openJobStore, type JobTables, type RootJobStore } from '../jobs/index.js'
 import type { AnyMySqlDatabase } from '../mysql.js'
+import type { AnyPgDatabase } from '../pg.js'
 import type { AnySQLiteDatabase } from '../sqlite.js'
-import { openJobStore, type RootJobStore } from './binding.js'
-import { DATABASE_DRIVER_PACKAGES, parseDatabaseUrl, redactDatabaseUrl, type DatabaseDriver } from './database-url.js'
+import { DatabaseDriverMissingError, DatabaseOpenError, DatabaseUrlError, summarizeDriverError } from './errors.js'
 import { loadEnvFileOutsideProduction } from './env-file.js'
-import type { JobTables } from './job-tables.js'
+import { redactSecretsOf, showDatabaseUrl } from './redact.js'
+import { DATABASE_DRIVER_PACKAGES, parseDatabaseUrl, type DatabaseDriver } from './url.js'
 
 /** Options of {@link createDatabase}. */
 export type CreateDatabaseOptions = {
@@ -60,8 +63,8 @@ function readMaxClients(explicit: number | undefined): number | undefined {
   const raw = explicit ?? process.env.DB_MAX_CLIENTS
   if (raw === undefined || raw === '') return undefined
   const value = Number(raw)
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Invalid pool size ${JSON.stringify(raw)} (DB_MAX_CLIENTS or maxClients): use a positive integer.`)
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidJobOptionError('pool size (maxClients or DB_MAX_CLIENTS)', raw, 'use a positive integer.')
   }
   return value
 }
@@ -72,30 +75,27 @@ function isMissingPackage(error: unknown, packageName: string): boolean {
   return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(`'${packageName}`)
 }
 
-/** `text` without the URL's password, in URL form or alone (driver messages may quote it). */
-function hidePassword(text: string, url: string): string {
-  let password = ''
-  try {
-    password = decodeURIComponent(new URL(url).password)
-  } catch {
-    // Unparseable URLs were rejected before any driver saw them.
-  }
-  const redacted = redactDatabaseUrl(text)
-  return password.length >= 3 ? redacted.split(password).join('***') : redacted
+/** A storage error whose words came from the driver, with the URL's secrets hidden from them. */
+function withoutSecrets(error: unknown, url: string): unknown {
+  if (!(error instanceof DurableExecutionStorageError)) return error
+  const cause = error.cause === undefined ? undefined : summarizeDriverError(error.cause, url)
+  return new DurableExecutionStorageError(redactSecretsOf(error.message, url), error.kind, { cause })
 }
 
 /**
  * Opens the database a URL names and returns the job store on it.
  * @param urlOrOptions - a URL, or options; without a URL, `DATABASE_URL` is used.
- * @throws on a missing, malformed or unsupported URL (never showing its password), or when the
- *   URL's driver package is not installed (the message names it and how to install it).
+ * @throws DatabaseUrlError on a missing, malformed or unsupported URL (never showing its password);
+ *   DatabaseDriverMissingError when the URL's driver package is not installed (the message names
+ *   it and how to install it); DatabaseOpenError when the driver cannot open it;
+ *   InvalidJobOptionError on a bad pool size or table prefix.
  */
 export async function createDatabase(urlOrOptions: string | CreateDatabaseOptions = {}): Promise<JobDatabase> {
   const options = typeof urlOrOptions === 'string' ? { url: urlOrOptions } : urlOrOptions
   if (options.loadEnvFile !== false) loadEnvFileOutsideProduction()
   const url = options.url ?? process.env.DATABASE_URL
   if (url === undefined || url === '') {
-    throw new TypeError('No database URL: pass one to createDatabase or set DATABASE_URL (e.g. postgres://user@host:5432/db).')
+    throw new DatabaseUrlError('No database URL: pass one to createDatabase or set DATABASE_URL (e.g. postgres://user@host:5432/db).', undefined)
   }
   const { driver, target } = parseDatabaseUrl(url)
   const maxClients = readMaxClients(options.maxClients)
@@ -104,15 +104,16 @@ export async function createDatabase(urlOrOptions: string | CreateDatabaseOption
     opened = await openDriver(driver, target, maxClients)
   } catch (error) {
     const packageName = DATABASE_DRIVER_PACKAGES[driver]
+    const cause = summarizeDriverError(error, url)
     if (isMissingPackage(error, packageName)) {
-      throw new Error(
-        `Cannot open ${redactDatabaseUrl(url)}: its driver package ${packageName} is not installed. ` +
+      throw new DatabaseDriverMissingError(
+        `Cannot open ${showDatabaseUrl(url)}: its driver package ${packageName} is not installed. ` +
           `Install it next to drizzle-orm (npm install ${packageName}, pnpm add ${packageName} or yarn add ${packageName}).`,
-        { cause: error },
+        packageName,
+        { cause },
       )
     }
-    const reason = error instanceof Error ? error.message : String(error)
-    throw new Error(`Cannot open ${redactDatabaseUrl(url)} with ${driver}: ${hidePassword(reason, url)}`, { cause: error })
+    throw new DatabaseOpenError(`Cannot open ${showDatabaseUrl(url)} with ${driver}: ${cause.message}`, { cause })
   }
   let store: RootJobStore<JobTables>
   try {
@@ -121,7 +122,7 @@ export async function createDatabase(urlOrOptions: string | CreateDatabaseOption
   } catch (error) {
     // A bad prefix or failed DDL must not leave the pool open.
     await opened.close()
-    throw error
+    throw withoutSecrets(error, url)
   }
   return { ...store, driver, db: opened.db, dialectName: opened.binding.sqlDialect.dialectName, close: opened.close }
 }
