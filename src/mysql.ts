@@ -7,7 +7,6 @@ import { sql } from 'drizzle-orm'
 import {
   bigint,
   boolean,
-  customType,
   getTableConfig,
   index,
   int,
@@ -15,6 +14,7 @@ import {
   longtext,
   mysqlTable,
   uniqueIndex,
+  varbinary,
   type MySqlDatabase,
   type MySqlInsertValue,
   type MySqlQueryResultHKT,
@@ -98,24 +98,18 @@ export * from './jobs/tables/mysql.js'
 /** The MySQL / MariaDB job-runner binding for `openJobStore`. */
 export const mySqlJobDialect: JobDialectBinding<AnyMySqlDatabase, MySqlJobTables> = defineJobDialectBinding(mySqlSqlDialect, createMySqlJobTables, getTableConfig)
 
-/** `varchar(n)` compared byte for byte (`utf8mb4_bin`), as on PostgreSQL and SQLite. */
-const binaryVarchar = (length: number) =>
-  customType<{ data: string; driverData: string }>({
-    dataType: () => `varchar(${length}) character set utf8mb4 collate utf8mb4_bin`,
-  })
-const binaryVarchar255 = binaryVarchar(255)
-const binaryVarchar64 = binaryVarchar(64)
-
 // Each builder is called with its name only: passing drizzle's overloaded functions as they are
 // would type the columns through their last overload (`any`).
 const MYSQL_COLUMN_BUILDERS = {
   // Not `serial`: drizzle-kit renders it as `serial AUTO_INCREMENT`, which MariaDB rejects.
   primaryKey: (name: string) => bigint(name, { mode: 'number', unsigned: true }).autoincrement().primaryKey(),
-  // Task ids may have 255 characters (spec 3.7.2); indexed, so varchar rather than text. Binary
-  // collation: the server's default compares ignoring case, trailing spaces and accents.
-  identifier: (name: string) => binaryVarchar255(name),
+  // Ids and statuses compare byte for byte, as on PostgreSQL and SQLite: a text column's collation
+  // ignores case, accents or trailing spaces (even `utf8mb4_bin` pads on MariaDB 10.11), so they
+  // are binary strings, which drizzle reads back as strings. Task ids may have 255 characters
+  // (spec 3.7.2) of up to 4 bytes each.
+  identifier: (name: string) => varbinary(name, { length: 1020 }),
   longText: (name: string) => longtext(name),
-  state: (name: string) => binaryVarchar64(name),
+  state: (name: string) => varbinary(name, { length: 64 }),
   integer: (name: string) => int(name),
   milliseconds: (name: string) => bigint(name, { mode: 'number' }),
   flag: (name: string) => boolean(name),

@@ -96,7 +96,8 @@ export function classifyDatabaseError(error: unknown, codes: DatabaseErrorCodes)
 /**
  * The driver's own words for an error: the innermost non-empty message (drizzle's outer message
  * repeats the query and every parameter, which can be megabytes of input), with its code and the
- * PostgreSQL detail when there is one.
+ * PostgreSQL detail when it names a key (`Key (column)=(value) …`). Other details are left out:
+ * "Failing row contains (…)" prints every value of the row.
  */
 export function describeDatabaseError(error: unknown): string {
   const chain = errorChain(error)
@@ -106,7 +107,7 @@ export function describeDatabaseError(error: unknown): string {
   const innermost = described.at(-1) ?? chain.at(-1)
   if (!innermost) return String(error)
   const code = chain.map((entry) => entry.code).find((value) => value !== undefined)
-  const detail = typeof innermost.detail === 'string' ? ` ${innermost.detail}` : ''
+  const detail = typeof innermost.detail === 'string' && innermost.detail.startsWith('Key (') ? ` ${innermost.detail}` : ''
   const message = typeof innermost.message === 'string' && innermost.message !== '' ? innermost.message : ''
   const codeText = typeof code === 'string' || typeof code === 'number' ? ` [code=${code}]` : ''
   return `${message || 'unknown error'}${detail}${codeText}`

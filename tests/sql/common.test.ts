@@ -44,6 +44,14 @@ describe('error classification', () => {
     expect(classifyDatabaseError(new Error('syntax error'), CODES)).toBe('other')
   })
 
+  it("leaves out a PostgreSQL detail that prints the failing row's values", () => {
+    const driverError = Object.assign(new Error('null value in column "status" violates not-null constraint'), {
+      code: '23502',
+      detail: 'Failing row contains (1, SECRET_PAYLOAD, null).',
+    })
+    expect(describeDatabaseError(driverError)).toBe('null value in column "status" violates not-null constraint [code=23502]')
+  })
+
   it('classifies check, not-null and foreign-key violations by their codes', () => {
     expect(classifyDatabaseError(Object.assign(new Error('check'), { code: '23514' }), CODES)).toBe('check_violation')
     expect(classifyDatabaseError(Object.assign(new Error('null'), { code: '23502' }), CODES)).toBe('not_null_violation')

@@ -129,7 +129,8 @@ if (mariaDbUrl) {
         ensureMySqlTaskExecutionsTables(db, [table]),
       )
       const [columns] = await pool.query('show columns from task_executions where Field = ?', ['task_id'])
-      expect(columns).toMatchObject([{ Type: 'varchar(255)' }])
+      // Binary, so ids compare exactly (no case, accent or trailing-space folding).
+      expect(columns).toMatchObject([{ Type: 'varbinary(1020)' }])
     } finally {
       await pool.end()
       await admin.query(`drop database if exists ${scratchDatabase}`)

@@ -58,6 +58,34 @@ async function sweepExpiredRuns(storage: TaskExecutionsStorage, now: number, inc
 /** The cases, in run order. */
 export const fencingCases: ReadonlyArray<StorageSuiteCase> = [
   {
+    group: 'exact comparison (beyond upstream)',
+    behaviour: 'tells apart ids and unique ids that differ only in case, accents or trailing spaces',
+    run: async (storage) => {
+      const now = Date.now()
+      const base = buildTaskExecutionRow({ now, sleepingTaskUniqueId: 'Sleep_Key', status: 'running', expiresAt: now + PAST_MS })
+      const lookAlikes = ['sleep_key', 'Sleep_Key ', 'Sleep_Kéy'].map((uniqueId, index) =>
+        buildTaskExecutionRow({
+          now,
+          executionId: `${base.executionId}${['_', ' ', 'é'][index]}`.slice(0, 255),
+          sleepingTaskUniqueId: uniqueId,
+          status: 'running',
+          expiresAt: now + PAST_MS,
+        }),
+      )
+      // Each is its own row: no unique index folds them into one.
+      await storage.insertMany([base, ...lookAlikes])
+      for (const row of [base, ...lookAlikes]) {
+        expectRowEqual(await readRow(storage, row.executionId), row)
+        const [byUniqueId] = await storage.getManyBySleepingTaskUniqueId([{ sleepingTaskUniqueId: row.sleepingTaskUniqueId! }])
+        expect(byUniqueId?.executionId).toBe(row.executionId)
+      }
+      // An id in other case reaches no row.
+      expect(await readRow(storage, base.executionId.toUpperCase())).toBeUndefined()
+      expect(await storage.updateManyById([{ executionId: base.executionId.toUpperCase(), update: { output: 'x', updatedAt: now + 1 } }])).toEqual([false])
+      expectRowEqual(await readRow(storage, base.executionId), base)
+    },
+  },
+  {
     group: GROUP,
     behaviour: 'stores a lease token and an expiry count given at insert, and reads an absent count as absent',
     run: async (storage) => {
