@@ -32,7 +32,7 @@ describe('parseDatabaseUrl', () => {
     ['pglite://', 'pglite', undefined],
     ['pglite:./pgdata', 'pglite', './pgdata'],
     ['pglite:///var/lib/pgdata', 'pglite', '/var/lib/pgdata'],
-  ])('maps %s to %s', (url, driver, target) => {
+  ].map(([url, driver, target]) => [redactDatabaseUrl(url!), url!, driver, target] as const))('maps %s to its driver and target', (_title, url, driver, target) => {
     expect(parseDatabaseUrl(url)).toEqual({ driver, target })
   })
 
@@ -73,7 +73,7 @@ describe('redactDatabaseUrl', () => {
     ['user:hunter2@db/jobs', 'user:***@db/jobs'],
     ['  postgres://app:hun ter2@db/jobs ', 'postgres://app:***@db/jobs'],
     ['postgres://app@db/jobs?password=hun ter2', 'postgres://app@db/jobs?password=***'],
-  ])('hides the password in %s', (text, redacted) => {
+  ].map(([text, redacted]) => [redacted!, text!] as const))('hides the password of what becomes %s', (redacted, text) => {
     expect(redactDatabaseUrl(text)).toBe(redacted)
   })
 
@@ -96,7 +96,7 @@ describe('redactDatabaseUrl', () => {
     ['mysql://app:hunter2@db:99999999/x', 'mysql://app:***@db:99999999/x'],
     ['postgres://:hunter2@db/jobs', 'postgres://:***@db/jobs'],
     ["('postgres://app:hunter2@db/jobs')", "('postgres://app:***@db/jobs')"],
-  ])('hides the password of the malformed or parameter form %s', (text, redacted) => {
+  ].map(([text, redacted]) => [redacted!, text!] as const))('hides the password of the malformed or parameter form that becomes %s', (redacted, text) => {
     expect(redactDatabaseUrl(text)).toBe(redacted)
   })
 
@@ -120,7 +120,7 @@ describe('createDatabase errors', () => {
     'postgres://app:hun ter2@db.example:x/jobs',
     'postgres://app:hunter2%zz@db.example/jobs',
     'mongodb://app:hunter2@db.example/jobs?Password=hunter2',
-  ])('show no part of the password of %s in the message, stack or causes', async (url) => {
+  ].map((url) => [redactDatabaseUrl(url), url] as const))('show no part of the password of %s in the message, stack or causes', async (_title, url) => {
     const error = await createDatabase({ url, loadEnvFile: false }).then(
       async (database) => {
         await database.close()
