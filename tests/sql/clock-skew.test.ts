@@ -6,7 +6,7 @@
  * again while it is held. On SQLite (WAL file), PostgreSQL and MariaDB.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, it } from 'vitest'
@@ -29,10 +29,10 @@ const mariaDbUrl = await reachableServerUrl('MariaDB')
 if (mariaDbUrl) locations.push({ name: 'mysql (MariaDB server)', where: () => ({ dialect: 'mysql', location: mariaDbUrl, tableName: uniqueTableName('te_skew') }) })
 
 /** Starts a skewed worker; resolves once its executor runs, with the execution ids it starts. */
-async function startSkewedWorker(where: StorageLocation, skewMs: number) {
+async function startSkewedWorker(where: StorageLocation, skewMs: number, releaseFile: string) {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', './tests/sql/fixtures/shift-clock.mjs', '--import', 'tsx', 'tests/sql/fixtures/skewed-worker.ts', JSON.stringify(where)],
+    ['--import', './tests/sql/fixtures/shift-clock.mjs', '--import', 'tsx', 'tests/sql/fixtures/skewed-worker.ts', JSON.stringify(where), releaseFile],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CLOCK_SKEW_MS: String(skewMs) } },
   )
   const started: Array<string> = []
@@ -58,18 +58,23 @@ describe.concurrent('clock skew', () => {
       const role = skewMs > 0 ? 'ahead' : 'behind'
       it(`lets no executor take over a live lease when one clock runs 30 s ${role} (${name})`, async ({ expect }) => {
         const location = where(role)
+        const releaseFile = join(directory, `release_${role}_${location.tableName}`)
         const opened = await openStorage(location)
         const local = await DurableExecutor.make(opened.storage, SKEW_TEST_OPTIONS)
         const localStarts: Array<string> = []
-        const held = registerHeldTask(local, (executionId) => localStarts.push(executionId))
-        const worker = await startSkewedWorker(location, skewMs)
+        const held = registerHeldTask(local, releaseFile, (executionId) => localStarts.push(executionId))
+        const worker = await startSkewedWorker(location, skewMs, releaseFile)
         try {
-          // The worker claims the first task alone; then this process claims the second, so that
-          // both hold a lease at once, each exposed to the other's expiry sweep.
+          // The worker claims the first task alone and holds it; then this process claims the
+          // second (the worker has no free slot), so both hold a lease at once, each exposed to
+          // the other's expiry sweep for a while before both are released.
           const first = await local.enqueueTask(held)
-          await expect.poll(() => worker.started, { timeout: 15_000 }).toContain(first.executionId)
+          await expect.poll(() => worker.started, { timeout: 30_000 }).toContain(first.executionId)
           await local.start()
           const second = await local.enqueueTask(held)
+          await expect.poll(() => localStarts, { timeout: 30_000 }).toContain(second.executionId)
+          await new Promise((resolve) => setTimeout(resolve, 1_500))
+          writeFileSync(releaseFile, '')
           const finished = await Promise.all([first, second].map((handle) => handle.waitAndGetFinishedExecution({ pollingIntervalMs: 50 })))
           expect(finished.map((execution) => execution.status)).toEqual(['completed', 'completed'])
           // Each task ran exactly once: neither executor took over the other's live lease.
