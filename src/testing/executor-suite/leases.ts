@@ -47,14 +47,15 @@ export function describeLeaseBehaviours(context: ExecutorSuiteContext): void {
         { expireLeewayMs: 0, maxConcurrentTaskExecutions: 1, logger: recorded.logger, logLevel: 'info' },
         faulty.storage,
       )
-      const staleTask = stale.task({ id: 'fenced', timeoutMs: 200, run: () => 'from the stale executor' })
+      // A 1.5 s lease: long enough for the claimed run to start even on a loaded machine.
+      const staleTask = stale.task({ id: 'fenced', timeoutMs: 1_500, run: () => 'from the stale executor' })
       const held = faulty.holdNextCall('updateManyById')
       const handle = await stale.enqueueTask(staleTask)
       await held.held
 
       // A long lease for the current holder: however slow the machine, its own run never expires.
       const current = await context.startExecutor({ expireLeewayMs: 10_000 })
-      current.task({ id: 'fenced', timeoutMs: 200, run: () => 'from the current executor' })
+      current.task({ id: 'fenced', timeoutMs: 1_500, run: () => 'from the current executor' })
       const finished = await expectFinishedStatus(handle, 'completed')
       expect(finished.output).toBe('from the current executor')
 
