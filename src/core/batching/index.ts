@@ -9,5 +9,6 @@ export {
   MAX_ROWS_PER_BATCHED_REQUEST,
   type TaskExecutionsStorageLayerLogger,
   type TaskExecutionsStorageLayerOptions,
+  type UpdateMatch,
 } from './storage-layer.js'
 export type { StorageMetric, StorageMetricQuantiles } from './storage-stats.js'
