@@ -90,6 +90,8 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   queryRows: async (db, statement) => readRows(await db.execute(statement)),
   // sysdate(3), not now(3): now() is frozen at the start of the statement's routine or trigger.
   currentTimeMs: sql`cast(unix_timestamp(sysdate(3)) * 1000 as double)`,
+  // No notifications in MySQL: the highest id grows with every enqueue, read from the primary key's end.
+  changeSignal: { kind: 'poll', versionQuery: (table, primaryKey) => sql`select max(${primaryKey}) as version from ${table}` },
 }
 
 /** This dialect's job-runner tables. */

@@ -11,6 +11,7 @@ import {
   index,
   integer,
   json,
+  PgDialect,
   pgSchema,
   pgTable,
   text,
@@ -26,6 +27,7 @@ import * as common from './common/index.js'
 import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.js'
 import { createPgJobTables, type PgJobTables } from './jobs/tables/pg.js'
 import type { SqlDialect, SqlRow } from './sql/dialect.js'
+import { listenForNotifications } from './sql/notifications.js'
 import { castBoundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
@@ -51,6 +53,8 @@ const asValues = (rows: unknown) => rows as Array<PgInsertValue<PgTable>>
 const asSet = (set: unknown) => set as PgUpdateSetSource<PgTable>
 const ONE: SQL<number> = sql<number>`1`
 const readRows = (result: unknown) => (result as { rows: Array<SqlRow> }).rows
+// Renders the LISTEN statement for the listener's own connection, which drizzle does not manage.
+const PG_RENDERER = new PgDialect()
 
 /**
  * The PostgreSQL seam: this dialect's SQL for each intent, over any table (the task-executions
@@ -85,6 +89,12 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   queryRows: async (db, statement) => readRows(await db.execute(statement)),
   // clock_timestamp(), not now(): now() is frozen at the start of the transaction.
   currentTimeMs: sql`(extract(epoch from clock_timestamp()) * 1000)::float8`,
+  changeSignal: {
+    kind: 'notify',
+    listen: (db, channel, onNotification) =>
+      listenForNotifications(db, channel, PG_RENDERER.sqlToQuery(sql`listen ${sql.identifier(channel)}`).sql, onNotification),
+    notify: (channel) => sql`select pg_notify(${channel}, '')`,
+  },
 }
 
 /** This dialect's job-runner tables. */

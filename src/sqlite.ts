@@ -88,6 +88,8 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
     }),
   queryRows: (db, statement) => runSerialised(db, async (db) => db.all<SqlRow>(statement)),
   currentTimeMs: sql`cast((julianday('now') - 2440587.5) * 86400000.0 as real)`,
+  // Changes whenever another connection (another process) commits; no read of the table at all.
+  changeSignal: { kind: 'poll', versionQuery: () => sql`pragma data_version` },
 }
 
 /**
@@ -96,6 +98,8 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
  */
 export const asyncSqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
   ...sqliteSqlDialect,
+  // libsql may answer on another connection each time, whose data_version is its own: the highest id instead.
+  changeSignal: { kind: 'poll', versionQuery: (table, primaryKey) => sql`select max(${primaryKey}) as version from ${table}` },
   transaction: (db, fn) => runQueuedDriverTransaction(db, fn, async (db, fn) => await db.transaction(fn, { behavior: 'immediate' })),
 }
 
@@ -154,6 +158,7 @@ function sqliteDialect(table: TaskExecutionsSQLiteTable): common.TaskExecutionsD
     ddl: { idColumnDefinition: sql`integer primary key autoincrement`, beforeCreateTable: [] },
     typedValue: (value, column) => [boundValue(value, column)],
     transaction: (db, fn) => seamForDriverOf(db).transaction(db, fn),
+    changeSignal: (db) => seamForDriverOf(db).changeSignal,
   })
 }
 

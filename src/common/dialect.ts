@@ -5,7 +5,7 @@
  * `TDb` is the dialect's drizzle database; a drizzle transaction is one too.
  */
 import { getTableName, sql, type Column, type SQL, type SQLChunk, type SQLWrapper, type Table } from 'drizzle-orm'
-import type { SqlDialect } from '../sql/dialect.js'
+import type { SqlChangeSignal, SqlDialect } from '../sql/dialect.js'
 import type { DatabaseErrorCodes } from '../sql/errors.js'
 import type { TaskExecutionsColumns, TaskExecutionsInsertRow, TaskExecutionsRow, TaskExecutionsSet } from './columns.js'
 import { queryPrimitives } from './query-primitives.js'
@@ -21,6 +21,8 @@ export type TaskExecutionsDialectExtras<TDb> = {
   readonly affectedRowsCount?: (result: unknown) => number
   /** The storage's transaction, where it differs from the seam's (SQLite picks one per driver kind). */
   readonly transaction?: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
+  /** The change signal, where it differs from the seam's (SQLite picks one per driver kind). */
+  readonly changeSignal?: (db: TDb) => SqlChangeSignal<TDb>
 }
 
 /** The dialect facts the storage reads, derived from the seam and the extras. */
@@ -59,6 +61,8 @@ export type TaskExecutionsDialectDeclaration<TDb> = {
     /** Statements to run first, e.g. creating the schema. */
     readonly beforeCreateTable: ReadonlyArray<SQL>
   }
+  /** How other processes learn of changes made through `db`. */
+  readonly changeSignal: (db: TDb) => SqlChangeSignal<TDb>
   /** A bound parameter typed as `column`, where the database cannot infer it (inside CASE). */
   readonly typedParameter: (value: unknown, column: Column) => SQL
   /** {@link typedParameter} as chunks, for statements built flat (`sql/flat-statements.ts`). */
@@ -104,8 +108,10 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
         limit: number,
       ) => Promise<Array<TaskExecutionsRow & { claimOrder: unknown }>>)
     | undefined
-  /** Inserts the rows in one statement. */
-  readonly insertRows: (db: TDb, rows: ReadonlyArray<TaskExecutionsInsertRow>) => Promise<unknown>
+  /** Inserts the rows in one statement; with `andThen`, a SELECT run by the same statement (a notification). */
+  readonly insertRows: (db: TDb, rows: ReadonlyArray<TaskExecutionsInsertRow>, andThen?: SQL) => Promise<unknown>
+  /** The value of the dialect's change version (see `SqlChangeSignal`), for a dialect that polls one. */
+  readonly selectChangeVersion: (db: TDb, versionQuery: (table: Table, primaryKey: Column) => SQL) => Promise<unknown>
   /** Updates the rows matching `where`; resolves to how many matched (not merely changed). */
   readonly updateRows: (db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<number>
   /** Updates the rows matching `where` when the caller needs no count (a plain UPDATE, built flat). */
@@ -149,6 +155,7 @@ export function bindTaskExecutionsDialect<TDb>(
     capabilities: extras.capabilities,
     errorCodes: seam.errorCodes,
     transaction: extras.transaction ?? seam.transaction,
+    changeSignal: extras.changeSignal ?? (() => seam.changeSignal),
     executeStatement: seam.executeStatement,
     ddl: { ...extras.ddl, indexesInline: seam.ddl.indexesInline },
     typedParameter: (value, column) => sql.fromList([...extras.typedValue(value, column)]),

@@ -2,7 +2,7 @@
  * Inserting task executions: multi-row INSERTs chunked under the dialect's limits, all-or-nothing,
  * and a duplicate-key failure turned into an error that names the offending ids.
  */
-import { inArray, or } from 'drizzle-orm'
+import { inArray, or, type SQL } from 'drizzle-orm'
 import { DurableExecutionError, type TaskExecutionStorageValue } from '../core/index.js'
 import type { TaskExecutionsInsertRow } from './columns.js'
 import type { TaskExecutionsDialect } from './dialect.js'
@@ -19,12 +19,16 @@ const PARAMETERS_PER_ROW = 42
  */
 export type InsertMode = 'own-transaction' | 'caller-transaction'
 
-/** Inserts all values or none; rejects on a duplicate execution id or sleeping-task unique id. */
+/**
+ * Inserts all values or none; rejects on a duplicate execution id or sleeping-task unique id.
+ * `notify`, a notification SELECT, runs with the last chunk, so it is delivered with the rows.
+ */
 export async function insertTaskExecutionValues<TDb>(
   dialect: TaskExecutionsDialect<TDb>,
   db: TDb,
   values: ReadonlyArray<TaskExecutionStorageValue>,
   mode: InsertMode,
+  notify?: SQL,
 ): Promise<void> {
   if (values.length === 0) return
   const rows = values.map(taskExecutionValueToInsertRow)
@@ -35,7 +39,9 @@ export async function insertTaskExecutionValues<TDb>(
   )
   const insertChunks = async (target: TDb) => {
     // One multi-row INSERT per chunk; chunks keep each statement under the parameter and size limits.
-    for (const chunk of chunks) await dialect.insertRows(target, chunk)
+    for (const [index, chunk] of chunks.entries()) {
+      await dialect.insertRows(target, chunk, index === chunks.length - 1 ? notify : undefined)
+    }
   }
   try {
     if (mode === 'caller-transaction') await insertChunks(db)

@@ -70,7 +70,15 @@ export function queryPrimitives<TDb>(
               .where(eq(table.executionId, claimed.executionId))
               .returning({ ...fields, claimOrder: claimed.claimOrder })
           },
-    insertRows: async (db, rows) => seam.executeStatement(db, insertEveryColumnStatement(table, insertColumns, rows)),
+    insertRows: async (db, rows, andThen) => {
+      const insert = insertEveryColumnStatement(table, insertColumns, rows)
+      // With a notification: one statement, so it commits (and is delivered) with the rows.
+      await seam.executeStatement(db, andThen ? sql`with inserted as (${insert}) ${andThen}` : insert)
+    },
+    selectChangeVersion: async (db, versionQuery) => {
+      const [row] = await seam.queryRows(db, versionQuery(table, table.id))
+      return row === undefined ? undefined : Object.values(row)[0]
+    },
     updateRows:
       affectedRowsCount === undefined
         ? async (db, set, where) => seam.updateRows(db, table, set, where)

@@ -3,7 +3,7 @@
  * `SELECT … IN (…)`, chunked multi-row inserts, merged conditional updates with a per-request
  * fallback, claims in one transaction each, and the storage's own retry of conflicts.
  */
-import { and, eq, inArray, lt } from 'drizzle-orm'
+import { and, eq, inArray, lt, type SQL } from 'drizzle-orm'
 import {
   createMutex,
   matchesGetByIdFilters,
@@ -25,6 +25,7 @@ import {
   type TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
   type TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
   type TaskExecutionsStorageTransaction,
+  type TaskExecutionsStorageChangeSubscription,
   type TaskExecutionStorageValue,
 } from '../core/index.js'
 import type { TaskExecutionsColumnKey, TaskExecutionsRow } from './columns.js'
@@ -36,6 +37,7 @@ import { explainDuplicateKeys, insertTaskExecutionValues } from './insert.js'
 import { buildMergedUpdate, chunkMergeGroup, planMergedUpdates, type MergeableUpdate } from './merged-update.js'
 import { taskExecutionRowToValue } from './row-mapping.js'
 import { chunkItems } from '../sql/chunks.js'
+import { pollVersion, wakesOtherExecutors } from './change-signal.js'
 import { guardDriverErrors } from '../sql/driver-errors.js'
 
 /** Options of every SQL storage. */
@@ -76,7 +78,8 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     return {
       insertMany: async (executions) => {
         try {
-          await insertTaskExecutionValues(this.dialect, tx, executions, 'caller-transaction')
+          // The notification goes out when the caller's transaction commits, and not at all on rollback.
+          await insertTaskExecutionValues(this.dialect, tx, executions, 'caller-transaction', this.notifyStatement(tx))
         } catch (error) {
           const explained = await explainDuplicateKeys(this.dialect, this.db, executions, error)
           throw toStorageError(explained, this.dialect.errorCodes, this.errorContext('insertMany'))
@@ -90,8 +93,43 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     // All rows or none, never some: the rows may belong to several callers (see
     // TaskExecutionsStorageRequestsError), so there is no per-row fallback here.
     await this.run('insertMany', () =>
-      insertTaskExecutionValues(this.dialect, this.db, executions, 'own-transaction'),
+      insertTaskExecutionValues(this.dialect, this.db, executions, 'own-transaction', this.notifyStatement(this.db)),
     )
+  }
+
+  /**
+   * Calls `onChange` when another process may have made work ready (beyond upstream): a LISTEN
+   * on PostgreSQL, fed by the notifications enqueues, cancels, wake-ups and hand-backs send; on
+   * MySQL and SQLite a cheap version (the highest id, SQLite's `data_version`) polled every 50 ms
+   * while changes come and every 500 ms when quiet.
+   */
+  async subscribeToChanges(onChange: () => void): Promise<TaskExecutionsStorageChangeSubscription> {
+    const signal = this.dialect.changeSignal(this.db)
+    if (signal.kind === 'notify') {
+      const listener = await signal.listen(this.db, this.changeChannel, onChange)
+      return { unsubscribe: () => listener.close() }
+    }
+    const poll = pollVersion(() => this.run('subscribeToChanges', () => this.dialect.selectChangeVersion(this.db, signal.versionQuery)), onChange)
+    return { unsubscribe: () => poll.stop() }
+  }
+
+  /** The notification channel of this table. */
+  private get changeChannel(): string {
+    return `de_changes_${this.dialect.tableName}`
+  }
+
+  /** The SELECT that notifies listeners of this table, where the dialect has notifications. */
+  private notifyStatement(db: TDb): SQL | undefined {
+    const signal = this.dialect.changeSignal(db)
+    return signal.kind === 'notify' ? signal.notify(this.changeChannel) : undefined
+  }
+
+  /** Tells other processes' executors about writes that make work only they can pick up. */
+  private async notifyAfterUpdates(requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>): Promise<void> {
+    const notify = this.notifyStatement(this.db)
+    if (!notify || !requests.some((request) => wakesOtherExecutors(request.update, request.filters))) return
+    // After the updates committed: a listener that looks now finds them.
+    await this.dialect.executeStatement(this.db, notify)
   }
 
   async getManyById(
@@ -140,9 +178,11 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   /** Answers whether each request's row matched (fencing reports a stale writer's write this way). */
   async updateManyById(requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>): Promise<Array<boolean>> {
     if (requests.length === 0) return []
-    return this.run('updateManyById', () =>
-      this.runUpdates('updateManyById', 'executionId', requests.map(toMergeableByIdUpdate), () => true, true),
-    )
+    return this.run('updateManyById', async () => {
+      const matches = await this.runUpdates('updateManyById', 'executionId', requests.map(toMergeableByIdUpdate), () => true, true)
+      await this.notifyAfterUpdates(requests)
+      return matches
+    })
   }
 
   /** Answers whether each request's row matched. */

@@ -262,6 +262,12 @@ export type TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIs
     limit: number
   }
 
+/** A subscription to a storage's change signal; see `subscribeToChanges`. */
+export type TaskExecutionsStorageChangeSubscription = {
+  /** Stops the signal (closes its connection); no `onChange` call follows. */
+  unsubscribe: () => MaybePromise<void>
+}
+
 /** The methods shared by both storage interfaces: inserts, claims, sweeps and test helpers. */
 export type TaskExecutionsStorageCommonMethods = {
   /** Inserts all rows, all-or-nothing; rejects on a duplicate execution id or sleeping-task unique id. */
@@ -308,6 +314,13 @@ export type TaskExecutionsStorageCommonMethods = {
    * live lease. Without it, each executor uses its own clock.
    */
   getCurrentTimeMs?: () => MaybePromise<number>
+  /**
+   * Beyond upstream (optional): calls `onChange` soon after another process may have made work
+   * ready (an enqueue, a cancel, a wake-up), and after the signal itself recovered from a fault
+   * (calls may be spurious; none may be missed while subscribed). Executors then run their loops
+   * at once and poll only as a slow backstop. Without it, executors poll at their interval.
+   */
+  subscribeToChanges?: (onChange: () => void) => MaybePromise<TaskExecutionsStorageChangeSubscription>
 }
 
 /** The storage interface the executor uses: array methods answer many requests at once, by position. */

@@ -9,6 +9,7 @@
  */
 import type { Column, SQL, SQLWrapper, Table } from 'drizzle-orm'
 import type { DatabaseErrorCodes } from './errors.js'
+import type { NotificationListener } from './notifications.js'
 
 /** A row as the driver returns it, keyed by the table's property keys. */
 export type SqlRow = Record<string, unknown>
@@ -48,6 +49,24 @@ export type ClaimCandidatesSubquery = SQLWrapper & {
   /** The SELECT as a named subquery whose fields render qualified by `alias`. */
   as(alias: string): Record<string, unknown>
 }
+
+/**
+ * How another process learns that something changed: notifications sent in the writing
+ * transaction (PostgreSQL), or a version the database keeps, polled (MySQL, SQLite).
+ */
+export type SqlChangeSignal<TDb> =
+  | {
+      readonly kind: 'notify'
+      /** Listens on `channel` on a connection of its own until closed. */
+      readonly listen: (db: TDb, channel: string, onNotification: () => void) => Promise<NotificationListener>
+      /** A SELECT that sends a notification on `channel` (delivered when its transaction commits). */
+      readonly notify: (channel: string) => SQL
+    }
+  | {
+      readonly kind: 'poll'
+      /** A one-row query whose value changes when another process commits a change to `table`. */
+      readonly versionQuery: (table: Table, primaryKey: Column) => SQL
+    }
 
 /** How the dialect creates tables at runtime (see `src/jobs/ddl.ts`). */
 export type SqlDdlCapabilities = {
@@ -114,4 +133,6 @@ export type SqlDialect<TDb> = {
   readonly queryRows: (db: TDb, statement: SQL) => Promise<Array<SqlRow>>
   /** The database's clock in milliseconds since the epoch, as an integer expression. */
   readonly currentTimeMs: SQL
+  /** How other processes learn of changes (the storages' `subscribeToChanges`). */
+  readonly changeSignal: SqlChangeSignal<TDb>
 }

@@ -6,6 +6,7 @@
 export * from './dialect.js'
 export * from './errors.js'
 export * from './driver-errors.js'
+export * from './notifications.js'
 export * from './chunks.js'
 export * from './affected-rows.js'
 export * from './select-builder.js'

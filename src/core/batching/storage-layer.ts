@@ -20,6 +20,7 @@ import type {
   TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
   TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
   TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
+  TaskExecutionsStorageChangeSubscription,
   TaskExecutionStorageValue,
 } from '../storage.js'
 import { DurableExecutionError } from '../errors.js'
@@ -461,6 +462,18 @@ export class TaskExecutionsStorageLayer {
   /** Deletes one execution (test helper). */
   async deleteById(request: { executionId: string }): Promise<void> {
     await this.callWithRetry('deleteById', () => this.storage.deleteById(request))
+  }
+
+  /** Whether the storage has a change signal (`subscribeToChanges`). */
+  get hasChangeSignal(): boolean {
+    return typeof this.storage.subscribeToChanges === 'function'
+  }
+
+  /** Subscribes to the storage's change signal (see `hasChangeSignal`). */
+  async subscribeToChanges(onChange: () => void): Promise<TaskExecutionsStorageChangeSubscription> {
+    const subscribe = this.storage.subscribeToChanges?.bind(this.storage)
+    if (!subscribe) throw DurableExecutionError.nonRetryable('The storage has no subscribeToChanges method')
+    return await subscribe(onChange)
   }
 
   /** Whether the storage can tell the database's clock. */

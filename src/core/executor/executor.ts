@@ -9,7 +9,7 @@ import { DurableExecutionError, DurableExecutionNotFoundError } from '../errors.
 import { generateExecutorId } from '../ids.js'
 import type { FinishedTaskExecution } from '../read-model.js'
 import { serializeWithSizeLimit } from '../serializer.js'
-import type { TaskExecutionsStorage } from '../storage.js'
+import type { TaskExecutionsStorage, TaskExecutionsStorageChangeSubscription } from '../storage.js'
 import {
   cancelsNeedPromiseCancellationTaskExecutions,
   closeFinishedTaskExecutions,
@@ -19,6 +19,7 @@ import {
   type BackgroundProcessName,
   type PickupCapacityState,
 } from './background.js'
+import { subscribeLoopsToChanges } from './change-signal.js'
 import { ExecutorClock } from './clock.js'
 import { registerLoopingTask, registerSequentialTasks } from './composite-tasks.js'
 import { DeadlineScheduler } from './deadlines.js'
@@ -82,6 +83,7 @@ export class DurableExecutor {
   private readonly stopController = new AbortController()
   private readonly clock: ExecutorClock
   private leaseCounter = 0
+  private changeSubscription: TaskExecutionsStorageChangeSubscription | undefined
   private readonly deadlines = new DeadlineScheduler()
   private readonly running = new Map<string, RunningExecution>()
   private readonly backgroundWork = new Set<Promise<unknown>>()
@@ -454,10 +456,22 @@ export class DurableExecutor {
     if (this.state !== 'idle') return
     this.state = 'started'
     await this.clock.start()
-    if (this.state !== 'started') return
+    this.changeSubscription = await subscribeLoopsToChanges(
+      this.storage,
+      this.loops,
+      this.options.backgroundProcessIntraBatchSleepMs,
+      (error) => this.log.error('Could not subscribe to the storage change signal; polling instead', error),
+    )
+    if (this.state !== 'started') {
+      await this.changeSubscription?.unsubscribe()
+      return
+    }
     this.storage.start()
     for (const loop of Object.values(this.loops)) loop.start()
-    this.log.debug(`Durable executor started [executorId=${this.id}] [clockOffsetMs=${this.clock.offset}]`)
+    this.log.debug(
+      `Durable executor started [executorId=${this.id}] [clockOffsetMs=${this.clock.offset}] ` +
+        `[changeSignal=${this.changeSubscription ? 'on' : 'off'}]`,
+    )
   }
 
   /**
@@ -474,6 +488,11 @@ export class DurableExecutor {
   private async shutdownOnce(): Promise<void> {
     this.state = 'shutdown'
     this.shutdownController.abort()
+    const subscription = this.changeSubscription
+    this.changeSubscription = undefined
+    await Promise.resolve(subscription?.unsubscribe()).catch((error: unknown) =>
+      this.log.error('Error in closing the storage change signal', error),
+    )
     await Promise.all(Object.values(this.loops).map((loop) => loop.stop(SHUTDOWN_GRACE_PERIOD_MS)))
 
     const inFlight: Array<Promise<unknown>> = [...this.backgroundWork]

@@ -59,6 +59,7 @@ type LoopState = 'idle' | 'sleeping' | 'scheduled' | 'running' | 'stopped'
 /** One background loop. Single-threaded: at most one iteration runs at a time. */
 export class BackgroundLoop {
   private readonly options: BackgroundLoopOptions
+  private idleIntervalMs: number
   private readonly random: () => number
   private state: LoopState = 'idle'
   private timer: ReturnType<typeof setTimeout> | undefined
@@ -70,7 +71,17 @@ export class BackgroundLoop {
   /** @param options - name, interval, work and error sink. */
   constructor(options: BackgroundLoopOptions) {
     this.options = options
+    this.idleIntervalMs = options.intervalMs
     this.random = options.random ?? Math.random
+  }
+
+  /**
+   * Changes how long the loop sleeps after an iteration that found nothing more to do, from the
+   * next sleep on (a storage with a change signal makes polling a slow backstop). After a failed
+   * iteration the loop still retries at its interval, with the error backoff.
+   */
+  setIdleIntervalMs(idleIntervalMs: number): void {
+    this.idleIntervalMs = idleIntervalMs
   }
 
   /** Whether the loop has started and not stopped. */
@@ -164,7 +175,8 @@ export class BackgroundLoop {
       if (hasMore || this.triggeredWhileRunning) {
         this.scheduleNow()
       } else {
-        this.sleep(computeLoopSleepMs(this.options.intervalMs, this.consecutiveErrors, this.random()))
+        const intervalMs = this.consecutiveErrors > 0 ? this.options.intervalMs : this.idleIntervalMs
+        this.sleep(computeLoopSleepMs(intervalMs, this.consecutiveErrors, this.random()))
       }
     })
   }

@@ -1,0 +1,73 @@
+/**
+ * The storage's change signal (`subscribeToChanges`), written once: which writes must wake the
+ * executors of other processes, and, for dialects without notifications (MySQL, SQLite), the
+ * polling of a cheap version the database keeps: checked every 50 ms while changes come, every
+ * 500 ms after ten quiet seconds, and only a change makes the executors run their real sweeps.
+ */
+import type { TaskExecutionStorageGetByIdFilters, TaskExecutionStorageUpdate } from '../core/index.js'
+
+/** Version checks while changes come. */
+export const ACTIVE_POLL_INTERVAL_MS = 50
+/** Version checks once nothing changed for {@link STAYS_ACTIVE_MS}. */
+export const IDLE_POLL_INTERVAL_MS = 500
+/** How long after the last change the checks stay frequent. */
+export const STAYS_ACTIVE_MS = 10_000
+
+/**
+ * Whether a by-id write makes work for another process's executor, which its own wake-ups
+ * cannot reach: a cancel (a run elsewhere must be interrupted), a sleeping task woken up, an
+ * execution handed back to `ready` without a retry being counted (at shutdown, a suspect). The
+ * writing executor wakes itself for everything else (its results, its retries, its children).
+ */
+export function wakesOtherExecutors(
+  update: TaskExecutionStorageUpdate,
+  filters: TaskExecutionStorageGetByIdFilters | undefined,
+): boolean {
+  return (
+    update.needsPromiseCancellation === true ||
+    filters?.isSleepingTask === true ||
+    (update.status === 'ready' && update.retryAttempts === undefined)
+  )
+}
+
+/** A running poll of a version; `stop` ends it. */
+export type VersionPoll = { stop(): void }
+
+/**
+ * Reads `readVersion` at the adaptive interval and calls `onChange` when the value differs from
+ * the last one read, and once more after reads that failed start working again (what changed
+ * meanwhile is unknown). The first read only sets the baseline.
+ */
+export function pollVersion(readVersion: () => Promise<unknown>, onChange: () => void): VersionPoll {
+  let last: string | undefined
+  let lastChangeAt = Date.now()
+  let hadFailure = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let isStopped = false
+
+  const check = async () => {
+    try {
+      const version = JSON.stringify(await readVersion())
+      if (hadFailure || (last !== undefined && version !== last)) {
+        lastChangeAt = Date.now()
+        onChange()
+      }
+      hadFailure = false
+      last = version
+    } catch {
+      // The database is away: the storage's own calls report it; check again later.
+      hadFailure = true
+    }
+    if (isStopped) return
+    const intervalMs = Date.now() - lastChangeAt < STAYS_ACTIVE_MS ? ACTIVE_POLL_INTERVAL_MS : IDLE_POLL_INTERVAL_MS
+    timer = setTimeout(() => void check(), intervalMs)
+  }
+
+  void check()
+  return {
+    stop() {
+      isStopped = true
+      clearTimeout(timer)
+    },
+  }
+}
