@@ -129,6 +129,22 @@ describe('fault checker', () => {
     expect(result.total).toMatchObject({ finishedOnce: 1, duplicateRuns: 1, inFlightAtFaults: 1 })
   })
 
+  it('counts a run that returned less than a lease before its process was SIGKILLed as in flight, its outcome maybe unwritten', () => {
+    const h = history()
+    h.run('late', 1, 500, 600)
+    const lateRerun = h.run('late', 2, 9_000, 9_010)
+    h.run('early', 1, 10, 100)
+    const earlyRerun = h.run('early', 2, 9_000, 9_010)
+    const result = checkFaultRun({
+      tasks: [task('late'), task('early')],
+      rows: [completed('late', lateRerun), completed('early', earlyRerun)],
+      history: h.records,
+      faults: [{ kind: 'sigkill', from: 1_000, to: 1_000, pid: 1 }],
+      leaseMs: 600,
+    })
+    expect([problemsOf(result, 'late'), problemsOf(result, 'early')]).toEqual([[], ['duplicated-beyond-faults']])
+  })
+
   it('classifies a re-run without any fault as duplicated beyond faults', () => {
     const h = history()
     h.run('task', 1, 10, 20)
@@ -155,11 +171,11 @@ describe('fault checker', () => {
 
   it('lets a database fault explain re-runs of runs in flight on every process, and no others', () => {
     const h = history()
-    h.run('during', 1, 10, undefined)
-    const duringRerun = h.run('during', 2, 5_000, 5_010)
+    h.run('during', 1, 2_100, undefined)
+    const duringRerun = h.run('during', 2, 9_000, 9_010)
     h.run('before', 2, 1, 5)
-    const beforeRerun = h.run('before', 1, 5_000, 5_010)
-    const result = check([task('during'), task('before')], [completed('during', duringRerun), completed('before', beforeRerun)], h.records, [{ kind: 'restart', from: 20, to: 900 }])
+    const beforeRerun = h.run('before', 1, 9_000, 9_010)
+    const result = check([task('during'), task('before')], [completed('during', duringRerun), completed('before', beforeRerun)], h.records, [{ kind: 'restart', from: 2_000, to: 2_900 }])
     expect([problemsOf(result, 'during'), problemsOf(result, 'before')]).toEqual([[], ['duplicated-beyond-faults']])
   })
 

@@ -75,6 +75,13 @@ export type CheckInput = {
   readonly rows: ReadonlyArray<FinalRow>
   readonly history: ReadonlyArray<HistoryRecord>
   readonly faults: ReadonlyArray<FaultRecord>
+  /**
+   * How long a run may hold its task: the task's timeout plus the executor's `expireLeewayMs`
+   * (default 1 000 ms). The executor writes a run's outcome after the run function returns, and
+   * may retry that write until the lease ends; the worker cannot see it land. So a run counts as
+   * in flight from its start until its function returned and a lease had passed since the start.
+   */
+  readonly leaseMs?: number
 }
 
 /** The checker's answer. */
@@ -148,9 +155,10 @@ function faultsWithCrashes(input: CheckInput): Array<FaultRecord> {
   return [...input.faults, ...crashes]
 }
 
-function wasInFlightAtFault(run: Run, faults: ReadonlyArray<FaultRecord>): boolean {
-  const finishedAt = run.finish?.at ?? Number.POSITIVE_INFINITY
-  return faults.some((fault) => (fault.pid === undefined || fault.pid === run.start.pid) && run.start.at <= fault.to && finishedAt >= fault.from)
+/** Whether a fault hit the run's process after the run started and before its outcome was surely written or fenced. */
+function wasInFlightAtFault(run: Run, faults: ReadonlyArray<FaultRecord>, leaseMs: number): boolean {
+  const settledAt = Math.max(run.finish?.at ?? Number.POSITIVE_INFINITY, run.start.at + leaseMs)
+  return faults.some((fault) => (fault.pid === undefined || fault.pid === run.start.pid) && run.start.at <= fault.to && settledAt >= fault.from)
 }
 
 /** Starts beyond the first, less one per attempt that threw on purpose (each asks for one retry). */
@@ -204,6 +212,7 @@ function checkTask(
   rowsByKey: ReadonlyMap<string, ReadonlyArray<FinalRow>>,
   runs: ReadonlyArray<Run>,
   faults: ReadonlyArray<FaultRecord>,
+  leaseMs: number,
 ): TaskVerdict | undefined {
   const problems: Array<{ problem: TaskProblem; detail: string }> = []
   const report = (problem: TaskProblem, detail: string) => void problems.push({ problem, detail })
@@ -223,7 +232,7 @@ function checkTask(
   } else report('wrong-output', `ended ${row.status}: ${row.errorMessage ?? ''}`)
 
   const duplicateRuns = countDuplicateRuns(runs)
-  const inFlightAtFaults = runs.filter((run) => wasInFlightAtFault(run, faults)).length
+  const inFlightAtFaults = runs.filter((run) => wasInFlightAtFault(run, faults, leaseMs)).length
   if (duplicateRuns > inFlightAtFaults) {
     report('duplicated-beyond-faults', `${duplicateRuns} duplicate runs, ${inFlightAtFaults} in flight at faults: ${runs.map((run) => run.start.runId).join(', ')}`)
   }
@@ -244,7 +253,7 @@ export function checkFaultRun(input: CheckInput): CheckResult {
   const rowsByKey = groupBy(input.rows, (row) => row.key)
   const runs = runsByKey(input.history)
   const faults = faultsWithCrashes(input)
-  const verdicts = input.tasks.flatMap((task) => checkTask(task, rowsByKey, runs.get(task.key) ?? [], faults) ?? [])
+  const verdicts = input.tasks.flatMap((task) => checkTask(task, rowsByKey, runs.get(task.key) ?? [], faults, input.leaseMs ?? 1_000) ?? [])
   const total = emptyCounts()
   const byGroup = new Map<string, CheckCounts>()
   for (const verdict of verdicts) {

@@ -49,6 +49,8 @@ export type FaultProxy = {
   setLostCommitReplyRate(rate: number): void
   /** Drops the replies of the next `count` COMMITs, whatever the rate. */
   loseNextCommitReply(count?: number): void
+  /** Sets the rate to 0 and forgets COMMITs armed to lose their replies that did not come. */
+  stopLosingCommitReplies(): void
   /** Resets every connection and stops listening. */
   close(): Promise<void>
 }
@@ -178,6 +180,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     },
     loseNextCommitReply(count = 1) {
       armedLosses += count
+    },
+    stopLosingCommitReplies() {
+      lostCommitReplyRate = 0
+      armedLosses = 0
     },
     async close() {
       for (const pair of [...pairs]) closePair(pair, true)

@@ -1,0 +1,17 @@
+/**
+ * The bounded fault scenario on a SQLite database file in WAL mode shared by the worker processes:
+ * SIGKILL and pause past the lease (no server, so no database faults).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sqliteWalScenarioDatabase } from './databases.js'
+import { BOUNDED_FILE_SEGMENTS, describeBoundedFaults } from './bounded.js'
+
+const folder = mkdtempSync(join(tmpdir(), 'de-faults-sqlite-'))
+describeBoundedFaults(
+  'SQLite WAL file',
+  BOUNDED_FILE_SEGMENTS,
+  async () => sqliteWalScenarioDatabase(join(folder, 'faults.sqlite')),
+  async () => rmSync(folder, { recursive: true, force: true }),
+)
