@@ -77,7 +77,7 @@ describe('fault checker', () => {
     h.run('task', 2, 4_000, 4_100)
     const result = check([task('task')], [completed('task', paused)], h.records, [{ kind: 'pause', from: 20, to: 4_900, pid: 1 }])
     expect(problemsOf(result, 'task')).toEqual(['stale-write'])
-    expect(result.total).toMatchObject({ staleWrites: 1, duplicateRuns: 1, inFlightAtFaults: 1, duplicatedBeyondFaults: 0 })
+    expect(result.total).toMatchObject({ staleWrites: 1, duplicateRuns: 1, runningAtFaults: 1, inFlightAtFaults: 1, duplicatedBeyondFaults: 0 })
   })
 
   it('classifies a failed row whose last run returned as a succeeded run recorded as failed', () => {
@@ -126,7 +126,7 @@ describe('fault checker', () => {
     const rerun = h.run('task', 2, 5_000, 5_010)
     const result = check([task('task')], [completed('task', rerun)], h.records, [{ kind: 'sigkill', from: 20, to: 20, pid: 1 }])
     expect(problemsOf(result, 'task')).toEqual([])
-    expect(result.total).toMatchObject({ finishedOnce: 1, duplicateRuns: 1, inFlightAtFaults: 1 })
+    expect(result.total).toMatchObject({ finishedOnce: 1, duplicateRuns: 1, runningAtFaults: 1, inFlightAtFaults: 1 })
   })
 
   it('counts a run that returned less than a lease before its process was SIGKILLed as in flight, its outcome maybe unwritten', () => {
@@ -143,6 +143,7 @@ describe('fault checker', () => {
       leaseMs: 600,
     })
     expect([problemsOf(result, 'late'), problemsOf(result, 'early')]).toEqual([[], ['duplicated-beyond-faults']])
+    expect(result.total).toMatchObject({ runningAtFaults: 0, inFlightAtFaults: 1 })
   })
 
   it('classifies a re-run without any fault as duplicated beyond faults', () => {

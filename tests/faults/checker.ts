@@ -50,7 +50,12 @@ export type TaskVerdict = {
   readonly runs: number
   /** Runs beyond one per attempt the task asked for (starts - 1 - designed retries). */
   readonly duplicateRuns: number
-  /** The task's runs that were in flight on a process when a fault hit it. */
+  /** The task's runs whose run function was executing on a process when a fault hit it. */
+  readonly runningAtFaults: number
+  /**
+   * The task's runs in flight on a process when a fault hit it: executing, or returned with the
+   * outcome possibly not yet written (less than a lease after the start). Bounds the duplicates.
+   */
   readonly inFlightAtFaults: number
 }
 
@@ -66,6 +71,7 @@ export type CheckCounts = {
   duplicatedBeyondFaults: number
   runs: number
   duplicateRuns: number
+  runningAtFaults: number
   inFlightAtFaults: number
 }
 
@@ -120,6 +126,7 @@ export function emptyCounts(): CheckCounts {
     duplicatedBeyondFaults: 0,
     runs: 0,
     duplicateRuns: 0,
+    runningAtFaults: 0,
     inFlightAtFaults: 0,
   }
 }
@@ -155,10 +162,19 @@ function faultsWithCrashes(input: CheckInput): Array<FaultRecord> {
   return [...input.faults, ...crashes]
 }
 
-/** Whether a fault hit the run's process after the run started and before its outcome was surely written or fenced. */
-function wasInFlightAtFault(run: Run, faults: ReadonlyArray<FaultRecord>, leaseMs: number): boolean {
-  const settledAt = Math.max(run.finish?.at ?? Number.POSITIVE_INFINITY, run.start.at + leaseMs)
+/** Whether a fault hit the run's process after the run started and before `settledAt`. */
+function wasHitBefore(run: Run, settledAt: number, faults: ReadonlyArray<FaultRecord>): boolean {
   return faults.some((fault) => (fault.pid === undefined || fault.pid === run.start.pid) && run.start.at <= fault.to && settledAt >= fault.from)
+}
+
+/** Whether a fault hit the run's process while its run function executed. */
+function wasRunningAtFault(run: Run, faults: ReadonlyArray<FaultRecord>): boolean {
+  return wasHitBefore(run, run.finish?.at ?? Number.POSITIVE_INFINITY, faults)
+}
+
+/** Whether a fault hit the run's process before its outcome was surely written or fenced. */
+function wasInFlightAtFault(run: Run, faults: ReadonlyArray<FaultRecord>, leaseMs: number): boolean {
+  return wasHitBefore(run, Math.max(run.finish?.at ?? Number.POSITIVE_INFINITY, run.start.at + leaseMs), faults)
 }
 
 /** Starts beyond the first, less one per attempt that threw on purpose (each asks for one retry). */
@@ -236,13 +252,15 @@ function checkTask(
   if (duplicateRuns > inFlightAtFaults) {
     report('duplicated-beyond-faults', `${duplicateRuns} duplicate runs, ${inFlightAtFaults} in flight at faults: ${runs.map((run) => run.start.runId).join(', ')}`)
   }
-  return { key: task.key, group: task.group, problems, runs: runs.length, duplicateRuns, inFlightAtFaults }
+  const runningAtFaults = runs.filter((run) => wasRunningAtFault(run, faults)).length
+  return { key: task.key, group: task.group, problems, runs: runs.length, duplicateRuns, runningAtFaults, inFlightAtFaults }
 }
 
 function addVerdict(counts: CheckCounts, verdict: TaskVerdict): void {
   counts.tasks++
   counts.runs += verdict.runs
   counts.duplicateRuns += verdict.duplicateRuns
+  counts.runningAtFaults += verdict.runningAtFaults
   counts.inFlightAtFaults += verdict.inFlightAtFaults
   if (verdict.problems.length === 0) counts.finishedOnce++
   for (const problem of new Set(verdict.problems.map((found) => found.problem))) counts[PROBLEM_COUNT_KEYS[problem]]++

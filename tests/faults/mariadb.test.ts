@@ -3,7 +3,8 @@
  * SIGKILL, pause past the lease, restart, connection kills, proxy cuts and stalls, lost COMMIT replies.
  */
 import { mariaDbScenarioDatabase } from './databases.js'
-import { BOUNDED_SERVER_SEGMENTS, describeBoundedFaults } from './bounded.js'
+import { describeBoundedFaults } from './bounded.js'
+import { BOUNDED_SERVER_SEGMENTS } from './forms.js'
 import { startFaultProxy, type FaultProxy } from './proxy/proxy.js'
 import { startPrivateServerOrSkip } from './servers/availability.js'
 import { startPrivateMariaDb } from './servers/private-mariadb.js'

@@ -12,7 +12,8 @@ export function formatSummaryLine(summary: FaultKindSummary): string {
     `[faults] ${summary.backend} ${summary.kind} (${summary.faults} faults): ${counts.tasks} tasks, ${counts.finishedOnce} finished once, ` +
     `${counts.lost} lost, ${counts.stuck} stuck, ${counts.wrongOutput} wrong output, ${counts.staleWrites} stale writes, ` +
     `${counts.succeededRecordedFailed} succeeded recorded failed, ${counts.duplicatedBeyondFaults} duplicated beyond faults; ` +
-    `${counts.duplicateRuns} duplicate runs, ${counts.inFlightAtFaults} runs in flight at faults; ${summary.crashes} worker crashes`
+    `${counts.duplicateRuns} duplicate runs, ${counts.runningAtFaults} runs executing at faults, ${counts.inFlightAtFaults} in flight (outcome maybe unwritten); ` +
+    `${summary.crashes} worker crashes`
   )
 }
 
@@ -52,10 +53,10 @@ export type ReportContext = { date: string; commit: string; machine: string; com
 
 /** The chaos report: context, one table row per database and fault kind, and the problems found. */
 export function formatReportMarkdown(results: ReadonlyArray<ScenarioResult>, context: ReportContext): string {
-  const header = '| database | fault | faults | tasks | finished once | lost | stuck | wrong output | stale writes | succeeded recorded failed | duplicated beyond faults | duplicate runs | runs in flight at faults | worker crashes |'
+  const header = '| database | fault | faults | tasks | finished once | lost | stuck | wrong output | stale writes | succeeded recorded failed | duplicated beyond faults | duplicate runs | runs executing at faults | runs in flight at faults | worker crashes |'
   const rows = results.flatMap((result) =>
     result.kinds.map(({ backend, kind, faults, counts, crashes }) =>
-      `| ${backend} | ${kind} | ${faults} | ${counts.tasks} | ${counts.finishedOnce} | ${counts.lost} | ${counts.stuck} | ${counts.wrongOutput} | ${counts.staleWrites} | ${counts.succeededRecordedFailed} | ${counts.duplicatedBeyondFaults} | ${counts.duplicateRuns} | ${counts.inFlightAtFaults} | ${crashes} |`,
+      `| ${backend} | ${kind} | ${faults} | ${counts.tasks} | ${counts.finishedOnce} | ${counts.lost} | ${counts.stuck} | ${counts.wrongOutput} | ${counts.staleWrites} | ${counts.succeededRecordedFailed} | ${counts.duplicatedBeyondFaults} | ${counts.duplicateRuns} | ${counts.runningAtFaults} | ${counts.inFlightAtFaults} | ${crashes} |`,
     ),
   )
   const problems = results.flatMap((result) => (result.problems.length === 0 ? [] : [`### ${result.backend} (seed ${result.seed})`, '', ...result.problems.map((line) => `- ${line}`), '']))
@@ -63,7 +64,10 @@ export function formatReportMarkdown(results: ReadonlyArray<ScenarioResult>, con
     '# Fault-injection report',
     '',
     'Written by `pnpm test:chaos` (scripts/chaos.ts); the counts are those of tests/faults/checker.ts. A task counts',
-    'under the fault kind of the schedule segment in which it became ready. Tasks include the children of parent tasks.',
+    'under the fault kind of the schedule segment in which it was enqueued; tasks include the children of parent tasks.',
+    '"Runs executing at faults": run functions executing on a process when a fault hit it. "Runs in flight": also',
+    'those that had returned less than a lease earlier (their outcome write may not have landed); each task\'s',
+    'duplicate runs must not exceed its runs in flight, or it counts as "duplicated beyond faults".',
     '',
     `- date: ${context.date}`,
     `- commit: ${context.commit}`,

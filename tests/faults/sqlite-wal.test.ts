@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sqliteWalScenarioDatabase } from './databases.js'
-import { BOUNDED_FILE_SEGMENTS, describeBoundedFaults } from './bounded.js'
+import { describeBoundedFaults } from './bounded.js'
+import { BOUNDED_FILE_SEGMENTS } from './forms.js'
 
 const folder = mkdtempSync(join(tmpdir(), 'de-faults-sqlite-'))
 describeBoundedFaults(
