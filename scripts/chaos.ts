@@ -13,9 +13,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { mariaDbScenarioDatabase, postgresScenarioDatabase, sqliteWalScenarioDatabase, type ScenarioDatabase } from '../tests/faults/databases.js'
+import { sqliteWalScenarioDatabase } from '../tests/faults/databases.js'
 import { FAULT_TIMING, FULL_FILE_SEGMENTS, FULL_SERVER_SEGMENTS, scaleSegments } from '../tests/faults/forms.js'
-import { startFaultProxy } from '../tests/faults/proxy/proxy.js'
+import { openPrivateServerDatabase, type OpenedScenarioDatabase } from '../tests/faults/private-databases.js'
 import { faultDamage, formatReportMarkdown, formatSummaryLine, NO_FAULT_DAMAGE } from '../tests/faults/report.js'
 import { runScenario, type ScenarioResult } from '../tests/faults/scenario.js'
 import type { FaultSegment } from '../tests/faults/schedule.js'
@@ -24,35 +24,11 @@ import { startPrivatePostgres } from '../tests/faults/servers/private-postgres.j
 
 const REPORT_FILE = fileURLToPath(new URL('../tests/faults/REPORT.md', import.meta.url))
 
-type Backend = { name: 'postgres' | 'mariadb' | 'sqlite'; segments: ReadonlyArray<FaultSegment>; open: () => Promise<{ database: ScenarioDatabase; close: () => Promise<void> }> }
+type Backend = { name: 'postgres' | 'mariadb' | 'sqlite'; segments: ReadonlyArray<FaultSegment>; open: () => Promise<OpenedScenarioDatabase> }
 
 const BACKENDS: ReadonlyArray<Backend> = [
-  {
-    name: 'postgres',
-    segments: FULL_SERVER_SEGMENTS,
-    async open() {
-      const server = await startPrivatePostgres()
-      const proxy = await startFaultProxy({ targetPort: server.port, protocol: 'postgres' })
-      const close = async () => {
-        await proxy.close()
-        await server.stop()
-      }
-      return { database: postgresScenarioDatabase(server, proxy), close }
-    },
-  },
-  {
-    name: 'mariadb',
-    segments: FULL_SERVER_SEGMENTS,
-    async open() {
-      const server = await startPrivateMariaDb()
-      const proxy = await startFaultProxy({ targetPort: server.port, protocol: 'mysql' })
-      const close = async () => {
-        await proxy.close()
-        await server.stop()
-      }
-      return { database: mariaDbScenarioDatabase(server, proxy), close }
-    },
-  },
+  { name: 'postgres', segments: FULL_SERVER_SEGMENTS, open: async () => openPrivateServerDatabase(await startPrivatePostgres()) },
+  { name: 'mariadb', segments: FULL_SERVER_SEGMENTS, open: async () => openPrivateServerDatabase(await startPrivateMariaDb()) },
   {
     name: 'sqlite',
     segments: FULL_FILE_SEGMENTS,

@@ -14,20 +14,20 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
 describe('run history file', () => {
   it('keeps every record a process appended before it was SIGKILLed', async () => {
-    const writer = spawn(process.execPath, ['--import', 'tsx', 'tests/faults/fixtures/history-writer.ts', join(directory, 'killed.jsonl')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const writer = spawn(process.execPath, ['--import', 'tsx', 'tests/faults/fixtures/history-writer.ts', join(directory, 'killed.jsonl')], { stdio: ['ignore', 'pipe', 'pipe'] })
     let acknowledged = 0
     let buffered = ''
+    let errors = ''
+    writer.stderr.on('data', (chunk: Buffer) => void (errors += chunk.toString()))
     const exited = new Promise((resolve) => writer.on('exit', resolve))
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
+      writer.once('exit', (code, signal) => reject(new Error(`The history writer exited on its own (code ${code}, signal ${signal}): ${errors}`)))
       writer.stdout.on('data', (chunk: Buffer) => {
         buffered += chunk.toString()
         const lines = buffered.split('\n')
         buffered = lines.pop()!
         acknowledged = Number(lines[lines.length - 1] ?? acknowledged)
-        if (acknowledged >= 2_000) {
-          writer.kill('SIGKILL')
-          resolve()
-        }
+        if (acknowledged >= 500 && writer.kill('SIGKILL')) resolve()
       })
     })
     await exited

@@ -3,6 +3,7 @@
  * and by `pnpm test:chaos`), the damage totals the tests assert to be zero, and the Markdown report
  * the chaos run writes.
  */
+import type { CheckCounts } from './checker.js'
 import type { FaultKindSummary, ScenarioResult } from './scenario.js'
 
 /** One line: the fault kind, how many faults, and every count of the checker for its tasks. */
@@ -17,36 +18,24 @@ export function formatSummaryLine(summary: FaultKindSummary): string {
   )
 }
 
+/** The checker's counts that must be zero whatever the faults. */
+const DAMAGE_COUNTS = ['lost', 'stuck', 'wrongOutput', 'staleWrites', 'succeededRecordedFailed', 'duplicatedBeyondFaults'] as const satisfies ReadonlyArray<keyof CheckCounts>
+
 /**
- * The damage a scenario must not show: every count that the issue requires to be 0. Duplicates
- * are bounded per task (no task re-ran more often than its runs in flight at faults), which is
- * stricter than the total bound.
+ * The damage a scenario must not show: every count that the issue requires to be 0, and the
+ * workers that crashed or exited on their own. Duplicates are bounded per task (no task re-ran
+ * more often than its runs in flight at faults), which is stricter than the total bound.
  */
 export function faultDamage(result: ScenarioResult): Record<string, number> {
-  const { total } = result.check
   return {
-    lost: total.lost,
-    stuck: total.stuck,
-    wrongOutput: total.wrongOutput,
-    staleWrites: total.staleWrites,
-    succeededRecordedFailed: total.succeededRecordedFailed,
-    duplicatedBeyondFaults: total.duplicatedBeyondFaults,
+    ...Object.fromEntries(DAMAGE_COUNTS.map((name) => [name, result.check.total[name]])),
     crashes: result.check.crashes.length,
     unexpectedExits: result.unexpectedExits.length,
   }
 }
 
 /** The damage a clean scenario shows: zero everywhere. */
-export const NO_FAULT_DAMAGE: Record<string, number> = {
-  lost: 0,
-  stuck: 0,
-  wrongOutput: 0,
-  staleWrites: 0,
-  succeededRecordedFailed: 0,
-  duplicatedBeyondFaults: 0,
-  crashes: 0,
-  unexpectedExits: 0,
-}
+export const NO_FAULT_DAMAGE: Record<string, number> = { ...Object.fromEntries(DAMAGE_COUNTS.map((name) => [name, 0])), crashes: 0, unexpectedExits: 0 }
 
 /** Facts about the run for the report's header. */
 export type ReportContext = { date: string; commit: string; machine: string; command: string; durationMs: number }

@@ -5,14 +5,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sqliteWalScenarioDatabase } from './databases.js'
 import { describeBoundedFaults } from './bounded.js'
+import { sqliteWalScenarioDatabase } from './databases.js'
 import { BOUNDED_FILE_SEGMENTS } from './forms.js'
 
-const folder = mkdtempSync(join(tmpdir(), 'de-faults-sqlite-'))
-describeBoundedFaults(
-  'SQLite WAL file',
-  BOUNDED_FILE_SEGMENTS,
-  async () => sqliteWalScenarioDatabase(join(folder, 'faults.sqlite')),
-  async () => rmSync(folder, { recursive: true, force: true }),
-)
+describeBoundedFaults('SQLite WAL file', BOUNDED_FILE_SEGMENTS, () => {
+  const folder = mkdtempSync(join(tmpdir(), 'de-faults-sqlite-'))
+  const close = () => Promise.resolve(rmSync(folder, { recursive: true, force: true }))
+  return Promise.resolve({ database: sqliteWalScenarioDatabase(join(folder, 'faults.sqlite')), close })
+})
