@@ -47,7 +47,14 @@ function option(name: string): string | undefined {
 
 function describeMachine(): string {
   const cpus = os.cpus()
-  return `${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`
+  // The machines are shared: the load when the run began says how busy the CPUs were.
+  const load = os.loadavg()[0]!.toFixed(1)
+  return `${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}, load average ${load} at the start`
+}
+
+function describeTiming(): string {
+  const { timing, expireLeewayMs, durations } = FAULT_TIMING
+  return `task timeout ${timing.timeoutMs} ms + expireLeewayMs ${expireLeewayMs} ms; runs up to ${timing.maxRunMs} ms (slow tasks ${timing.maxRunMs * 4} ms); pauses ${durations.pauseMs} ms, stalls ${durations.stallMs} ms, restarts down ${durations.restartDownMs} ms`
 }
 
 function describeCommit(): string {
@@ -64,6 +71,7 @@ const factor = quick ? 0.1 : 1
 const chosen = (option('backends') ?? 'postgres,mariadb,sqlite').split(',')
 const seedOption = option('seed')
 const startedAt = Date.now()
+const machine = describeMachine()
 const results: Array<ScenarioResult> = []
 for (const backend of BACKENDS.filter((candidate) => chosen.includes(candidate.name))) {
   const { database, close } = await backend.open()
@@ -88,7 +96,7 @@ for (const backend of BACKENDS.filter((candidate) => chosen.includes(candidate.n
 
 if (!process.argv.includes('--no-report')) {
   const command = `pnpm test:chaos ${process.argv.slice(2).join(' ')}`.trim()
-  writeFileSync(REPORT_FILE, formatReportMarkdown(results, { date: new Date().toISOString(), commit: describeCommit(), machine: describeMachine(), command, durationMs: Date.now() - startedAt }))
+  writeFileSync(REPORT_FILE, formatReportMarkdown(results, { date: new Date().toISOString(), commit: describeCommit(), machine, command, durationMs: Date.now() - startedAt, timing: describeTiming() }))
   console.log(`[faults] report written to ${REPORT_FILE}`)
 }
 const damaged = results.filter((result) => JSON.stringify(faultDamage(result)) !== JSON.stringify(NO_FAULT_DAMAGE))

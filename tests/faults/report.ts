@@ -38,7 +38,7 @@ export function faultDamage(result: ScenarioResult): Record<string, number> {
 export const NO_FAULT_DAMAGE: Record<string, number> = { ...Object.fromEntries(DAMAGE_COUNTS.map((name) => [name, 0])), crashes: 0, unexpectedExits: 0 }
 
 /** Facts about the run for the report's header. */
-export type ReportContext = { date: string; commit: string; machine: string; command: string; durationMs: number }
+export type ReportContext = { date: string; commit: string; machine: string; command: string; durationMs: number; timing: string }
 
 /** The chaos report: context, one table row per database and fault kind, and the problems found. */
 export function formatReportMarkdown(results: ReadonlyArray<ScenarioResult>, context: ReportContext): string {
@@ -47,6 +47,11 @@ export function formatReportMarkdown(results: ReadonlyArray<ScenarioResult>, con
     result.kinds.map(({ backend, kind, faults, counts, crashes }) =>
       `| ${backend} | ${kind} | ${faults} | ${counts.tasks} | ${counts.finishedOnce} | ${counts.lost} | ${counts.stuck} | ${counts.wrongOutput} | ${counts.staleWrites} | ${counts.succeededRecordedFailed} | ${counts.duplicatedBeyondFaults} | ${counts.duplicateRuns} | ${counts.runningAtFaults} | ${counts.inFlightAtFaults} | ${crashes} |`,
     ),
+  )
+  const runs = results.map(
+    (result) =>
+      `- ${result.backend}: seed ${result.seed}, ${(result.durationMs / 1000).toFixed(0)} s` +
+      (result.proxyStats ? `, through the proxy ${result.proxyStats.connections} connections, ${result.proxyStats.commits} COMMITs, ${result.proxyStats.lostCommitReplies} replies lost` : ''),
   )
   const problems = results.flatMap((result) => (result.problems.length === 0 ? [] : [`### ${result.backend} (seed ${result.seed})`, '', ...result.problems.map((line) => `- ${line}`), '']))
   return [
@@ -63,6 +68,8 @@ export function formatReportMarkdown(results: ReadonlyArray<ScenarioResult>, con
     `- machine: ${context.machine}`,
     `- command: \`${context.command}\``,
     `- duration: ${(context.durationMs / 1000).toFixed(0)} s`,
+    `- timing: ${context.timing}`,
+    ...runs,
     '',
     header,
     `|${header.split('|').slice(1, -1).map(() => ' --- ').join('|')}|`,

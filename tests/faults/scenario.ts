@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkFaultRun, emptyCounts, type CheckCounts, type CheckResult, type FaultRecord } from './checker.js'
 import type { ScenarioDatabase } from './databases.js'
+import type { FaultProxyStats } from './proxy/proxy.js'
 import type { FaultDurations, FaultKind, FaultTargets } from './faults.js'
 import { readHistoryDirectory, wallClockMs } from './history.js'
 import { runSchedule, segmentKindAt, type FaultSegment } from './schedule.js'
@@ -59,6 +60,10 @@ export type ScenarioResult = {
   /** The first problems found, one line each, for failure messages. */
   readonly problems: ReadonlyArray<string>
   readonly runDirectory: string
+  /** From the first enqueue to the last row checked. */
+  readonly durationMs: number
+  /** What went through the fault proxy, when there was one. */
+  readonly proxyStats?: Readonly<FaultProxyStats>
 }
 
 /** A small seeded generator, so that a scenario's choice of victims can be replayed. */
@@ -100,6 +105,7 @@ function describeProblems(check: CheckResult, unexpectedExits: ReadonlyArray<Une
 
 /** Runs one scenario; see the module comment. */
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
+  const startedAt = wallClockMs()
   const seed = options.seed ?? Date.now() % 1_000_000
   const log = options.log ?? (() => undefined)
   const runDirectory = mkdtempSync(join(tmpdir(), 'de-faults-run-'))
@@ -136,8 +142,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     await waitUntilSettled(() => table.countRows(), expected.length, options.quietLimitMs ?? 30_000)
     await pool.stop()
     stopped = true
-    const proxy = options.database.faults.proxy
-    if (proxy) log(`[faults] ${options.database.name} proxy: ${JSON.stringify(proxy.stats)}`)
+    const proxyStats = options.database.faults.proxy?.stats
+    if (proxyStats) log(`[faults] ${options.database.name} proxy: ${JSON.stringify(proxyStats)}`)
 
     const rows = await table.readRows()
     const history = readHistoryDirectory(historyDirectory)
@@ -154,7 +160,19 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       counts: check.byGroup.get(kind) ?? emptyCounts(),
       crashes: crashTimes.filter((at) => segmentKindAt(windows, at) === kind).length,
     }))
-    return { backend: options.database.name, seed, kinds, check, faults, unexpectedExits: pool.unexpectedExits, tornLines: history.tornLines, problems: describeProblems(check, pool.unexpectedExits), runDirectory }
+    return {
+      backend: options.database.name,
+      seed,
+      kinds,
+      check,
+      faults,
+      unexpectedExits: pool.unexpectedExits,
+      tornLines: history.tornLines,
+      problems: describeProblems(check, pool.unexpectedExits),
+      runDirectory,
+      durationMs: wallClockMs() - startedAt,
+      ...(proxyStats ? { proxyStats: { ...proxyStats } } : {}),
+    }
   } finally {
     if (!stopped) await pool.stop()
     await table.close().catch(() => undefined)
