@@ -6,18 +6,21 @@
 import type { ScenarioOptions } from './scenario.js'
 import type { FaultSegment } from './schedule.js'
 
-/** Leases of 3.5 s (2.5 s timeout + 1 s leeway); a pause outlasts one. */
+/**
+ * Leases of 4.5 s (3 s timeout + 1.5 s leeway); a pause outlasts one. Runs take up to 600 ms, so
+ * a run times out only if its process is starved for seconds (the machines are shared).
+ */
 export const FAULT_TIMING: Pick<ScenarioOptions, 'timing' | 'expireLeewayMs' | 'durations'> = {
-  timing: { timeoutMs: 2_500, maxRunMs: 150 },
-  expireLeewayMs: 1_000,
-  durations: { pauseMs: 5_000, stallMs: 2_000, restartDownMs: 500 },
+  timing: { timeoutMs: 3_000, maxRunMs: 150 },
+  expireLeewayMs: 1_500,
+  durations: { pauseMs: 6_000, stallMs: 2_000, restartDownMs: 500 },
 }
 
 /** Bounded, on a server behind the fault proxy: every kind of fault. */
 export const BOUNDED_SERVER_SEGMENTS: ReadonlyArray<FaultSegment> = [
   { kind: 'none', durationMs: 2_000 },
   { kind: 'sigkill', durationMs: 4_000, count: 2 },
-  { kind: 'pause', durationMs: 8_000, count: 1 },
+  { kind: 'pause', durationMs: 9_000, count: 1 },
   { kind: 'restart', durationMs: 3_000, count: 1 },
   { kind: 'connection-kill', durationMs: 3_000, count: 3 },
   { kind: 'proxy-cut', durationMs: 3_000, count: 2 },
@@ -29,7 +32,7 @@ export const BOUNDED_SERVER_SEGMENTS: ReadonlyArray<FaultSegment> = [
 export const BOUNDED_FILE_SEGMENTS: ReadonlyArray<FaultSegment> = [
   { kind: 'none', durationMs: 2_000 },
   { kind: 'sigkill', durationMs: 6_000, count: 3 },
-  { kind: 'pause', durationMs: 16_000, count: 2 },
+  { kind: 'pause', durationMs: 18_000, count: 2 },
 ]
 
 /** Full, on a server: 60 SIGKILLs, 10 pauses, 3 restarts, 60 s of connection kills, cuts, stalls, 1 % lost COMMIT replies. */

@@ -75,7 +75,7 @@ export function formatReportMarkdown(results: ReadonlyArray<ScenarioResult>, con
     `|${header.split('|').slice(1, -1).map(() => ' --- ').join('|')}|`,
     ...rows,
     '',
-    problems.length === 0 ? 'No problems found.' : '## Problems found (first 20 per database)',
+    problems.length === 0 ? 'No problems found.' : '## Problems found (the first few of each kind per database)',
     '',
     ...problems,
   ].join('\n')

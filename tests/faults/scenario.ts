@@ -94,13 +94,17 @@ async function waitUntilSettled(countRows: () => Promise<{ rows: number; unfinis
   }
 }
 
-function describeProblems(check: CheckResult, unexpectedExits: ReadonlyArray<UnexpectedExit>): Array<string> {
-  const lines = [
-    ...check.crashes.map((crash) => `crash of worker ${crash.pid} (${crash.origin}): ${crash.message}`),
-    ...unexpectedExits.map((exit) => `worker ${exit.pid} exited on its own (code ${exit.code}, signal ${exit.signal})`),
-    ...check.verdicts.flatMap((verdict) => verdict.problems.map((found) => `${verdict.key} [${verdict.group}] ${found.problem}: ${found.detail}`)),
-  ]
-  return lines.slice(0, 20).concat(lines.length > 20 ? [`… and ${lines.length - 20} more`] : [])
+/** The first few examples of each kind of problem, so that a rare kind is not hidden by a common one. */
+function describeProblems(check: CheckResult, unexpectedExits: ReadonlyArray<UnexpectedExit>, perKind = 4): Array<string> {
+  const kinds = new Map<string, Array<string>>()
+  const add = (kind: string, line: string) => {
+    const lines = kinds.get(kind) ?? []
+    kinds.set(kind, [...lines, line])
+  }
+  for (const crash of check.crashes) add('crash', `crash of worker ${crash.pid} (${crash.origin}): ${crash.message}`)
+  for (const exit of unexpectedExits) add('exit', `worker ${exit.pid} exited on its own (code ${exit.code}, signal ${exit.signal})`)
+  for (const verdict of check.verdicts) for (const found of verdict.problems) add(found.problem, `${verdict.key} [${verdict.group}] ${found.problem}: ${found.detail}`)
+  return [...kinds.values()].flatMap((lines) => [...lines.slice(0, perKind), ...(lines.length > perKind ? [`… and ${lines.length - perKind} more like it`] : [])])
 }
 
 /** Runs one scenario; see the module comment. */
