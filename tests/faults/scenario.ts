@@ -5,6 +5,7 @@
  * run the checker on the rows, the histories and the fault log. Counts are reported per fault
  * kind: a task counts under the segment it was enqueued in.
  */
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -66,16 +67,10 @@ export type ScenarioResult = {
   readonly proxyStats?: Readonly<FaultProxyStats>
 }
 
-/** A small seeded generator, so that a scenario's choice of victims can be replayed. */
+/** Numbers in [0, 1) drawn from a seed, so that a scenario's choice of victims can be replayed. */
 function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let value = state
-    value = Math.imul(value ^ (value >>> 15), value | 1)
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61)
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296
-  }
+  let draws = 0
+  return () => createHash('sha256').update(`${seed}:${draws++}`).digest().readUInt32BE(0) / 2 ** 32
 }
 
 /** Waits until every expected row exists and is finished, or the table makes no progress for `quietLimitMs`. */
@@ -151,6 +146,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 
     const rows = await table.readRows()
     const history = readHistoryDirectory(historyDirectory)
+    if (history.tornLines > 0) log(`[faults] ${options.database.name}: ${history.tornLines} history files end in a line torn by a kill`)
     const exitFaults = pool.unexpectedExits.map((exit) => ({ kind: 'exit', from: exit.at, to: exit.at, pid: exit.pid }))
     const allFaults = [...faults, ...exitFaults]
     // Kept beside the histories, so that a failing run can be checked again offline.
