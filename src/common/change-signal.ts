@@ -36,9 +36,10 @@ export type VersionPoll = { stop(): void }
 /**
  * Reads `readVersion` at the adaptive interval and calls `onChange` when the value differs from
  * the last one read, and once more after reads that failed start working again (what changed
- * meanwhile is unknown). The first read only sets the baseline.
+ * meanwhile is unknown). Resolves once the first read set the baseline (or failed), so that any
+ * change made after it is seen.
  */
-export function pollVersion(readVersion: () => Promise<unknown>, onChange: () => void): VersionPoll {
+export async function pollVersion(readVersion: () => Promise<unknown>, onChange: () => void): Promise<VersionPoll> {
   let last: string | undefined
   let lastChangeAt = Date.now()
   let hadFailure = false
@@ -63,7 +64,7 @@ export function pollVersion(readVersion: () => Promise<unknown>, onChange: () =>
     timer = setTimeout(() => void check(), intervalMs)
   }
 
-  void check()
+  await check()
   return {
     stop() {
       isStopped = true

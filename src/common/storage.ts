@@ -109,7 +109,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       const listener = await signal.listen(this.db, this.changeChannel, onChange)
       return { unsubscribe: () => listener.close() }
     }
-    const poll = pollVersion(() => this.run('subscribeToChanges', () => this.dialect.selectChangeVersion(this.db, signal.versionQuery)), onChange)
+    const poll = await pollVersion(() => this.run('subscribeToChanges', () => this.dialect.selectChangeVersion(this.db, signal.versionQuery)), onChange)
     return { unsubscribe: () => poll.stop() }
   }
 
