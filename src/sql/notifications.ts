@@ -8,6 +8,7 @@
 
 /** A LISTEN that lasts until `close`. */
 export type NotificationListener = {
+  /** Stops listening and ends the dedicated connection; resolves once it is closed. */
   close(): Promise<void>
 }
 
