@@ -19,9 +19,12 @@ export class StatementCounter {
     this.statements.length = 0
   }
 
-  /** How many recorded statements start with `keyword` (e.g. `select`, `update`), case-insensitively. */
+  /**
+   * How many recorded statements start with `keyword` (e.g. `select`, `update`), case-insensitively,
+   * or open with a CTE whose first statement does (PostgreSQL's insert-and-notify is one INSERT).
+   */
   count(keyword: string): number {
-    const pattern = new RegExp(`^${keyword}\\b`, 'i')
+    const pattern = new RegExp(`^(with\\s+"?\\w+"?\\s+as\\s*\\(\\s*)?${keyword}\\b`, 'i')
     return this.statements.filter((statement) => pattern.test(statement)).length
   }
 }
