@@ -64,6 +64,8 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   maxBoundParameters: 65_535,
   // mysql2 interpolates parameters into the text, which max_allowed_packet bounds (16 MiB on MariaDB).
   maxStatementBytes: 4 * 1024 * 1024,
+  // The server's bound on one statement, escaped values included (read once per pool).
+  packetLimitQuery: sql`select @@max_allowed_packet as bytes`,
   errorCodes: MYSQL_ERROR_CODES,
   ddl: { autoIncrementPrimaryKey: sql`bigint not null auto_increment primary key`, indexesInline: true },
   selectRows: async (db, table, q) => selectRowsWithBuilder(db, table, q),

@@ -56,6 +56,8 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
   dialectName: 'SQLite',
   maxBoundParameters: 32_766,
   maxStatementBytes: 256 * 1024 * 1024,
+  // In-process: no packet limit to read.
+  packetLimitQuery: undefined,
   errorCodes: SQLITE_ERROR_CODES,
   ddl: { autoIncrementPrimaryKey: sql`integer primary key autoincrement`, indexesInline: false },
   selectRows: (db, table, q) => runSerialised(db, async (db) => selectRowsWithBuilder(db, table, q)),
@@ -134,7 +136,12 @@ const SQLITE_COLUMN_BUILDERS = {
  *   schema moves between dialects). Defaults to `task_executions`.
  */
 export function createSQLiteTaskExecutionsTable(tableName = 'task_executions') {
-  const { table } = common.parseTaskExecutionsTableName(tableName, { dialectName: 'SQLite', maxIdentifierLength: 64, allowsSchema: false })
+  const { table } = common.parseTaskExecutionsTableName(tableName, {
+    dialectName: 'SQLite',
+    maxIdentifierLength: 64,
+    allowsSchema: false,
+    reservedTablePrefix: 'sqlite_',
+  })
   return sqliteTable(table, common.declareTaskExecutionsColumns(SQLITE_COLUMN_BUILDERS), (columns) =>
     common.declareTaskExecutionsIndexes(table, columns, { index, uniqueIndex }),
   )

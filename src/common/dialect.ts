@@ -9,6 +9,7 @@ import type { SqlChangeSignal, SqlDialect } from '../sql/dialect.js'
 import type { DatabaseErrorCodes } from '../sql/errors.js'
 import type { TaskExecutionsColumns, TaskExecutionsInsertRow, TaskExecutionsRow, TaskExecutionsSet } from './columns.js'
 import { queryPrimitives } from './query-primitives.js'
+import { readPacketLimit } from '../sql/packet-limit.js'
 
 /** What a dialect file adds to its generic seam for the task-executions table. */
 export type TaskExecutionsDialectExtras<TDb> = {
@@ -48,6 +49,8 @@ export type TaskExecutionsDialectDeclaration<TDb> = {
   }
   /** Driver error codes for classification. */
   readonly errorCodes: DatabaseErrorCodes
+  /** The server's limit on one statement's bytes as it receives them (`Infinity` where none binds), read once per database. */
+  readonly readPacketLimit: (db: TDb) => Promise<number>
   /** Runs `fn` in a transaction that takes write locks as claims need them. */
   readonly transaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
   /** Runs one statement whose result does not matter (DDL). */
@@ -154,6 +157,7 @@ export function bindTaskExecutionsDialect<TDb>(
     limits: { boundParameters: seam.maxBoundParameters, statementBytes: seam.maxStatementBytes },
     capabilities: extras.capabilities,
     errorCodes: seam.errorCodes,
+    readPacketLimit: (db) => readPacketLimit(db as object, seam.packetLimitQuery, (query) => seam.queryRows(db, query)),
     transaction: extras.transaction ?? seam.transaction,
     changeSignal: extras.changeSignal ?? (() => seam.changeSignal),
     executeStatement: seam.executeStatement,

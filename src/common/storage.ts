@@ -5,6 +5,9 @@
  */
 import { and, eq, inArray, lt, type SQL } from 'drizzle-orm'
 import {
+  checkTaskExecutionStorageRequest,
+  checkTaskExecutionStorageRequests,
+  checkTaskExecutionStorageValues,
   createMutex,
   matchesGetByIdFilters,
   TaskExecutionsStorageRequestsError,
@@ -35,10 +38,11 @@ import { classifyDatabaseError, runWithConflictRetry, toStorageError } from '../
 import { runClaim, type Claim } from './claims.js'
 import { explainDuplicateKeys, insertTaskExecutionValues } from './insert.js'
 import { buildMergedUpdate, chunkMergeGroup, planMergedUpdates, type MergeableUpdate } from './merged-update.js'
-import { taskExecutionRowToValue } from './row-mapping.js'
+import { taskExecutionRowToValue, taskExecutionValueToInsertRow } from './row-mapping.js'
 import { chunkItems } from '../sql/chunks.js'
 import { pollVersion, wakesOtherExecutors } from './change-signal.js'
 import { guardDriverErrors } from '../sql/driver-errors.js'
+import { checkRowsFitPacket } from '../sql/packet-limit.js'
 
 /** Options of every SQL storage. */
 export type SqlTaskExecutionsStorageOptions = {
@@ -77,6 +81,8 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   bindToTransaction(tx: TDb): TaskExecutionsStorageTransaction {
     return {
       insertMany: async (executions) => {
+        checkTaskExecutionStorageValues('insertMany', executions)
+        await this.checkPacketFits('insertMany', () => insertedRows(executions))
         try {
           // The notification goes out when the caller's transaction commits, and not at all on rollback.
           await insertTaskExecutionValues(this.dialect, tx, executions, 'caller-transaction', this.notifyStatement(tx))
@@ -89,7 +95,9 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   }
 
   async insertMany(executions: ReadonlyArray<TaskExecutionStorageValue>): Promise<void> {
+    checkTaskExecutionStorageValues('insertMany', executions)
     if (executions.length === 0) return
+    await this.checkPacketFits('insertMany', () => insertedRows(executions))
     // All rows or none, never some: the rows may belong to several callers (see
     // TaskExecutionsStorageRequestsError), so there is no per-row fallback here.
     await this.run('insertMany', () =>
@@ -135,6 +143,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async getManyById(
     requests: ReadonlyArray<TaskExecutionsStorageGetByIdRequest>,
   ): Promise<Array<TaskExecutionStorageValue | undefined>> {
+    checkTaskExecutionStorageRequests('getManyById', requests)
     if (requests.length === 0) return []
     return this.run('getManyById', async () => {
       const rows = await this.selectByKeys('executionId', requests.map((request) => request.executionId))
@@ -150,6 +159,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async getManyBySleepingTaskUniqueId(
     requests: ReadonlyArray<TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest>,
   ): Promise<Array<TaskExecutionStorageValue | undefined>> {
+    checkTaskExecutionStorageRequests('getManyBySleepingTaskUniqueId', requests)
     if (requests.length === 0) return []
     return this.run('getManyBySleepingTaskUniqueId', async () => {
       const keys = requests.map((request) => request.sleepingTaskUniqueId)
@@ -165,6 +175,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async getManyByParentExecutionId(
     requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
   ): Promise<Array<Array<TaskExecutionStorageValue>>> {
+    checkTaskExecutionStorageRequests('getManyByParentExecutionId', requests)
     if (requests.length === 0) return []
     return this.run('getManyByParentExecutionId', async () => {
       const keys = requests.map((request) => request.parentExecutionId)
@@ -177,7 +188,9 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
 
   /** Answers whether each request's row matched (fencing reports a stale writer's write this way). */
   async updateManyById(requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>): Promise<Array<boolean>> {
+    checkTaskExecutionStorageRequests('updateManyById', requests)
     if (requests.length === 0) return []
+    await this.checkPacketFits('updateManyById', () => updatedRows(requests))
     return this.run('updateManyById', async () => {
       const matches = await this.runUpdates('updateManyById', 'executionId', requests.map(toMergeableByIdUpdate), () => true, true)
       await this.notifyAfterUpdates(requests)
@@ -189,7 +202,14 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async updateManyByIdAndInsertChildrenIfUpdated(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
   ): Promise<Array<boolean>> {
+    checkTaskExecutionStorageRequests('updateManyByIdAndInsertChildrenIfUpdated', requests)
     if (requests.length === 0) return []
+    await this.checkPacketFits('updateManyByIdAndInsertChildrenIfUpdated', () => [
+      ...updatedRows(requests),
+      ...requests.flatMap((request, index) =>
+        insertedRows(request.childrenTaskExecutionsToInsertIfAnyUpdated, `requests[${index}].childrenTaskExecutionsToInsertIfAnyUpdated`),
+      ),
+    ])
     const operation = 'updateManyByIdAndInsertChildrenIfUpdated'
     const hasChildren = (index: number) =>
       (requests[index]?.childrenTaskExecutionsToInsertIfAnyUpdated.length ?? 0) > 0
@@ -208,7 +228,9 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async updateManyByParentExecutionIdAndIsFinished(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest>,
   ): Promise<void> {
+    checkTaskExecutionStorageRequests('updateManyByParentExecutionIdAndIsFinished', requests)
     if (requests.length === 0) return
+    await this.checkPacketFits('updateManyByParentExecutionIdAndIsFinished', () => updatedRows(requests))
     const mergeables = requests.map(
       (request): MergeableUpdate => ({
         key: request.parentExecutionId,
@@ -224,6 +246,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async updateByStatusAndStartAtLessThanAndReturn(
     request: TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
+    checkTaskExecutionStorageRequest('updateByStatusAndStartAtLessThanAndReturn', request)
     const { columns } = this.dialect
     return this.claimAndReturn('updateByStatusAndStartAtLessThanAndReturn', {
       where: and(eq(columns.status, request.status), lt(columns.startAt, request.startAtLessThan)),
@@ -237,6 +260,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn(
     request: TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
+    checkTaskExecutionStorageRequest('updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn', request)
     const { columns } = this.dialect
     return this.claimAndReturn(
       'updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn',
@@ -256,6 +280,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async updateByCloseStatusAndReturn(
     request: TaskExecutionsStorageUpdateByCloseStatusAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
+    checkTaskExecutionStorageRequest('updateByCloseStatusAndReturn', request)
     return this.claimAndReturn('updateByCloseStatusAndReturn', {
       where: eq(this.dialect.columns.closeStatus, request.closeStatus),
       orderBy: 'updatedAt',
@@ -267,6 +292,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async updateByStatusAndIsSleepingTaskAndExpiresAtLessThan(
     request: TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
   ): Promise<number> {
+    checkTaskExecutionStorageRequest('updateByStatusAndIsSleepingTaskAndExpiresAtLessThan', request)
     const { columns } = this.dialect
     return this.claimAndCount('updateByStatusAndIsSleepingTaskAndExpiresAtLessThan', {
       where: and(
@@ -284,6 +310,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async updateByOnChildrenFinishedProcessingExpiresAtLessThan(
     request: TaskExecutionsStorageUpdateByOnChildrenFinishedProcessingExpiresAtLessThanRequest,
   ): Promise<number> {
+    checkTaskExecutionStorageRequest('updateByOnChildrenFinishedProcessingExpiresAtLessThan', request)
     const { columns } = this.dialect
     return this.claimAndCount('updateByOnChildrenFinishedProcessingExpiresAtLessThan', {
       where: lt(columns.onChildrenFinishedProcessingExpiresAt, request.onChildrenFinishedProcessingExpiresAtLessThan),
@@ -296,6 +323,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async updateByCloseExpiresAtLessThan(
     request: TaskExecutionsStorageUpdateByCloseExpiresAtLessThanRequest,
   ): Promise<number> {
+    checkTaskExecutionStorageRequest('updateByCloseExpiresAtLessThan', request)
     return this.claimAndCount('updateByCloseExpiresAtLessThan', {
       where: lt(this.dialect.columns.closeExpiresAt, request.closeExpiresAtLessThan),
       orderBy: 'closeExpiresAt',
@@ -307,6 +335,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async updateByExecutorIdAndNeedsPromiseCancellationAndReturn(
     request: TaskExecutionsStorageUpdateByExecutorIdAndNeedsPromiseCancellationAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
+    checkTaskExecutionStorageRequest('updateByExecutorIdAndNeedsPromiseCancellationAndReturn', request)
     const { columns } = this.dialect
     return this.claimAndReturn('updateByExecutorIdAndNeedsPromiseCancellationAndReturn', {
       where: and(
@@ -322,6 +351,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus(
     request: TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest,
   ): Promise<number> {
+    checkTaskExecutionStorageRequest('updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus', request)
     const { columns } = this.dialect
     return this.claimAndCount('updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus', {
       where: and(eq(columns.isFinished, request.isFinished), eq(columns.closeStatus, request.closeStatus)),
@@ -338,6 +368,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   }
 
   async deleteById(request: { executionId: string }): Promise<void> {
+    checkTaskExecutionStorageRequest('deleteById', request)
     if (!this.enableTestMode) return
     await this.run('deleteById', () =>
       // Test helper: removes one row (test mode only).
@@ -349,6 +380,17 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     if (!this.enableTestMode) return
     // Test helper: empties the table (test mode only).
     await this.run('deleteAll', () => this.dialect.deleteRows(this.db, undefined))
+  }
+
+  /** Refuses, before anything is sent, rows too large for one statement on this server (MySQL's packet limit). */
+  private async checkPacketFits(operation: string, rows: () => ReadonlyArray<{ field: string; values: object }>): Promise<void> {
+    let limit: number
+    try {
+      limit = await this.dialect.readPacketLimit(this.db)
+    } catch (error) {
+      throw toStorageError(error, this.dialect.errorCodes, this.errorContext(operation))
+    }
+    if (limit !== Number.POSITIVE_INFINITY) checkRowsFitPacket(operation, this.dialect.dialectName, limit, rows())
   }
 
   private errorContext(operation: string) {
@@ -558,4 +600,14 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
 
 function toMergeableByIdUpdate(request: TaskExecutionsStorageUpdateByIdRequest): MergeableUpdate {
   return { key: request.executionId, filters: definedFilterEntries(request.filters), update: request.update }
+}
+
+/** The rows an insert sends, named by their place in the call. */
+function insertedRows(values: ReadonlyArray<TaskExecutionStorageValue>, field = 'executions') {
+  return values.map((value, index) => ({ field: `${field}[${index}]`, values: taskExecutionValueToInsertRow(value) }))
+}
+
+/** The values each update request sends, named by its place in the call. */
+function updatedRows(requests: ReadonlyArray<{ update: object }>) {
+  return requests.map((request, index) => ({ field: `requests[${index}].update`, values: request.update }))
 }

@@ -13,7 +13,14 @@ export type TableNameRules = {
   readonly maxIdentifierLength: number
   /** Whether `schema.table` is accepted. */
   readonly allowsSchema: boolean
+  /** A prefix the database keeps for its own tables (`sqlite_`), refused whatever its case. */
+  readonly reservedTablePrefix?: string
+  /** A prefix the database keeps for its own schemas (`pg_`), refused whatever its case. */
+  readonly reservedSchemaPrefix?: string
 }
+
+/** Schemas every dialect with schemas keeps for itself. */
+const RESERVED_SCHEMAS = ['information_schema']
 
 /** A validated table name, split into its optional schema and the table itself. */
 export type ParsedTableName = {
@@ -30,7 +37,8 @@ export function maxTaskExecutionsTableNameLength(rules: TableNameRules): number 
 
 /**
  * Checks a table name against the dialect's rules and splits off the schema.
- * @throws when the name is not a string, holds other characters, or is too long.
+ * @throws when the name is not a string, holds other characters, is too long, or is one the
+ *   database keeps for itself (whose DDL would fail).
  */
 export function parseTaskExecutionsTableName(tableName: unknown, rules: TableNameRules): ParsedTableName {
   const maxLength = maxTaskExecutionsTableNameLength(rules)
@@ -40,12 +48,30 @@ export function parseTaskExecutionsTableName(tableName: unknown, rules: TableNam
   const isWellFormed =
     (parts.length === 1 || (parts.length === 2 && rules.allowsSchema)) &&
     parts.every((part) => IDENTIFIER.test(part) && part.length <= rules.maxIdentifierLength)
-  if (isWellFormed && table.length <= maxLength) return { schema, table }
+  if (isWellFormed && table.length <= maxLength) {
+    refuseReservedName(tableName as string, schema, table, rules)
+    return { schema, table }
+  }
   const schemaHint = rules.allowsSchema ? ', optionally prefixed by a schema as "schema.table"' : ''
   throw new TypeError(
     `Invalid task executions table name ${JSON.stringify(tableName)} for ${rules.dialectName}: ` +
       `use letters, digits and underscores, starting with a letter or underscore${schemaHint}, ` +
       `with at most ${maxLength} characters for the table itself so that every index name ` +
       `"ix_<table>_<suffix>" fits the ${rules.maxIdentifierLength}-character identifier limit.`,
+  )
+}
+
+function refuseReservedName(tableName: string, schema: string | undefined, table: string, rules: TableNameRules): void {
+  const startsWith = (name: string, prefix: string | undefined) =>
+    prefix !== undefined && name.toLowerCase().startsWith(prefix)
+  const reservedPart =
+    startsWith(table, rules.reservedTablePrefix) ? `a table name starting with "${rules.reservedTablePrefix}"`
+    : schema !== undefined && (startsWith(schema, rules.reservedSchemaPrefix) || RESERVED_SCHEMAS.includes(schema.toLowerCase()))
+      ? `the schema "${schema}"`
+      : undefined
+  if (reservedPart === undefined) return
+  throw new TypeError(
+    `Invalid task executions table name ${JSON.stringify(tableName)} for ${rules.dialectName}: ` +
+      `${reservedPart} is reserved for the database's own tables, so creating it would fail. Choose another name.`,
   )
 }

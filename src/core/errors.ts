@@ -121,6 +121,7 @@ export type DurableExecutionStorageFaultKind =
   | 'check_violation'
   | 'not_null_violation'
   | 'foreign_key_violation'
+  | 'invalid_value'
   | 'other'
 
 /**
@@ -150,6 +151,35 @@ export class DurableExecutionStorageError extends DurableExecutionError {
       isInternal: true,
     })
     this.kind = kind
+  }
+}
+
+/**
+ * A storage was called with a value that breaks the storage contract's rules (a wrong type, a
+ * number out of its column's range, a string no dialect stores exactly, an unknown status). It is
+ * refused before any SQL, the same way on every backend, and nothing is written; it is never
+ * retryable. `field` is the path of the bad value in the call's arguments.
+ */
+export class InvalidStorageValueError extends DurableExecutionStorageError {
+  /** The storage method that was called. */
+  readonly operation: string
+  /** Where the bad value sits in the call's arguments, e.g. `requests[0].update.status`. */
+  readonly field: string
+
+  /**
+   * @param operation - the storage method that was called.
+   * @param field - the path of the bad value.
+   * @param problem - what is wrong with it, and what to send instead where that helps.
+   */
+  constructor(operation: string, field: string, problem: string) {
+    super(
+      `Invalid value in a ${operation} call: ${field} ${problem}. Nothing was written; ` +
+        'send values of the storage contract\'s types (see TaskExecutionStorageValue).',
+      'invalid_value',
+      { isRetryable: false },
+    )
+    this.operation = operation
+    this.field = field
   }
 }
 

@@ -31,6 +31,11 @@ import {
   type StoredEntry,
 } from './in-memory-rows.js'
 import { cloneTaskExecutionStorageValue, matchesGetByIdFilters } from './storage-value.js'
+import {
+  checkTaskExecutionStorageRequest,
+  checkTaskExecutionStorageRequests,
+  checkTaskExecutionStorageValues,
+} from './storage-checks.js'
 import type {
   TaskExecutionsStorage,
   TaskExecutionsStorageGetByIdRequest,
@@ -102,6 +107,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
    * exists, or appears twice in `executions`.
    */
   async insertMany(executions: ReadonlyArray<TaskExecutionStorageValue>): Promise<void> {
+    checkTaskExecutionStorageValues('insertMany', executions)
     this.insertRowsOrThrow(executions)
   }
 
@@ -109,6 +115,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async getManyById(
     requests: ReadonlyArray<TaskExecutionsStorageGetByIdRequest>,
   ): Promise<Array<TaskExecutionStorageValue | undefined>> {
+    checkTaskExecutionStorageRequests('getManyById', requests)
     return requests.map((request) => {
       const entry = this.entries.get(request.executionId)
       return entry && matchesGetByIdFilters(entry.row, request.filters)
@@ -121,6 +128,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async getManyBySleepingTaskUniqueId(
     requests: ReadonlyArray<TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest>,
   ): Promise<Array<TaskExecutionStorageValue | undefined>> {
+    checkTaskExecutionStorageRequests('getManyBySleepingTaskUniqueId', requests)
     return requests.map((request) => {
       const executionId = this.executionIdBySleepingTaskUniqueId.get(request.sleepingTaskUniqueId)
       const entry = executionId === undefined ? undefined : this.entries.get(executionId)
@@ -135,6 +143,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateManyById(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
   ): Promise<Array<boolean>> {
+    checkTaskExecutionStorageRequests('updateManyById', requests)
     return requests.map((request) => {
       const entry = this.entries.get(request.executionId)
       if (!entry || !matchesGetByIdFilters(entry.row, request.filters)) return false
@@ -151,6 +160,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateManyByIdAndInsertChildrenIfUpdated(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
   ): Promise<Array<boolean>> {
+    checkTaskExecutionStorageRequests('updateManyByIdAndInsertChildrenIfUpdated', requests)
     const failures: Array<unknown> = []
     const matches = requests.map((request) => {
       const entry = this.entries.get(request.executionId)
@@ -173,6 +183,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async getManyByParentExecutionId(
     requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
   ): Promise<Array<Array<TaskExecutionStorageValue>>> {
+    checkTaskExecutionStorageRequests('getManyByParentExecutionId', requests)
     return requests.map((request) =>
       this.childrenOf(request.parentExecutionId).map((entry) =>
         cloneTaskExecutionStorageValue(entry.row),
@@ -184,6 +195,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateManyByParentExecutionIdAndIsFinished(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest>,
   ): Promise<void> {
+    checkTaskExecutionStorageRequests('updateManyByParentExecutionIdAndIsFinished', requests)
     for (const request of requests) {
       for (const child of this.childrenOf(request.parentExecutionId)) {
         if (child.row.isFinished !== request.isFinished) continue
@@ -196,6 +208,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateByStatusAndStartAtLessThanAndReturn(
     request: TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
+    checkTaskExecutionStorageRequest('updateByStatusAndStartAtLessThanAndReturn', request)
     if (request.status === 'ready') {
       // The pickup claim, run constantly by every executor: served by the ready queue.
       if (request.limit <= 0) return []
@@ -219,6 +232,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn(
     request: TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
+    checkTaskExecutionStorageRequest('updateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturn', request)
     return this.claimAndCopy({
       candidates: this.withStatus(request.status),
       matches: (row) =>
@@ -235,6 +249,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateByCloseStatusAndReturn(
     request: TaskExecutionsStorageUpdateByCloseStatusAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
+    checkTaskExecutionStorageRequest('updateByCloseStatusAndReturn', request)
     return this.claimAndCopy({
       candidates: this.withCloseStatus(request.closeStatus),
       matches: (row) => row.closeStatus === request.closeStatus,
@@ -251,6 +266,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateByStatusAndIsSleepingTaskAndExpiresAtLessThan(
     request: TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
   ): Promise<number> {
+    checkTaskExecutionStorageRequest('updateByStatusAndIsSleepingTaskAndExpiresAtLessThan', request)
     const swept = this.claim({
       candidates: this.withStatus(request.status),
       matches: (row) =>
@@ -273,6 +289,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateByOnChildrenFinishedProcessingExpiresAtLessThan(
     request: TaskExecutionsStorageUpdateByOnChildrenFinishedProcessingExpiresAtLessThanRequest,
   ): Promise<number> {
+    checkTaskExecutionStorageRequest('updateByOnChildrenFinishedProcessingExpiresAtLessThan', request)
     const bound = request.onChildrenFinishedProcessingExpiresAtLessThan
     return this.claim({
       candidates: [this.byChildrenFinishedLease.group('leased')],
@@ -289,6 +306,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateByCloseExpiresAtLessThan(
     request: TaskExecutionsStorageUpdateByCloseExpiresAtLessThanRequest,
   ): Promise<number> {
+    checkTaskExecutionStorageRequest('updateByCloseExpiresAtLessThan', request)
     return this.claim({
       candidates: [this.byCloseLease.group('leased')],
       matches: (row) =>
@@ -303,6 +321,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateByExecutorIdAndNeedsPromiseCancellationAndReturn(
     request: TaskExecutionsStorageUpdateByExecutorIdAndNeedsPromiseCancellationAndReturnRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
+    checkTaskExecutionStorageRequest('updateByExecutorIdAndNeedsPromiseCancellationAndReturn', request)
     return this.claimAndCopy({
       // Only rows with the flag set are indexed; asking for unset flags scans every row.
       candidates: [
@@ -328,6 +347,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
   async updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus(
     request: TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest,
   ): Promise<number> {
+    checkTaskExecutionStorageRequest('updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus', request)
     const claimed = this.claim({
       candidates: this.withFinishedAndCloseStatus(request.isFinished, request.closeStatus),
       matches: (row) =>
@@ -354,6 +374,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
 
   /** Deletes one row; its `sleepingTaskUniqueId`, if any, becomes free again. */
   async deleteById(request: { executionId: string }): Promise<void> {
+    checkTaskExecutionStorageRequest('deleteById', request)
     const entry = this.entries.get(request.executionId)
     if (!entry) return
     const { row } = entry

@@ -73,9 +73,23 @@ const PREFIX_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/
  * @param prefix - letters, digits and underscores, starting with a letter or underscore; may be empty.
  * @param dialectName - for the message.
  * @param maxIdentifierLength - the dialect's identifier limit (PostgreSQL 63, MySQL 64).
- * @throws InvalidJobOptionError when the prefix holds other characters or would push a name past the limit.
+ * @param reservedPrefix - a prefix the database keeps for its own tables (SQLite's `sqlite_`).
+ * @throws InvalidJobOptionError when the prefix holds other characters, would push a name past the
+ *   limit, or starts with the reserved prefix (whatever its case).
  */
-export function jobNamer(prefix: unknown, dialectName: string, maxIdentifierLength: number): (name: string) => string {
+export function jobNamer(
+  prefix: unknown,
+  dialectName: string,
+  maxIdentifierLength: number,
+  reservedPrefix?: string,
+): (name: string) => string {
+  if (reservedPrefix !== undefined && typeof prefix === 'string' && prefix.toLowerCase().startsWith(reservedPrefix)) {
+    throw new InvalidJobOptionError(
+      'job table prefix',
+      prefix,
+      `${dialectName} keeps names starting with "${reservedPrefix}" for its own tables, so creating them would fail: choose another prefix.`,
+    )
+  }
   const maxPrefixLength = maxIdentifierLength - LONGEST_NAME_LENGTH
   if (prefix === '' || (typeof prefix === 'string' && PREFIX_PATTERN.test(prefix) && prefix.length <= maxPrefixLength)) {
     return (name) => `${prefix}${name}`

@@ -88,6 +88,8 @@ export type SqlDialect<TDb> = {
   readonly maxBoundParameters: number
   /** Most bytes of values one statement should carry (mysql2 interpolates them into the text). */
   readonly maxStatementBytes: number
+  /** Reads the server's limit on one statement's size (MySQL's `max_allowed_packet`); `undefined` where none binds. */
+  readonly packetLimitQuery: SQL | undefined
   /** Driver error codes per kind, for `classifyDatabaseError`. */
   readonly errorCodes: DatabaseErrorCodes
   /** Runtime DDL capabilities. */

@@ -50,7 +50,8 @@ export type ScenarioDatabase = {
 
 const FINISHED_LIST = `('completed', 'failed', 'timed_out', 'finalize_failed', 'cancelled')`
 
-type RawRow = { status: string; input: string; output: string | null; error: unknown }
+/** MariaDB hands `varbinary` status columns back as Buffers; the other dialects as strings. */
+type RawRow = { status: string | Uint8Array; input: string; output: string | null; error: unknown }
 
 const serializer = createSuperjsonSerializer()
 
@@ -60,7 +61,7 @@ function toFinalRow(raw: RawRow): FinalRow {
   const errorMessage = typeof error === 'object' && error !== null ? String((error as { message?: unknown }).message) : undefined
   return {
     key: String(input.key),
-    status: raw.status,
+    status: typeof raw.status === 'string' ? raw.status : Buffer.from(raw.status).toString('utf8'),
     ...(raw.output === null ? {} : { output: serializer.deserialize(raw.output) }),
     ...(errorMessage === undefined ? {} : { errorMessage }),
   }

@@ -38,6 +38,16 @@ describe('table names', () => {
     })
   }
 
+  it('refuses names the database keeps for itself, whose DDL would fail, and says so', () => {
+    expect(() => createSQLiteTaskExecutionsTable('sqlite_x')).toThrow(/"sqlite_x".*"sqlite_" is reserved/)
+    expect(() => createSQLiteTaskExecutionsTable('SQLite_stat')).toThrow(/reserved/)
+    expect(() => createPgTaskExecutionsTable('pg_catalog.t')).toThrow(/"pg_catalog.t".*schema "pg_catalog" is reserved/)
+    expect(() => createPgTaskExecutionsTable('PG_toast.t')).toThrow(/reserved/)
+    expect(() => createPgTaskExecutionsTable('information_schema.t')).toThrow(/reserved/)
+    expect(() => createPgTaskExecutionsTable('pg_tasks')).not.toThrow()
+    expect(() => createMySqlTaskExecutionsTable('sqlite_x')).not.toThrow()
+  })
+
   it('PostgreSQL accepts a schema prefix; MySQL and SQLite reject it', () => {
     expect(() => createPgTaskExecutionsTable('jobs.task_executions')).not.toThrow()
     expect(() => createPgTaskExecutionsTable('a.b.c')).toThrow(/"a.b.c"/)

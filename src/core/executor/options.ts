@@ -251,7 +251,8 @@ export function validateTimeoutMs(taskId: string, timeoutMs: number | null | und
 
 /**
  * Delay before the retry scheduled after attempt `attempt` (0 for the first retry, spec 4.3):
- * `baseDelayMs`, times `delayMultiplier^attempt` for later retries, capped by `maxDelayMs`.
+ * `baseDelayMs`, times `delayMultiplier^attempt` for later retries, capped by `maxDelayMs`,
+ * rounded to whole milliseconds (timestamps are integer columns on every dialect).
  */
 export function computeRetryDelayMs(retryOptions: TaskRetryOptions, attempt: number): number {
   let delay = retryOptions.baseDelayMs ?? 0
@@ -259,5 +260,5 @@ export function computeRetryDelayMs(retryOptions: TaskRetryOptions, attempt: num
   if (retryOptions.maxDelayMs !== undefined && delay > retryOptions.maxDelayMs) {
     delay = retryOptions.maxDelayMs
   }
-  return delay
+  return Math.round(delay)
 }

@@ -58,7 +58,7 @@ const SQLITE_JOB_TABLE_BUILDERS: JobTableBuilders<SQLiteJobTable, SQLiteColumnBu
  *   underscores; at most 35 characters). Defaults to none.
  */
 export function createSQLiteJobTables(prefix = '') {
-  return declareJobTables(SQLITE_JOB_COLUMNS, SQLITE_JOB_TABLE_BUILDERS, jobNamer(prefix, 'SQLite', 64))
+  return declareJobTables(SQLITE_JOB_COLUMNS, SQLITE_JOB_TABLE_BUILDERS, jobNamer(prefix, 'SQLite', 64, 'sqlite_'))
 }
 
 /** The tables made by {@link createSQLiteJobTables}. */

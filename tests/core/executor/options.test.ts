@@ -118,6 +118,11 @@ describe('retry backoff', () => {
     ])
   })
 
+  it('gives whole milliseconds with a fractional multiplier, as every dialect\'s integer timestamp columns need', () => {
+    const options = { maxAttempts: 10, baseDelayMs: 100, delayMultiplier: 1.5 }
+    expect([1, 2, 3].map((attempt) => computeRetryDelayMs(options, attempt))).toEqual([150, 225, 338])
+  })
+
   it('retries at once without a base delay, whatever the multiplier', () => {
     expect(computeRetryDelayMs({ maxAttempts: 3 }, 0)).toBe(0)
     expect(computeRetryDelayMs({ maxAttempts: 3, delayMultiplier: 5 }, 2)).toBe(0)
