@@ -128,6 +128,7 @@ export function createPgTaskExecutionsTable(tableName = 'task_executions') {
     dialectName: 'PostgreSQL',
     maxIdentifierLength: 63,
     allowsSchema: true,
+    defaultSchema: 'public',
     reservedSchemaPrefix: 'pg_',
   })
   const defineTable: PgTableFn<string | undefined> = schema === undefined ? pgTable : pgSchema(schema).table

@@ -15,6 +15,8 @@ export type TableNameRules = {
   readonly allowsSchema: boolean
   /** A prefix the database keeps for its own tables (`sqlite_`), refused whatever its case. */
   readonly reservedTablePrefix?: string
+  /** The schema a bare name lives in (`public`): `public.x` is the table `x` there. */
+  readonly defaultSchema?: string
   /** A prefix the database keeps for its own schemas (`pg_`), refused whatever its case. */
   readonly reservedSchemaPrefix?: string
 }
@@ -50,7 +52,7 @@ export function parseTaskExecutionsTableName(tableName: unknown, rules: TableNam
     parts.every((part) => IDENTIFIER.test(part) && part.length <= rules.maxIdentifierLength)
   if (isWellFormed && table.length <= maxLength) {
     refuseReservedName(tableName as string, schema, table, rules)
-    return { schema, table }
+    return { schema: schema === rules.defaultSchema ? undefined : schema, table }
   }
   const schemaHint = rules.allowsSchema ? ', optionally prefixed by a schema as "schema.table"' : ''
   throw new TypeError(

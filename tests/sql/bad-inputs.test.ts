@@ -9,6 +9,7 @@ import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
+import { getTableConfig } from 'drizzle-orm/pg-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMySqlTaskExecutionsStorage, createMySqlTaskExecutionsTable } from '../../src/mysql.js'
 import { createPgTaskExecutionsStorage, createPgTaskExecutionsTable } from '../../src/pg.js'
@@ -45,6 +46,8 @@ describe('table names', () => {
     expect(() => createPgTaskExecutionsTable('PG_toast.t')).toThrow(/reserved/)
     expect(() => createPgTaskExecutionsTable('information_schema.t')).toThrow(/reserved/)
     expect(() => createPgTaskExecutionsTable('pg_tasks')).not.toThrow()
+    // drizzle refuses pgSchema('public'): the default schema's tables are declared without it.
+    expect(getTableConfig(createPgTaskExecutionsTable('public.tasks'))).toMatchObject({ name: 'tasks', schema: undefined })
     expect(() => createMySqlTaskExecutionsTable('sqlite_x')).not.toThrow()
   })
 
