@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { BACKEND_NAMES, closeSharedPglite, probeBackend, type BackendName } from './backends.js'
 import type { BenchContext } from './context.js'
 import { BenchResults } from './results.js'
+import { runCrossProcessWorkload } from './workloads/cross-process.js'
 import { runDrainWorkload, runSteadyWorkload, runTreeWorkload } from './workloads/end-to-end.js'
 import { runJobRunnerWorkload } from './workloads/job-runner.js'
 import { runMemoryWorkload } from './workloads/memory.js'
@@ -47,6 +48,7 @@ const WORKLOADS = {
     seconds: { 'sqlite-memory': [7, 3], 'sqlite-file': [8, 3], pglite: [17, 8], postgres: [28, 19], mariadb: [11, 3] },
   },
   memory: { run: runMemoryWorkload, seconds: { 'sqlite-file': [43, 2], postgres: [29, 2] } },
+  'cross-process': { run: runCrossProcessWorkload, seconds: { 'sqlite-file': [28, 8], postgres: [28, 8], mariadb: [28, 8] } },
   recovery: { run: runRecoveryWorkload, seconds: { 'sqlite-file': [30, 16], postgres: [30, 16], mariadb: [30, 16] } },
   'job-runner': {
     run: runJobRunnerWorkload,
