@@ -28,6 +28,8 @@ export async function processReadyTaskExecutions(
   capacity: PickupCapacityState,
 ): Promise<boolean> {
   const { maxConcurrentTaskExecutions, maxTaskExecutionsPerBatch, expireLeewayMs } = runtime.options
+  // Once shutdown began, nothing more is claimed: a run handed back at shutdown must go to another executor.
+  if (runtime.shutdownSignal.aborted) return false
   const freeSlots = maxConcurrentTaskExecutions - runtime.running.size
   if (freeSlots <= 0) {
     capacity.isBlocked = true
@@ -43,6 +45,11 @@ export async function processReadyTaskExecutions(
     updateExpiresAtWithStartedAt: now + expireLeewayMs,
     limit,
   })
+  if (runtime.shutdownSignal.aborted) {
+    // Shutdown began during the claim: these rows go straight back, for another executor.
+    for (const row of rows) runtime.track(handBack(runtime, row, DurableExecutionError.retryable('Task execution claimed during executor shutdown', { isInternal: true })))
+    return false
+  }
   let isSuspectRunning = [...runtime.running.values()].some((entry) => entry.isSuspect)
   let suspectToStart: TaskExecutionStorageValue | undefined
   const handBacks: Array<Promise<void>> = []
@@ -90,8 +97,12 @@ async function failExpiredTooOften(
 }
 
 /** Hands a suspect back to `ready` for a little later: another suspect runs here already. */
-async function handBackSuspect(runtime: ExecutorRuntime, row: TaskExecutionStorageValue): Promise<void> {
+function handBackSuspect(runtime: ExecutorRuntime, row: TaskExecutionStorageValue): Promise<void> {
   const reason = DurableExecutionError.retryable(row.error?.message ?? 'Task execution expired', { isInternal: true })
-  const write = planRelease(runtime, row, reason, runtime.clock.now() + SUSPECT_RETRY_DELAY_MS)
-  await writeRunResult(runtime, row, write, () => false)
+  return handBack(runtime, row, reason, runtime.clock.now() + SUSPECT_RETRY_DELAY_MS)
+}
+
+/** Hands a claimed row back to `ready` (at `startAt`, or keeping its place), its attempt not counted. */
+async function handBack(runtime: ExecutorRuntime, row: TaskExecutionStorageValue, reason: DurableExecutionError, startAt?: number): Promise<void> {
+  await writeRunResult(runtime, row, planRelease(runtime, row, reason, startAt), () => false)
 }

@@ -178,6 +178,27 @@ export function describeLeaseBehaviours(context: ExecutorSuiteContext): void {
       expect((await expectFinishedStatus(handle, 'completed')).output).toBe('completed elsewhere')
     })
 
+    it('claims nothing once shutdown began, so a run handed back at shutdown is not run here again', async () => {
+      const first = await context.startExecutor()
+      const started = createGate()
+      let runs = 0
+      const task = first.task({
+        id: 'handed_back_once',
+        timeoutMs: 10_000,
+        run: async (ctx) => {
+          runs++
+          started.open()
+          await whenAborted(ctx.shutdownSignal)
+          throw new Error('stopping for shutdown')
+        },
+      })
+      const handle = await first.enqueueTask(task)
+      await started.promise
+      await first.shutdown()
+      expect(runs).toBe(1)
+      expect(await readStoredExecution(context.storage, handle.executionId)).toMatchObject({ status: 'ready', retryAttempts: 0 })
+    })
+
     it('stores a thrown value that cannot be described as the failure of its run', async () => {
       const executor = await context.startExecutor()
       const hostile = new Proxy(
