@@ -153,14 +153,16 @@ export function describeLeaseBehaviours(context: ExecutorSuiteContext): void {
       expect(mostSuspectsAtOnce).toBe(1)
     })
 
-    it('hands a run that rejects at shutdown back to ready, and another executor completes it', async () => {
+    it('hands a run that rejects at shutdown back to ready, claims nothing more, and another executor completes it', async () => {
       const first = await context.startExecutor()
       const started = createGate()
+      let runsHere = 0
       const firstTask = first.task({
         id: 'handed_back',
         timeoutMs: 10_000,
         retryOptions: { maxAttempts: 0 },
         run: async (ctx) => {
+          runsHere++
           started.open()
           await whenAborted(ctx.shutdownSignal)
           throw new Error('stopping for shutdown')
@@ -169,6 +171,8 @@ export function describeLeaseBehaviours(context: ExecutorSuiteContext): void {
       const handle = await first.enqueueTask(firstTask)
       await started.promise
       await first.shutdown()
+      // The hand-back wakes pickup at once; a shutting-down executor must not claim the row again.
+      expect(runsHere).toBe(1)
       const row = await readStoredExecution(context.storage, handle.executionId)
       expect(row).toMatchObject({ status: 'ready', retryAttempts: 0 })
       expect(row.error?.message).toMatch(/^Task execution handed back at executor shutdown \[executorId=de_\w+\]: stopping for shutdown$/)
@@ -176,27 +180,6 @@ export function describeLeaseBehaviours(context: ExecutorSuiteContext): void {
       const second = await context.startExecutor()
       second.task({ id: 'handed_back', timeoutMs: 10_000, run: () => 'completed elsewhere' })
       expect((await expectFinishedStatus(handle, 'completed')).output).toBe('completed elsewhere')
-    })
-
-    it('claims nothing once shutdown began, so a run handed back at shutdown is not run here again', async () => {
-      const first = await context.startExecutor()
-      const started = createGate()
-      let runs = 0
-      const task = first.task({
-        id: 'handed_back_once',
-        timeoutMs: 10_000,
-        run: async (ctx) => {
-          runs++
-          started.open()
-          await whenAborted(ctx.shutdownSignal)
-          throw new Error('stopping for shutdown')
-        },
-      })
-      const handle = await first.enqueueTask(task)
-      await started.promise
-      await first.shutdown()
-      expect(runs).toBe(1)
-      expect(await readStoredExecution(context.storage, handle.executionId)).toMatchObject({ status: 'ready', retryAttempts: 0 })
     })
 
     it('stores a thrown value that cannot be described as the failure of its run', async () => {
