@@ -55,7 +55,11 @@ export function taskExecutionValueToInsertRow(value: TaskExecutionStorageValue):
   }
 }
 
-/** Parses a JSON column value that a driver handed back as text (MariaDB); objects pass through. */
+/**
+ * Parses a JSON column value that a driver handed back as text (MariaDB); objects pass through.
+ * JSON columns hold only objects and arrays (the storage checks refuse anything else before it is
+ * written), so a string here is always undecoded text and is parsed exactly once.
+ */
 export function decodeJsonColumn<T>(value: T | string): T {
   return typeof value === 'string' ? (JSON.parse(value) as T) : value
 }
