@@ -3,6 +3,7 @@
  * it; validating it keeps every derived index name (`ix_<table>_<suffix>`) inside the dialect's
  * identifier limit and gives a clear error instead of a confusing one from the database.
  */
+import { InvalidTableNameError } from '../core/index.js'
 import { LONGEST_INDEX_SUFFIX_LENGTH } from './columns.js'
 
 /** What a dialect allows in a table name. */
@@ -39,7 +40,7 @@ export function maxTaskExecutionsTableNameLength(rules: TableNameRules): number 
 
 /**
  * Checks a table name against the dialect's rules and splits off the schema.
- * @throws when the name is not a string, holds other characters, is too long, or is one the
+ * @throws InvalidTableNameError when the name is not a string, holds other characters, is too long, or is one the
  *   database keeps for itself (whose DDL would fail).
  */
 export function parseTaskExecutionsTableName(tableName: unknown, rules: TableNameRules): ParsedTableName {
@@ -55,11 +56,12 @@ export function parseTaskExecutionsTableName(tableName: unknown, rules: TableNam
     return { schema: schema === rules.defaultSchema ? undefined : schema, table }
   }
   const schemaHint = rules.allowsSchema ? ', optionally prefixed by a schema as "schema.table"' : ''
-  throw new TypeError(
-    `Invalid task executions table name ${JSON.stringify(tableName)} for ${rules.dialectName}: ` +
+  throw new InvalidTableNameError(
+    `Invalid task executions table name ${describeName(tableName)} for ${rules.dialectName}: ` +
       `use letters, digits and underscores, starting with a letter or underscore${schemaHint}, ` +
       `with at most ${maxLength} characters for the table itself so that every index name ` +
       `"ix_<table>_<suffix>" fits the ${rules.maxIdentifierLength}-character identifier limit.`,
+    tableName,
   )
 }
 
@@ -72,8 +74,14 @@ function refuseReservedName(tableName: string, schema: string | undefined, table
       ? `the schema "${schema}"`
       : undefined
   if (reservedPart === undefined) return
-  throw new TypeError(
-    `Invalid task executions table name ${JSON.stringify(tableName)} for ${rules.dialectName}: ` +
+  throw new InvalidTableNameError(
+    `Invalid task executions table name ${describeName(tableName)} for ${rules.dialectName}: ` +
       `${reservedPart} is reserved for the database's own tables, so creating it would fail. Choose another name.`,
+    tableName,
   )
+}
+
+/** The name as a message shows it: a string quoted, anything else by its type. */
+function describeName(tableName: unknown): string {
+  return typeof tableName === 'string' ? JSON.stringify(tableName) : `of type ${tableName === null ? 'null' : typeof tableName}`
 }

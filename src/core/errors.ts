@@ -183,6 +183,25 @@ export class InvalidStorageValueError extends DurableExecutionStorageError {
   }
 }
 
+/**
+ * A table factory was given a name it cannot create: other characters than letters, digits and
+ * underscores, too long for the dialect's index names, or reserved by the database. Thrown when
+ * the table is declared, before any SQL; never retryable.
+ */
+export class InvalidTableNameError extends DurableExecutionError {
+  /** The name as given. */
+  readonly tableName: unknown
+
+  /**
+   * @param message - what is wrong with the name and what to use instead.
+   * @param tableName - the name as given.
+   */
+  constructor(message: string, tableName: unknown) {
+    super(message, { isRetryable: false, isInternal: false })
+    this.tableName = tableName
+  }
+}
+
 /** Whether a storage fault of this kind may go away when the call is made again. */
 export function isRetryableStorageFault(kind: DurableExecutionStorageFaultKind): boolean {
   return kind === 'connection_lost' || kind === 'conflict' || kind === 'other'

@@ -171,6 +171,8 @@ export function resolveDurableExecutorOptions(
     logger: logger as DurableExecutorLogger | undefined,
     logLevel: logLevel as DurableExecutorLogLevel,
     ...numbers,
+    // Leases end on whole milliseconds (integer columns): a fraction lengthens to the next one.
+    expireLeewayMs: Math.ceil(numbers.expireLeewayMs),
     ...booleans,
   }
 }
@@ -233,7 +235,8 @@ export function validateSleepMsBeforeRun(
       `Invalid sleep ms before run for task ${taskId}: ${problem}`,
     )
   }
-  return sleepMsBeforeRun
+  // Timestamps are whole milliseconds on every dialect: a fraction delays to the next one.
+  return Math.ceil(sleepMsBeforeRun)
 }
 
 /** Validates a run timeout (integer >= 1, required). */

@@ -96,6 +96,12 @@ describe('task options', () => {
     )
   })
 
+  it('rounds a fractional sleep and lease leeway up to whole milliseconds, which every dialect stores', () => {
+    expect(validateSleepMsBeforeRun('t', 0.5)).toBe(1)
+    expect(validateSleepMsBeforeRun('t', 250)).toBe(250)
+    expect(resolveDurableExecutorOptions({ expireLeewayMs: 1000.2 }).expireLeewayMs).toBe(1001)
+  })
+
   it('rejects a negative sleep and a timeout that is not a positive integer', () => {
     expect(validateSleepMsBeforeRun('t', undefined)).toBe(0)
     expect(() => validateSleepMsBeforeRun('t', -1)).toThrow(
