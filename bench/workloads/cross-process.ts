@@ -28,7 +28,7 @@ const WARMUP_PROBES = 50
 async function startWorker(where: StorageLocation, set: OptionSet): Promise<{ child: ChildProcess; startedAt: Map<number, number> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(where), set], { stdio: ['ignore', 'pipe', 'inherit'] })
   const startedAt = new Map<number, number>()
-  const lines = createInterface({ input: child.stdout! })
+  const lines = createInterface({ input: child.stdout })
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the worker process exited with code ${String(code)} before it was ready`)))
     lines.on('line', (line) => {
