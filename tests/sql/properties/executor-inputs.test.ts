@@ -28,6 +28,8 @@ import { mariaDbBackend, postgresBackend, sqliteMemoryBackend, uniqueTableName, 
 import { reachableServerUrl } from '../servers.js'
 
 const exportedClasses = new Set<unknown>(Object.values(publicApi))
+/** Room for the generated cases on a loaded machine (about 300 ms a case at worst). */
+const PROPERTY_TIMEOUT_MS = PROPERTY_RUNS * 300
 const expectExported = (error: unknown) =>
   expect(exportedClasses.has((error as { constructor?: unknown }).constructor), `${String(error)} is not an exported error class`).toBe(true)
 
@@ -86,7 +88,7 @@ describe(`executor options, task definitions and table names (${PROPERTY_RUNS} g
       { numRuns: PROPERTY_RUNS },
     )
     tally.print('executor options', ['DurableExecutor.make'])
-  })
+  }, PROPERTY_TIMEOUT_MS)
 
   it('registers good task definitions and refuses bad ones, naming the bad field', async () => {
     const executor = await DurableExecutor.make(storage, { logLevel: 'error' })
@@ -137,7 +139,7 @@ describe(`executor options, task definitions and table names (${PROPERTY_RUNS} g
       await executor.shutdown()
     }
     tally.print('task definitions', ['executor.task'])
-  })
+  }, PROPERTY_TIMEOUT_MS)
 
   it('declares a table for every name a factory accepts (SQLite creates and uses it), and refuses the others naming them', async () => {
     const tally = new OutcomeTally()
@@ -172,7 +174,7 @@ describe(`executor options, task definitions and table names (${PROPERTY_RUNS} g
       { numRuns: PROPERTY_RUNS },
     )
     tally.print('table names', ['PostgreSQL, MySQL and SQLite factories'])
-  })
+  }, PROPERTY_TIMEOUT_MS)
 })
 
 /** Creates the table on a fresh in-memory SQLite database and round-trips a row through it. */
@@ -280,7 +282,7 @@ describe(`task inputs, outputs and thrown values on every backend (${PROPERTY_RU
       { numRuns: PROPERTY_RUNS },
     )
     tally.print('task inputs and outputs', backends.map((backend) => backend.name))
-  })
+  }, PROPERTY_TIMEOUT_MS)
 
   it('stores anything a task throws as its failure, the same message on every backend', async () => {
     const tally = new OutcomeTally()
@@ -301,5 +303,5 @@ describe(`task inputs, outputs and thrown values on every backend (${PROPERTY_RU
       { numRuns: PROPERTY_RUNS },
     )
     tally.print('thrown values', backends.map((backend) => backend.name))
-  })
+  }, PROPERTY_TIMEOUT_MS)
 })

@@ -22,6 +22,8 @@ import { mariaDbBackend, postgresBackend, sqliteMemoryBackend, uniqueTableName, 
 import { reachableServerUrl } from '../servers.js'
 
 const NOW = 1_700_000_000_000
+/** Room for the generated cases on a loaded machine (about 300 ms a case at worst). */
+const PROPERTY_TIMEOUT_MS = PROPERTY_RUNS * 300
 
 type Backend = { readonly name: string; readonly storage: TaskExecutionsStorage; close(): Promise<void> }
 
@@ -263,5 +265,5 @@ describe('storage calls with generated values agree on every backend', () => {
     tally.print('storage calls', backends.map((backend) => backend.name))
     // Every entry point met at least one generated call per case (shrinking runs add more).
     for (const type of Object.keys(callOfType)) expect(perEntryPoint.get(type) ?? 0).toBeGreaterThanOrEqual(PROPERTY_RUNS)
-  })
+  }, PROPERTY_TIMEOUT_MS)
 })
