@@ -12,6 +12,17 @@ import {
 } from './backends.js'
 import { reachableServerUrl } from './servers.js'
 
+/** One backend per dialect for the cross-dialect properties: SQLite in memory, and the servers that answer. */
+export async function oneBackendPerDialect(): Promise<Array<SqlBackend<unknown>>> {
+  const postgresUrl = await reachableServerUrl('PostgreSQL')
+  const mariaDbUrl = await reachableServerUrl('MariaDB')
+  return [
+    sqliteMemoryBackend,
+    ...(postgresUrl ? [postgresBackend(postgresUrl)] : []),
+    ...(mariaDbUrl ? [mariaDbBackend(mariaDbUrl)] : []),
+  ] as Array<SqlBackend<unknown>>
+}
+
 /** The backends, and a shutdown for the per-file PGlite instance. */
 export async function availableBackends(): Promise<{
   backends: Array<SqlBackend<unknown>>

@@ -9,6 +9,9 @@ export const PROPERTY_RUNS = (() => {
   return runs
 })()
 
+/** Room for one property's generated cases on a loaded machine (about 300 ms a case at worst). */
+export const PROPERTY_TIMEOUT_MS = PROPERTY_RUNS * 300
+
 /** Counts of outcomes (`ok` or an error class name) over the cases of one property. */
 export class OutcomeTally {
   private readonly counts = new Map<string, number>()

@@ -23,13 +23,11 @@ import {
 } from '../../../src/index.js'
 import * as publicApi from '../../../src/index.js'
 import { buildTaskExecutionRow } from '../../../src/testing/index.js'
-import { OutcomeTally, PROPERTY_RUNS } from '../../jobs/properties/runs.js'
-import { mariaDbBackend, postgresBackend, sqliteMemoryBackend, uniqueTableName, type SqlBackend } from '../backends.js'
-import { reachableServerUrl } from '../servers.js'
+import { OutcomeTally, PROPERTY_RUNS, PROPERTY_TIMEOUT_MS } from '../../jobs/properties/runs.js'
+import { oneBackendPerDialect } from '../available-backends.js'
+import { sqliteMemoryBackend, uniqueTableName } from '../backends.js'
 
 const exportedClasses = new Set<unknown>(Object.values(publicApi))
-/** Room for the generated cases on a loaded machine (about 300 ms a case at worst). */
-const PROPERTY_TIMEOUT_MS = PROPERTY_RUNS * 300
 const expectExported = (error: unknown) =>
   expect(exportedClasses.has((error as { constructor?: unknown }).constructor), `${String(error)} is not an exported error class`).toBe(true)
 
@@ -191,13 +189,7 @@ async function expectUsableSQLiteTable(tableName: string): Promise<void> {
 
 // --- inputs, outputs and thrown values through real executors ---------------------------------
 
-const postgresUrl = await reachableServerUrl('PostgreSQL')
-const mariaDbUrl = await reachableServerUrl('MariaDB')
-const sqlBackends = [
-  sqliteMemoryBackend,
-  ...(postgresUrl ? [postgresBackend(postgresUrl)] : []),
-  ...(mariaDbUrl ? [mariaDbBackend(mariaDbUrl)] : []),
-] as Array<SqlBackend<unknown>>
+const sqlBackends = await oneBackendPerDialect()
 
 /** Strings of every kind, lone surrogate halves and U+0000 included. */
 const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('\uD800', 'a\uDC00b', '\0', '😀', ''))

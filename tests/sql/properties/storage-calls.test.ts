@@ -17,23 +17,15 @@ import {
 } from '../../../src/core/index.js'
 import * as publicApi from '../../../src/index.js'
 import { buildTaskExecutionRow } from '../../../src/testing/index.js'
-import { OutcomeTally, PROPERTY_RUNS } from '../../jobs/properties/runs.js'
-import { mariaDbBackend, postgresBackend, sqliteMemoryBackend, uniqueTableName, type OpenedBackend, type SqlBackend } from '../backends.js'
-import { reachableServerUrl } from '../servers.js'
+import { OutcomeTally, PROPERTY_RUNS, PROPERTY_TIMEOUT_MS } from '../../jobs/properties/runs.js'
+import { oneBackendPerDialect } from '../available-backends.js'
+import { uniqueTableName, type OpenedBackend } from '../backends.js'
 
 const NOW = 1_700_000_000_000
-/** Room for the generated cases on a loaded machine (about 300 ms a case at worst). */
-const PROPERTY_TIMEOUT_MS = PROPERTY_RUNS * 300
 
 type Backend = { readonly name: string; readonly storage: TaskExecutionsStorage; close(): Promise<void> }
 
-const postgresUrl = await reachableServerUrl('PostgreSQL')
-const mariaDbUrl = await reachableServerUrl('MariaDB')
-const sqlBackends = [
-  sqliteMemoryBackend,
-  ...(postgresUrl ? [postgresBackend(postgresUrl)] : []),
-  ...(mariaDbUrl ? [mariaDbBackend(mariaDbUrl)] : []),
-] as Array<SqlBackend<unknown>>
+const sqlBackends = await oneBackendPerDialect()
 
 // --- generated values ---------------------------------------------------------------------------
 
