@@ -20,6 +20,12 @@ import type { PrivateServer } from './servers/private-server.js'
 
 /** The database-side faults a scenario can inject; absent ones do not apply to the database. */
 export type DatabaseFaults = {
+  /**
+   * Whether pausing one process can stop every process's writes: on a SQLite file the paused
+   * process may hold the one write lock, so for the pause every lease elsewhere can lapse too (an
+   * outage of the whole database, as far as the other processes can tell).
+   */
+  pauseStopsEveryWriter?: boolean
   restart?: (options: { downMs: number; crash: boolean }) => Promise<void>
   killConnections?: () => Promise<number>
   proxy?: FaultProxy
@@ -143,7 +149,7 @@ export function sqliteWalScenarioDatabase(file: string): ScenarioDatabase {
     name: 'SQLite WAL file',
     dialect: 'sqlite',
     workerTarget: file,
-    faults: {},
+    faults: { pauseStopsEveryWriter: true },
     async prepare(tableName) {
       const client = new Database(file)
       client.pragma('journal_mode = WAL')

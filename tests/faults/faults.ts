@@ -67,7 +67,8 @@ export async function injectFault(kind: Exclude<FaultKind, 'none' | 'lost-commit
       const stoppedAt = wallClockMs()
       await sleep(targets.durations.pauseMs)
       targets.pool.resume(worker)
-      return { kind, from: stoppedAt, to: wallClockMs(), pid: worker.pid }
+      // Where a paused process can hold every writer up, the pause hits every process's runs.
+      return { kind, from: stoppedAt, to: wallClockMs(), ...(targets.database.pauseStopsEveryWriter ? {} : { pid: worker.pid }) }
     }
     case 'restart':
       // Every other restart is a crash (SIGKILL / immediate shutdown) rather than a clean stop.
