@@ -221,11 +221,12 @@ const REQUEST_FIELD_RULES: Record<string, Rule> = {
 export function checkTaskExecutionStorageValues(
   operation: string,
   values: ReadonlyArray<TaskExecutionStorageValue>,
+  field = 'executions',
 ): void {
-  if (!Array.isArray(values)) refuse(operation, 'executions', `must be an array, not ${describeType(values)}`)
+  if (!Array.isArray(values)) refuse(operation, field, `must be an array, not ${describeType(values)}`)
   for (const [index, value] of values.entries()) {
     const problem = objectProblem(value, VALUE_FIELD_RULES)
-    if (problem) refuse(operation, `executions[${index}]`, problem)
+    if (problem) refuse(operation, `${field}[${index}]`, problem)
   }
 }
 
@@ -272,7 +273,8 @@ export function checkTaskExecutionStorageRequest(operation: string, request: obj
   }
   if ('update' in fields) checkTaskExecutionStorageUpdate(operation, fields.update as TaskExecutionStorageUpdate, `${field}.update`)
   if ('childrenTaskExecutionsToInsertIfAnyUpdated' in fields) {
-    checkTaskExecutionStorageValues(operation, fields.childrenTaskExecutionsToInsertIfAnyUpdated as ReadonlyArray<TaskExecutionStorageValue>)
+    const children = fields.childrenTaskExecutionsToInsertIfAnyUpdated as ReadonlyArray<TaskExecutionStorageValue>
+    checkTaskExecutionStorageValues(operation, children, `${field}.childrenTaskExecutionsToInsertIfAnyUpdated`)
   }
 }
 

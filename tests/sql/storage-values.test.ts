@@ -85,6 +85,23 @@ for (const backend of backends) {
       expect(await opened.storage.getManyById([{ executionId: row.executionId }])).toEqual([row])
     })
 
+    it('names a bad child by its place in the request, and neither updates the parent nor inserts a child', async () => {
+      const parent = buildTaskExecutionRow({ status: 'running' })
+      await opened.storage.insertMany([parent])
+      const goodChild = buildTaskExecutionRow()
+      const error = await opened.storage
+        .updateManyByIdAndInsertChildrenIfUpdated([
+          {
+            executionId: parent.executionId,
+            update: { status: 'waiting_for_children', updatedAt: Date.now() },
+            childrenTaskExecutionsToInsertIfAnyUpdated: [goodChild, rowWith('taskId', null)],
+          },
+        ])
+        .catch((caught: unknown) => caught)
+      expect((error as InvalidStorageValueError).field).toBe('requests[0].childrenTaskExecutionsToInsertIfAnyUpdated[1].taskId')
+      expect(await opened.storage.getManyById([{ executionId: parent.executionId }, { executionId: goodChild.executionId }])).toEqual([parent, undefined])
+    })
+
     it('refuses numbers its columns cannot hold exactly (a fraction, NaN, beyond 2^31 for counts)', async () => {
       await refusedInsert(rowWith('startAt', 1.5), 'executions[1].startAt')
       await refusedInsert(rowWith('retryAttempts', 2 ** 31), 'executions[1].retryAttempts')
