@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { createClient } from '@libsql/client'
 import Database from 'better-sqlite3'
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import { drizzle as drizzleBetterSqlite } from 'drizzle-orm/better-sqlite3'
 import { drizzle as drizzleLibsql } from 'drizzle-orm/libsql'
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
@@ -53,6 +53,21 @@ export type SqlBackend<TDb = unknown> = {
   readonly name: string
   readonly dialect: 'pg' | 'mysql' | 'sqlite'
   open(tableName: string, options?: SqlTaskExecutionsStorageOptions): Promise<OpenedBackend<TDb>>
+}
+
+/** The value of `retry_attempts` that {@link rejectRetryAttemptsValue} makes the database refuse. */
+export const RETRY_ATTEMPTS_THE_DATABASE_REFUSES = 999
+
+/**
+ * Adds a CHECK constraint refusing one valid `retry_attempts` value (PostgreSQL and MySQL), so a
+ * test can have the database reject one request of a batch that the storage's own checks accept.
+ */
+export async function rejectRetryAttemptsValue(opened: OpenedBackend<unknown>, tableName: string): Promise<void> {
+  const db = opened.db as { execute(query: SQL): Promise<unknown> }
+  // Test-only constraint: the one way left to make the database refuse a well-typed value.
+  await db.execute(
+    sql`alter table ${sql.identifier(tableName)} add constraint ${sql.identifier(`${tableName}_ck`)} check (retry_attempts <> ${sql.raw(String(RETRY_ATTEMPTS_THE_DATABASE_REFUSES))})`,
+  )
 }
 
 /** A table name unique to this process and call, within every dialect's length limit. */

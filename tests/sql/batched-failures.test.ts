@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TaskExecutionsStorage } from '../../src/core/index.js'
 import { TaskExecutionsStorageLayer } from '../../src/core/index.js'
 import { buildTaskExecutionRow, parentLinkTo } from '../../src/testing/index.js'
-import { uniqueTableName, type OpenedBackend } from './backends.js'
+import { rejectRetryAttemptsValue, RETRY_ATTEMPTS_THE_DATABASE_REFUSES, uniqueTableName, type OpenedBackend } from './backends.js'
 import { availableBackends } from './available-backends.js'
 
 const { backends, shutdown } = await availableBackends()
@@ -54,9 +54,12 @@ function settle(promise: Promise<unknown>): Promise<string> {
 
 for (const backend of backends) {
   describe(`batched failures through the storage layer on ${backend.name}`, () => {
+    let tableName: string
     let opened: OpenedBackend<unknown>
     beforeAll(async () => {
-      opened = await backend.open(uniqueTableName('te_bfail'))
+      tableName = uniqueTableName('te_bfail')
+      opened = await backend.open(tableName)
+      if (backend.dialect !== 'sqlite') await rejectRetryAttemptsValue(opened, tableName)
     })
     afterAll(async () => {
       await opened.close()
@@ -94,6 +97,28 @@ for (const backend of backends) {
       expect(existingAfter?.parent).toBeUndefined()
     })
 
+    it('fails only the caller whose value the storage refuses before any SQL; the others take effect', async () => {
+      const rows = [0, 1, 2].map(() => buildTaskExecutionRow())
+      await opened.storage.insertMany(rows)
+      const layer = batchingLayer(opened.storage)
+      const outcomes = await Promise.all(
+        rows.map((row, index) =>
+          settle(
+            layer.updateById({
+              executionId: row.executionId,
+              update: { status: index === 1 ? ('COMPLETED' as 'completed') : 'completed', updatedAt: row.updatedAt + 1 },
+            }),
+          ),
+        ),
+      )
+      await layer.shutdown()
+      expect(outcomes[0]).toBe('ok')
+      expect(outcomes[1]).toMatch(/^failed: .*update\.status must be one of/)
+      expect(outcomes[2]).toBe('ok')
+      const after = await opened.storage.getManyById(rows.map((row) => ({ executionId: row.executionId })))
+      expect(after.map((value) => value?.status)).toEqual(['completed', 'ready', 'completed'])
+    })
+
     if (backend.dialect !== 'sqlite') {
       it('does not send again the merged updates the storage made when one of them fails', async () => {
         const rows = [0, 1, 2].map(() => buildTaskExecutionRow())
@@ -105,7 +130,7 @@ for (const backend of backends) {
           settle(
             layer.updateById({
               executionId: row.executionId,
-              update: { retryAttempts: index === 1 ? 2 ** 40 : index + 1, updatedAt: row.updatedAt + 1 },
+              update: { retryAttempts: index === 1 ? RETRY_ATTEMPTS_THE_DATABASE_REFUSES : index + 1, updatedAt: row.updatedAt + 1 },
             }),
           ),
         )
@@ -114,8 +139,9 @@ for (const backend of backends) {
 
         expect([first, last]).toEqual(['ok', 'ok'])
         expect(failed).toMatch(/^failed: /)
-        // The batch, then the failed request alone once more (its error is retryable).
-        expect(sizes.updateManyById).toEqual([3, 1])
+        // The batch only: the requests that took effect are not sent again, and the failed one's
+        // error (a check violation) is not retryable.
+        expect(sizes.updateManyById).toEqual([3])
         const after = await opened.storage.getManyById(rows.map((row) => ({ executionId: row.executionId })))
         expect(after.map((value) => value?.retryAttempts)).toEqual([1, 0, 3])
       })

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TaskExecutionsStorageRequestsError } from '../../src/core/index.js'
 import { buildTaskExecutionRow, parentLinkTo } from '../../src/testing/index.js'
-import { uniqueTableName, type OpenedBackend } from './backends.js'
+import { rejectRetryAttemptsValue, RETRY_ATTEMPTS_THE_DATABASE_REFUSES, uniqueTableName, type OpenedBackend } from './backends.js'
 import { availableBackends } from './available-backends.js'
 
 const { backends, shutdown } = await availableBackends()
@@ -14,9 +14,12 @@ afterAll(shutdown)
 
 for (const backend of backends) {
   describe(`merged updates on ${backend.name}`, () => {
+    let tableName: string
     let opened: OpenedBackend<unknown>
     beforeAll(async () => {
-      opened = await backend.open(uniqueTableName('te_merge'))
+      tableName = uniqueTableName('te_merge')
+      opened = await backend.open(tableName)
+      if (backend.dialect !== 'sqlite') await rejectRetryAttemptsValue(opened, tableName)
     })
     afterAll(async () => {
       await opened.close()
@@ -97,7 +100,7 @@ for (const backend of backends) {
         const failure = opened.storage.updateManyById(
           rows.map((row, index) => ({
             executionId: row.executionId,
-            update: { retryAttempts: index === 1 ? 2 ** 40 : index + 1, updatedAt: row.updatedAt + 1 },
+            update: { retryAttempts: index === 1 ? RETRY_ATTEMPTS_THE_DATABASE_REFUSES : index + 1, updatedAt: row.updatedAt + 1 },
           })),
         )
         await expect(failure).rejects.toBeInstanceOf(TaskExecutionsStorageRequestsError)
