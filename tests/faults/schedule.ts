@@ -59,6 +59,9 @@ async function enqueueSegment(table: ScenarioTable, tasks: FaultTasks, planned: 
   await insertRows(table, rows)
 }
 
+/** How long past its window a segment waits for the COMMITs armed to lose their replies. */
+const ARMED_LOSS_GRACE_MS = 20_000
+
 /** Injects one segment's faults, spread over the middle 60 % of the segment. */
 async function injectSegmentFaults(segment: FaultSegment, startsAt: number, targets: FaultTargets, injected: Map<FaultKind, number>, faults: Array<FaultRecord>): Promise<void> {
   const window = { from: startsAt + segment.durationMs * 0.2, to: startsAt + segment.durationMs * 0.8 }
@@ -71,6 +74,10 @@ async function injectSegmentFaults(segment: FaultSegment, startsAt: number, targ
     if (segment.count) proxy.loseNextCommitReply(segment.count)
     if (segment.rate) proxy.setLostCommitReplyRate(segment.rate)
     await sleepUntil(window.to)
+    // COMMITs come in bursts (PostgreSQL autocommits most statements): armed losses may wait for
+    // the next transaction a little past the window, so that every armed fault is injected.
+    const armedUntil = wallClockMs() + ARMED_LOSS_GRACE_MS
+    while (proxy.armedCommitReplyLosses() > 0 && wallClockMs() < armedUntil) await sleep(50)
     proxy.stopLosingCommitReplies()
     for (const at of proxy.lostCommitReplyTimes) if (at >= from) faults.push({ kind: segment.kind, from: at, to: at })
     return

@@ -49,6 +49,8 @@ export type FaultProxy = {
   setLostCommitReplyRate(rate: number): void
   /** Drops the replies of the next `count` COMMITs, whatever the rate. */
   loseNextCommitReply(count?: number): void
+  /** How many armed COMMITs (see `loseNextCommitReply`) have not come yet. */
+  armedCommitReplyLosses(): number
   /** Sets the rate to 0 and forgets COMMITs armed to lose their replies that did not come. */
   stopLosingCommitReplies(): void
   /** Resets every connection and stops listening. */
@@ -180,6 +182,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     },
     loseNextCommitReply(count = 1) {
       armedLosses += count
+    },
+    armedCommitReplyLosses() {
+      return armedLosses
     },
     stopLosingCommitReplies() {
       lostCommitReplyRate = 0
