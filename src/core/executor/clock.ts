@@ -8,6 +8,8 @@
 
 /** Samples taken at each synchronisation; the one with the shortest round trip wins. */
 const SAMPLES_PER_SYNC = 3
+/** Milliseconds of disagreement two clocks show from reading time in whole milliseconds. */
+const NOISE_MS = 2
 
 /** How often the offset is sampled again (clocks drift; NTP may step this machine's clock). */
 export const CLOCK_RESYNC_INTERVAL_MS = 60_000
@@ -88,6 +90,9 @@ export class ExecutorClock {
         return
       }
     }
-    if (best) this.offsetMs = best.offsetMs
+    if (!best) return
+    // An offset within what the sample can tell (half its round trip, plus the clocks' own
+    // millisecond steps) is noise: the clocks agree, and timestamps stay this process's own.
+    this.offsetMs = Math.abs(best.offsetMs) <= best.roundTripMs / 2 + NOISE_MS ? 0 : best.offsetMs
   }
 }

@@ -26,6 +26,21 @@ describe('executor clock', () => {
     expect(clock.toLocalTime(clock.now() + 1_000)).toBe(Date.now() + 1_000)
   })
 
+  it('takes an offset within the round trip as the clocks agreeing, so timestamps stay this process\'s own', async () => {
+    const localNow = Date.now()
+    vi.useFakeTimers({ now: localNow, toFake: ['Date'] })
+    // A 4 ms round trip with the database's reading 3 ms early: within half the trip plus 2 ms.
+    const clock = new ExecutorClock(async () => {
+      vi.advanceTimersByTime(2)
+      const databaseTime = Date.now() - 3
+      vi.advanceTimersByTime(2)
+      return databaseTime
+    }, () => undefined)
+    await clock.sync()
+    expect(clock.offset).toBe(0)
+    expect(clock.now()).toBe(Date.now())
+  })
+
   it('keeps the last offset when a sample fails, and reports the failure', async () => {
     const failures: Array<unknown> = []
     let fail = false
