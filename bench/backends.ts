@@ -21,6 +21,7 @@ import { type AnyMySqlDatabase, createMySqlTaskExecutionsStorage, createMySqlTas
 import { createPgTaskExecutionsStorage, createPgTaskExecutionsTable, ensurePgTaskExecutionsTables } from '../src/pg.js'
 import { createSQLiteTaskExecutionsStorage, createSQLiteTaskExecutionsTable, ensureSQLiteTaskExecutionsTables } from '../src/sqlite.js'
 import { countCalls, countMysqlPoolQueries, countPgPoolQueries } from '../tests/sql/driver-recording.js'
+import type { StorageLocation } from '../tests/sql/fixtures/open-storage.js'
 import { StatementCounter } from './statement-counter.js'
 
 /** Every backend name the `--backends` flag accepts, in report order. */
@@ -282,5 +283,26 @@ export async function probeBackend(name: BackendName): Promise<string | undefine
     return undefined
   } catch (error) {
     return error instanceof Error ? error.message : String(error)
+  }
+}
+
+/**
+ * Runs `measure` with where worker processes find table `tableName` on each backend they can
+ * share (a SQLite file in a temporary folder, the bench databases on the servers); the folder is
+ * removed afterwards.
+ */
+export async function withWorkerLocations(
+  tableName: string,
+  measure: (locations: Partial<Record<BackendName, StorageLocation>>) => Promise<void>,
+): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), `de-bench-${tableName}-`))
+  try {
+    await measure({
+      'sqlite-file': { dialect: 'sqlite', location: join(directory, `${tableName}.sqlite`), tableName },
+      postgres: { dialect: 'pg', location: PG_BENCH_URL, tableName },
+      mariadb: { dialect: 'mysql', location: MYSQL_BENCH_URL, tableName },
+    })
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
   }
 }

@@ -7,13 +7,10 @@
  * version; the polling interval is only the backstop.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { DurableExecutor } from '../../src/index.js'
 import { openStorage, type StorageLocation } from '../../tests/sql/fixtures/open-storage.js'
-import { ensureServerDatabases, MYSQL_BENCH_URL, PG_BENCH_URL } from '../backends.js'
+import { ensureServerDatabases, withWorkerLocations } from '../backends.js'
 import type { BenchContext } from '../context.js'
 import { executorOptions, type OptionSet } from '../executor-options.js'
 import { percentile, round, sleep } from '../stats.js'
@@ -80,14 +77,8 @@ async function measureLatency(where: StorageLocation, set: OptionSet, probes: nu
 
 /** Runs the latency workload on the SQLite file, PostgreSQL and MariaDB when chosen. */
 export async function runCrossProcessWorkload(context: BenchContext): Promise<void> {
-  const directory = mkdtempSync(join(tmpdir(), 'de-bench-wakeups-'))
-  const locations: Partial<Record<string, StorageLocation>> = {
-    'sqlite-file': { dialect: 'sqlite', location: join(directory, 'wakeups.sqlite'), tableName: 'te_wakeups' },
-    postgres: { dialect: 'pg', location: PG_BENCH_URL, tableName: 'te_wakeups' },
-    mariadb: { dialect: 'mysql', location: MYSQL_BENCH_URL, tableName: 'te_wakeups' },
-  }
   const probes = context.quick ? 200 : 1_000
-  try {
+  await withWorkerLocations('te_wakeups', async (locations) => {
     for (const backend of context.backends) {
       const where = locations[backend]
       if (!where) continue
@@ -108,7 +99,5 @@ export async function runCrossProcessWorkload(context: BenchContext): Promise<vo
         }
       }
     }
-  } finally {
-    rmSync(directory, { recursive: true, force: true })
-  }
+  })
 }

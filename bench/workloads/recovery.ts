@@ -7,12 +7,9 @@
  * behind the whole backlog, and its lease is the default leeway of 5 minutes plus the timeout.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { DurableExecutor } from '../../src/index.js'
 import { openStorage, type StorageLocation } from '../../tests/sql/fixtures/open-storage.js'
-import { ensureServerDatabases, MYSQL_BENCH_URL, PG_BENCH_URL } from '../backends.js'
+import { ensureServerDatabases, withWorkerLocations } from '../backends.js'
 import type { BenchContext } from '../context.js'
 import { round } from '../stats.js'
 import { RECOVERY_EXECUTOR_OPTIONS, registerRecoveryTask } from './recovery-worker.js'
@@ -119,13 +116,7 @@ function summarise(
 
 /** Runs the recovery workload on the SQLite file, PostgreSQL and MariaDB when chosen. */
 export async function runRecoveryWorkload(context: BenchContext): Promise<void> {
-  const directory = mkdtempSync(join(tmpdir(), 'de-bench-recovery-'))
-  const locations: Partial<Record<string, StorageLocation>> = {
-    'sqlite-file': { dialect: 'sqlite', location: join(directory, 'recovery.sqlite'), tableName: 'te_recovery' },
-    postgres: { dialect: 'pg', location: PG_BENCH_URL, tableName: 'te_recovery' },
-    mariadb: { dialect: 'mysql', location: MYSQL_BENCH_URL, tableName: 'te_recovery' },
-  }
-  try {
+  await withWorkerLocations('te_recovery', async (locations) => {
     for (const backend of context.backends) {
       const where = locations[backend]
       if (!where) continue
@@ -149,7 +140,5 @@ export async function runRecoveryWorkload(context: BenchContext): Promise<void> 
         context.results.addError('recovery', backend, error)
       }
     }
-  } finally {
-    rmSync(directory, { recursive: true, force: true })
-  }
+  })
 }
