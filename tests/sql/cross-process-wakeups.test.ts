@@ -58,22 +58,32 @@ async function startWorker(where: StorageLocation) {
   return { started, stop: () => child.kill('SIGKILL') }
 }
 
+/** Runs `check` with an executor that enqueues `woken` tasks at `where` and a worker process that runs them. */
+async function withEnqueuerAndWorker(
+  where: StorageLocation,
+  check: (enqueue: () => Promise<{ executionId: string }>, worker: { started: Array<string> }) => Promise<void>,
+): Promise<void> {
+  const opened = await openStorage(where)
+  const enqueuer = await DurableExecutor.make(opened.storage, WAKEUP_WORKER_OPTIONS)
+  const woken = registerWokenTask(enqueuer, () => undefined)
+  const worker = await startWorker(where)
+  try {
+    await check(() => enqueuer.enqueueTask(woken), worker)
+  } finally {
+    worker.stop()
+    await opened.close({ dropTable: true })
+  }
+}
+
 describe.concurrent('cross-process wake-ups', () => {
   for (const { name, where } of locations) {
     it(`starts a task enqueued in another process without waiting for a poll (${name})`, async ({ expect }) => {
-      const opened = await openStorage(where)
-      const enqueuer = await DurableExecutor.make(opened.storage, WAKEUP_WORKER_OPTIONS)
-      const woken = registerWokenTask(enqueuer, () => undefined)
-      const worker = await startWorker(where)
-      try {
+      await withEnqueuerAndWorker(where, async (enqueue, worker) => {
         for (let round = 0; round < 2; round++) {
-          const handle = await enqueuer.enqueueTask(woken)
+          const handle = await enqueue()
           await expect.poll(() => worker.started, { timeout: 30_000 }).toContain(handle.executionId)
         }
-      } finally {
-        worker.stop()
-        await opened.close({ dropTable: true })
-      }
+      })
     }, 90_000)
   }
 
@@ -81,19 +91,12 @@ describe.concurrent('cross-process wake-ups', () => {
     const where: StorageLocation = { dialect: 'pg', location: privatePostgres.url, tableName: 'te_wakeup' }
 
     it('starts a task enqueued in another process after its listening connection was killed (private PostgreSQL)', async ({ expect }) => {
-      const opened = await openStorage(where)
-      const enqueuer = await DurableExecutor.make(opened.storage, WAKEUP_WORKER_OPTIONS)
-      const woken = registerWokenTask(enqueuer, () => undefined)
-      const worker = await startWorker(where)
-      try {
+      await withEnqueuerAndWorker(where, async (enqueue, worker) => {
         // Every connection but this test's own: the worker's listener and pool alike.
         expect(await privatePostgres.killConnections()).toBeGreaterThan(0)
-        const handle = await enqueuer.enqueueTask(woken)
+        const handle = await enqueue()
         await expect.poll(() => worker.started, { timeout: 30_000 }).toContain(handle.executionId)
-      } finally {
-        worker.stop()
-        await opened.close({ dropTable: true })
-      }
+      })
     }, 90_000)
 
     it('notifies an enqueue made in a transaction when it commits, and not when it rolls back (private PostgreSQL)', async ({ expect }) => {
