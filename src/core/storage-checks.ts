@@ -147,8 +147,27 @@ const SETTABLE_FIELD_RULES = {
   updatedAt: milliseconds,
 } satisfies Record<Exclude<keyof TaskExecutionStorageUpdate, 'unset'>, Rule>
 
-/** The rule of every field of a stored value, and whether it must be present. */
+/** The settable fields a stored value must hold (the others may be absent). */
+const REQUIRED_SETTABLE_FIELDS = new Set<string>([
+  'status',
+  'isFinished',
+  'retryAttempts',
+  'startAt',
+  'activeChildrenCount',
+  'onChildrenFinishedProcessingStatus',
+  'closeStatus',
+  'needsPromiseCancellation',
+  'updatedAt',
+])
+
+/**
+ * The rule of every field of a stored value, and whether it must be present: the settable
+ * fields' rules, and those of the fields only an insert sets.
+ */
 const VALUE_FIELD_RULES: Record<keyof TaskExecutionStorageValue, readonly [Rule, boolean]> = {
+  ...(Object.fromEntries(
+    Object.entries(SETTABLE_FIELD_RULES).map(([field, rule]) => [field, [rule, REQUIRED_SETTABLE_FIELDS.has(field)] as const]),
+  ) as Record<keyof typeof SETTABLE_FIELD_RULES, readonly [Rule, boolean]>),
   root: [summary, false],
   parent: [parentSummary, false],
   taskId: [identifier, true],
@@ -160,32 +179,7 @@ const VALUE_FIELD_RULES: Record<keyof TaskExecutionStorageValue, readonly [Rule,
   timeoutMs: [duration, true],
   areChildrenSequential: [flag, true],
   input: [payload, true],
-  executorId: [identifier, false],
-  status: [status, true],
-  isFinished: [flag, true],
-  runOutput: [payload, false],
-  output: [payload, false],
-  error: [errorValue, false],
-  retryAttempts: [count, true],
-  startAt: [milliseconds, true],
-  startedAt: [milliseconds, false],
-  expiresAt: [milliseconds, false],
-  waitingForChildrenStartedAt: [milliseconds, false],
-  waitingForFinalizeStartedAt: [milliseconds, false],
-  finishedAt: [milliseconds, false],
-  children: [summaries, false],
-  activeChildrenCount: [count, true],
-  onChildrenFinishedProcessingStatus: [SETTABLE_FIELD_RULES.onChildrenFinishedProcessingStatus, true],
-  onChildrenFinishedProcessingExpiresAt: [milliseconds, false],
-  onChildrenFinishedProcessingFinishedAt: [milliseconds, false],
-  finalize: [summary, false],
-  closeStatus: [SETTABLE_FIELD_RULES.closeStatus, true],
-  closeExpiresAt: [milliseconds, false],
-  closedAt: [milliseconds, false],
-  needsPromiseCancellation: [flag, true],
   createdAt: [milliseconds, true],
-  updatedAt: [milliseconds, true],
-  leaseToken: [identifier, false],
   expiryCount: [count, false],
 }
 
