@@ -19,7 +19,7 @@ async function runOneTask(url: string): Promise<void> {
     const executor = await DurableExecutor.make(storage, { backgroundProcessIntraBatchSleepMs: 20 })
     try {
       const double = executor.task({ id: 'double', timeoutMs: 5_000, run: (_ctx, input: number) => input * 2 })
-      executor.start()
+      await executor.start()
       const handle = await executor.enqueueTask(double, 21)
       const finished = await handle.waitAndGetFinishedExecution()
       expect(finished).toMatchObject({ status: 'completed', output: 42 })
