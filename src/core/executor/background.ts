@@ -127,7 +127,12 @@ export async function cancelsNeedPromiseCancellationTaskExecutions(
   })
   for (const row of rows) {
     const entry = runtime.running.get(row.executionId)
-    if (entry) interruptExecutionRun(runtime, entry, new DurableExecutionCancelledError())
+    if (!entry) continue
+    runtime.log.info(`Interrupted the run of cancelled task execution [taskId=${row.taskId}] [executionId=${row.executionId}]`, {
+      executionId: row.executionId,
+      taskId: row.taskId,
+    })
+    interruptExecutionRun(runtime, entry, new DurableExecutionCancelledError())
   }
   return rows.length >= limit
 }
@@ -177,7 +182,10 @@ export async function retryExpiredTaskExecutions(runtime: ExecutorRuntime): Prom
       limit,
     }),
   ])
-  if (expiredRuns > 0) runtime.wake.pickup()
+  if (expiredRuns > 0) {
+    runtime.log.warn(`Leases of ${expiredRuns} running task execution(s) expired; they are ready again`, { count: expiredRuns })
+    runtime.wake.pickup()
+  }
   if (expiredSleeps > 0) runtime.wake.closeReady()
   if (expiredProcessing > 0) runtime.wake.childrenFinished()
   if (expiredClosing > 0) runtime.wake.close()

@@ -36,7 +36,8 @@ import { processReadyTaskExecutions } from './pickup.js'
 import { resolveDurableExecutorOptions, type ResolvedDurableExecutorOptions } from './options.js'
 import { TaskRegistry, type InputValidatorFactory } from './registry.js'
 import { interruptExecutionRun } from './run.js'
-import { ExecutorLog, type ExecutorRuntime, type RunningExecution } from './runtime.js'
+import { ExecutorLog } from './log.js'
+import type { ExecutorRuntime, RunningExecution } from './runtime.js'
 import type {
   AnyTask,
   AnyTasks,
@@ -101,7 +102,7 @@ export class DurableExecutor {
   ) {
     this.id = generateExecutorId()
     this.options = options
-    this.log = new ExecutorLog(options.logger, options.logLevel)
+    this.log = new ExecutorLog(options.logger, options.logLevel, this.id)
     const storageLayer = new TaskExecutionsStorageLayer(storage, {
       enableBatching: options.enableStorageBatching,
       batchWindowMs: options.storageBackgroundBatchingProcessIntraBatchSleepMs,
@@ -211,7 +212,10 @@ export class DurableExecutor {
       now: () => this.clock.now(),
       finishedWaiters,
       serializer: options.serializer,
-      onCancelled: (executionId) => {
+      onCancelled: ({ executionId, taskId, matched }) => {
+        if (matched !== false) {
+          this.log.info(`Cancelled task execution [taskId=${taskId}] [executionId=${executionId}]`, { executionId, taskId })
+        }
         loops.markFinishedTaskExecutionsAsCloseStatusReady.trigger()
         if (this.running.has(executionId)) {
           loops.cancelsNeedPromiseCancellationTaskExecutions.trigger()

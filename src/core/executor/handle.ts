@@ -24,8 +24,11 @@ export type TaskExecutionHandleDeps = {
   serializer: Serializer
   /** The clock for storage times. */
   now: () => number
-  /** Told after a cancel write, so a local run is interrupted and the close sweep runs soon. */
-  onCancelled: (executionId: string) => void
+  /**
+   * Told after a cancel write (`matched`: whether it cancelled the execution), so a local run is
+   * interrupted and the close sweep runs soon.
+   */
+  onCancelled: (execution: { executionId: string; taskId: string; matched: boolean | undefined }) => void
   /** Wakes a waiting handle when this process finishes its execution. */
   finishedWaiters: FinishedExecutionWaiters
 }
@@ -87,7 +90,7 @@ export function createTaskExecutionHandle<TOutput>(
   }
 
   const cancel = async (): Promise<void> => {
-    await deps.storage.updateById({
+    const matched = await deps.storage.updateById({
       executionId,
       filters: { isFinished: false },
       update: normalizeTaskExecutionStorageInternalUpdate(
@@ -100,7 +103,7 @@ export function createTaskExecutionHandle<TOutput>(
       ),
     })
     deps.finishedWaiters.notify(executionId)
-    deps.onCancelled(executionId)
+    deps.onCancelled({ executionId, taskId, matched })
   }
 
   return { taskId, executionId, getExecution, waitAndGetFinishedExecution, cancel }

@@ -17,6 +17,7 @@ export type {
   ChildTask,
   CommonTaskOptions,
   DefaultParentTaskOutput,
+  DurableExecutorLogContext,
   DurableExecutorLogger,
   DurableExecutorLogLevel,
   DurableExecutorOptions,

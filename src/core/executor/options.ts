@@ -73,7 +73,7 @@ const NUMBER_OPTIONS = {
 
 type NumberOptionName = keyof typeof NUMBER_OPTIONS
 
-const LOG_LEVELS: ReadonlyArray<DurableExecutorLogLevel> = ['debug', 'info', 'error']
+const LOG_LEVELS: ReadonlyArray<DurableExecutorLogLevel> = ['debug', 'info', 'warn', 'error']
 
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
@@ -133,15 +133,16 @@ export function resolveDurableExecutorOptions(
     (typeof logger !== 'object' ||
       typeof (logger as DurableExecutorLogger).debug !== 'function' ||
       typeof (logger as DurableExecutorLogger).info !== 'function' ||
-      typeof (logger as DurableExecutorLogger).error !== 'function')
+      typeof (logger as DurableExecutorLogger).error !== 'function' ||
+      !['function', 'undefined'].includes(typeof (logger as DurableExecutorLogger).warn))
   ) {
-    problems.push('logger must be an object with debug, info and error functions')
+    problems.push('logger must be an object with debug, info and error functions (and optionally warn)')
   }
 
   const logLevel = given.logLevel ?? 'info'
   if (!LOG_LEVELS.includes(logLevel as DurableExecutorLogLevel)) {
     problems.push(
-      `logLevel must be one of 'debug', 'info', 'error' [logLevel=${describeValue(logLevel)}]`,
+      `logLevel must be one of 'debug', 'info', 'warn', 'error' [logLevel=${describeValue(logLevel)}]`,
     )
   }
 

@@ -228,12 +228,18 @@ export function planRunError(
       ),
     )
   }
+  const ids = { executionId: row.executionId, taskId: row.taskId, attempt: row.retryAttempts }
+  const named = `[taskId=${row.taskId}] [executionId=${row.executionId}]`
   if (error.isRetryable && row.retryAttempts < row.retryOptions.maxAttempts) {
-    const retryAt = runtime.clock.now() + computeRetryDelayMs(row.retryOptions, row.retryAttempts)
+    const delayMs = computeRetryDelayMs(row.retryOptions, row.retryAttempts)
+    const retryAt = runtime.clock.now() + delayMs
     return {
       update: { status: 'ready', error: errorValue(error), retryAttempts: row.retryAttempts + 1, startAt: retryAt },
       children: [],
-      afterWrite: () => runtime.wake.pickup(retryAt),
+      afterWrite: () => {
+        runtime.log.warn(`Task execution failed; retrying in ${Math.round(delayMs)} ms ${named}`, { ...ids, delayMs }, error)
+        runtime.wake.pickup(retryAt)
+      },
     }
   }
   const status =
@@ -242,7 +248,15 @@ export function planRunError(
       : error instanceof DurableExecutionCancelledError
         ? 'cancelled'
         : 'failed'
-  return finishingWrite(runtime, row, { status, error: errorValue(error) })
+  const write = finishingWrite(runtime, row, { status, error: errorValue(error) })
+  return {
+    ...write,
+    afterWrite: () => {
+      if (status === 'cancelled') runtime.log.info(`Task execution cancelled by its run ${named}`, ids)
+      else runtime.log.error(`Task execution ${status === 'failed' ? 'failed' : 'timed out'} for good ${named}`, error, ids)
+      write.afterWrite()
+    },
+  }
 }
 
 /**
@@ -284,5 +298,11 @@ export function planRunFailure(
     prefix: `Error in running task execution [executionId=${row.executionId}]`,
     isRetryable: false,
   })
-  return { ...planFailure(runtime, row, error), isFallback: true }
+  const write = planFailure(runtime, row, error)
+  const ids = { executionId: row.executionId, taskId: row.taskId, attempt: row.retryAttempts }
+  const afterWrite = () => {
+    runtime.log.error(`Task execution failed [taskId=${row.taskId}] [executionId=${row.executionId}]`, error, ids)
+    write.afterWrite()
+  }
+  return { ...write, afterWrite, isFallback: true }
 }

@@ -48,7 +48,10 @@ export async function writeRunResult(
   }
   if (answer instanceof LeaseEndedBeforeWrite || answer === false) {
     const reason = answer instanceof LeaseEndedBeforeWrite ? answer.reason : 'its row is no longer running under its lease'
-    runtime.log.info(`Dropped ${what}: ${reason} (cancelled, expired or taken over by another executor)`)
+    runtime.log.warn(`Dropped ${what}: ${reason} (cancelled, expired or taken over by another executor)`, {
+      executionId: row.executionId,
+      taskId: row.taskId,
+    })
     return 'lease_lost'
   }
   write.afterWrite()

@@ -25,11 +25,20 @@ import type { TaskRunContext } from './types.js'
 export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionStorageValue, isSuspect = false): void {
   if (runtime.running.has(row.executionId)) return
   if (row.expiresAt !== undefined && runtime.clock.now() >= row.expiresAt) {
-    runtime.log.info(
+    runtime.log.warn(
       `Not starting task execution [executionId=${row.executionId}]: its lease ended before it could start ` +
         '(was this process paused?); expiry recovery hands it to an executor',
+      { executionId: row.executionId, taskId: row.taskId },
     )
     return
+  }
+  const expiryCount = row.expiryCount ?? 0
+  if (expiryCount > 0) {
+    runtime.log.warn(
+      `Running task execution again after its lease expired ${expiryCount} time(s) ` +
+        `[taskId=${row.taskId}] [executionId=${row.executionId}]`,
+      { executionId: row.executionId, taskId: row.taskId, expiryCount },
+    )
   }
   const entry: RunningExecution = {
     isSuspect,

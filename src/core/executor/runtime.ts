@@ -1,6 +1,6 @@
 /**
  * The state one executor's parts share (storage layer, registry, options, running runs, wake-ups)
- * and the small helpers they all use: logging by level, normalised single-row writes, and building
+ * and the small helpers they all use: normalised single-row writes, and building
  * child rows (spec 1.1, 1.4).
  */
 import {
@@ -16,7 +16,6 @@ import {
   type TaskExecutionStorageInternalUpdate,
 } from '../internal-update.js'
 import type { TaskExecutionsStorageLayer, UpdateMatch } from '../batching/storage-layer.js'
-import { isDatabaseUnreachableError } from '../batching/storage-health.js'
 import { deserializeValue, serializeWithSizeLimit, type Serializer } from '../serializer.js'
 import { createTaskExecutionStorageValue } from '../storage-value.js'
 import type {
@@ -30,7 +29,8 @@ import type { DeadlineScheduler } from './deadlines.js'
 import type { FinishedExecutionWaiters } from './finish-waiters.js'
 import type { ResolvedDurableExecutorOptions } from './options.js'
 import type { TaskDefinition, TaskRegistry } from './registry.js'
-import type { DurableExecutorLogger, DurableExecutorLogLevel, TaskEnqueueOptions } from './types.js'
+import type { ExecutorLog } from './log.js'
+import type { TaskEnqueueOptions } from './types.js'
 
 /** An in-process run of an execution. */
 export type RunningExecution = {
@@ -99,71 +99,6 @@ export type ExecutorRuntime = {
   readonly track: (work: Promise<unknown>) => void
   /** Called whenever an in-process run ends, so pickup can use the freed slot. */
   readonly onRunEnded: () => void
-}
-
-const LOG_LEVEL_ORDER: Record<DurableExecutorLogLevel, number> = { debug: 0, info: 1, error: 2 }
-
-/**
- * How the console logger shows an error: one line for the library's own errors (whose messages
- * say what failed and where; a storage error's cause is only a summary of the driver's error),
- * the stack for anything else, and never the chain of causes, which for a driver error holds the
- * statement and its parameters.
- */
-export function describeErrorForLog(error: unknown): string {
-  try {
-    if (error instanceof DurableExecutionError) return `${error.name}: ${error.message}`
-    if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`
-    return convertErrorToDurableExecutionError(error).message
-  } catch {
-    return 'an error that cannot be described'
-  }
-}
-
-/**
- * Level-filtered logging. An error that only says the database is unreachable goes to debug: the
- * storage layer logs the outage once when it starts and once when it ends.
- */
-export class ExecutorLog {
-  private readonly logger: DurableExecutorLogger
-  private readonly minLevel: number
-
-  /**
-   * @param logger - where lines go; the console when absent.
-   * @param level - the lowest level written.
-   */
-  constructor(logger: DurableExecutorLogger | undefined, level: DurableExecutorLogLevel) {
-    this.logger = logger ?? {
-      debug: (message) => console.debug(message),
-      info: (message) => console.info(message),
-      error: (message, error) =>
-        error === undefined ? console.error(message) : console.error(`${message}: ${describeErrorForLog(error)}`),
-    }
-    this.minLevel = LOG_LEVEL_ORDER[level]
-  }
-
-  /** Whether debug lines are written (to skip building them otherwise). */
-  get isDebugEnabled(): boolean {
-    return this.minLevel <= LOG_LEVEL_ORDER.debug
-  }
-
-  /** Writes a debug line. */
-  debug(message: string): void {
-    if (this.minLevel <= LOG_LEVEL_ORDER.debug) this.logger.debug(message)
-  }
-
-  /** Writes an info line. */
-  info(message: string): void {
-    if (this.minLevel <= LOG_LEVEL_ORDER.info) this.logger.info(message)
-  }
-
-  /** Writes an error line (a debug line when `error` only says the database is unreachable). */
-  error(message: string, error?: unknown): void {
-    if (error !== undefined && isDatabaseUnreachableError(error)) {
-      if (this.isDebugEnabled) this.logger.debug(`${message}: ${describeErrorForLog(error)}`)
-      return
-    }
-    this.logger.error(message, error)
-  }
 }
 
 /**

@@ -275,17 +275,57 @@ export type TaskExecutionHandle<TOutput = unknown> = {
   cancel: () => Promise<void>
 }
 
-/** Log level of the executor. */
-export type DurableExecutorLogLevel = 'debug' | 'info' | 'error'
+/**
+ * Log level of the executor: the lowest level written. `'warn'` is beyond upstream (which knows
+ * `'debug' | 'info' | 'error'`).
+ */
+export type DurableExecutorLogLevel = 'debug' | 'info' | 'warn' | 'error'
 
-/** Where the executor writes its log lines. */
+/**
+ * The fields of a log line, for loggers that keep structured data. The message says the same in
+ * words, so a logger that prints only the message loses nothing. Never holds task inputs, outputs
+ * or a statement's parameters.
+ */
+export type DurableExecutorLogContext = {
+  /** The execution the line is about. */
+  readonly executionId?: string
+  /** Its task id. */
+  readonly taskId?: string
+  /** The executor that writes the line. */
+  readonly executorId?: string
+  /** How many attempts the execution had made when the line was written (`retryAttempts`). */
+  readonly attempt?: number
+  /** The delay before the next attempt, in ms (retries). */
+  readonly delayMs?: number
+  /** How many times the execution's lease expired so far. */
+  readonly expiryCount?: number
+  /** How many executions the line is about, when it is about several. */
+  readonly count?: number
+  /**
+   * The error, described: `Name: message` for the library's errors, the stack for others; never
+   * the chain of causes (a driver error's cause holds the statement and its parameters).
+   */
+  readonly error?: string
+}
+
+/**
+ * Where the executor writes its log lines: each level takes a message and an optional context.
+ * `console` fits as it is; so does a pino logger (its `(message, ...args)` overload keeps the
+ * message, which names the execution and task ids; to get the context as fields, pass
+ * `{ info: (message, context) => log.info(context, message), … }`).
+ */
 export type DurableExecutorLogger = {
   /** Detailed progress, written at level `debug`. */
-  debug: (message: string) => void
-  /** Notable events, written at levels `debug` and `info`. */
-  info: (message: string) => void
-  /** Failures, always written. */
-  error: (message: string, error?: unknown) => void
+  debug: (message: string, context?: DurableExecutorLogContext) => void
+  /** Notable events (a cancellation, an outage's end), written at levels `debug` and `info`. */
+  info: (message: string, context?: DurableExecutorLogContext) => void
+  /**
+   * Problems the executor handles (a retry, an expired lease, a dropped result), written at levels
+   * up to `warn`. Optional, for loggers written for upstream: `error` receives them when absent.
+   */
+  warn?: (message: string, context?: DurableExecutorLogContext) => void
+  /** Failures (a task execution that failed for good, a storage outage), always written. */
+  error: (message: string, context?: DurableExecutorLogContext) => void
 }
 
 /** Options of `DurableExecutor.make(storage, options?)`; every one is optional (`null` = absent). */

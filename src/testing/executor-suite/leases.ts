@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { DurableExecutionStorageError } from '../../core/errors.js'
-import type { DurableExecutorLogger } from '../../core/executor/types.js'
+import type { DurableExecutorLogContext, DurableExecutorLogger } from '../../core/executor/types.js'
 import { buildTaskExecutionRow } from '../storage-suite/row-builder.js'
 import {
   blockRun,
@@ -24,15 +24,11 @@ import {
 /** A logger that keeps every line, with the text of the error when one is given. */
 function createRecordingLogger(): { logger: DurableExecutorLogger; lines: Array<{ level: string; text: string }> } {
   const lines: Array<{ level: string; text: string }> = []
-  const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error))
+  const record = (level: string) => (message: string, context?: DurableExecutorLogContext) =>
+    lines.push({ level, text: context?.error === undefined ? message : `${message}: ${context.error}` })
   return {
     lines,
-    logger: {
-      debug: (message) => lines.push({ level: 'debug', text: message }),
-      info: (message) => lines.push({ level: 'info', text: message }),
-      error: (message, error) =>
-        lines.push({ level: 'error', text: error === undefined ? message : `${message}: ${describe(error)}` }),
-    },
+    logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
   }
 }
 
@@ -61,7 +57,7 @@ export function describeLeaseBehaviours(context: ExecutorSuiteContext): void {
 
       held.release()
       await waitUntil('the stale executor dropped its result', () =>
-        recorded.lines.some((line) => line.level === 'info' && line.text.startsWith(`Dropped the result of task execution [executionId=${handle.executionId}]`)),
+        recorded.lines.some((line) => line.level === 'warn' && line.text.startsWith(`Dropped the result of task execution [executionId=${handle.executionId}]`)),
       )
       expect(await handle.getExecution()).toMatchObject({ status: 'completed', output: 'from the current executor' })
       expect((await readStoredExecution(context.storage, handle.executionId)).expiryCount).toBe(1)

@@ -48,7 +48,7 @@ describe('executor options', () => {
     [{ backgroundProcessIntraBatchSleepMs: 'fast' }, 'backgroundProcessIntraBatchSleepMs must be a number >= 1 [backgroundProcessIntraBatchSleepMs="fast"]'],
     [{ maxConcurrentTaskExecutions: 1.5 }, 'maxConcurrentTaskExecutions must be an integer >= 1 [maxConcurrentTaskExecutions=1.5]'],
     [{ enableStorageBatching: 'yes' }, 'enableStorageBatching must be a boolean [enableStorageBatching="yes"]'],
-    [{ logLevel: 'verbose' }, "logLevel must be one of 'debug', 'info', 'error' [logLevel=\"verbose\"]"],
+    [{ logLevel: 'verbose' }, "logLevel must be one of 'debug', 'info', 'warn', 'error' [logLevel=\"verbose\"]"],
     [{ serializer: { serialize: () => '' } }, 'serializer must be an object with serialize(value) and deserialize(string) functions'],
   ])('rejects %j with a message naming the option, the rule and the value', (options, problem) => {
     expect(() => resolveDurableExecutorOptions(options as never)).toThrow(`Invalid options: ${problem}`)
