@@ -29,4 +29,7 @@ export default defineConfig({
   // Shared chunks in both formats, so that the root and `/testing` share one copy of the core
   // (one class identity for `instanceof DurableExecutionError`).
   splitting: true,
+  // esbuild renames a class that refers to itself (`_DurableExecutionError`); the error classes set
+  // `name` from the class, so printed errors would carry the renamed one.
+  keepNames: true,
 })

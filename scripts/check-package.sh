@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packaging check: builds and packs the package, installs the tarball into a scratch project, and
+# Packaging check: packs the package (its prepack builds it), installs the tarball into a scratch project, and
 # proves it loads as ESM, as CommonJS (superjson is ESM-only: this relies on Node >= 20.19's
 # require(esm)) and type-checks under NodeNext, for the root and the `/testing` subpath.
 # Usage: scripts/check-package.sh   (from anywhere; exits non-zero with a FAILED line)
@@ -13,10 +13,9 @@ step() { printf '\n== check-package: %s\n' "$*"; }
 fail() { printf '\ncheck-package FAILED: %s\n' "$*" >&2; exit 1; }
 
 cd "$repo"
-step "build (pnpm build)"
-pnpm build || fail "pnpm build did not succeed"
-
-step "pack into $work"
+# No build first: `pnpm pack` must build through `prepack`, as it does in a fresh clone.
+step "pack into $work with no dist/ (prepack builds it)"
+rm -rf dist
 pnpm pack --pack-destination "$work" >/dev/null || fail "pnpm pack did not succeed"
 tarball=$(ls "$work"/*.tgz 2>/dev/null | head -n 1)
 [ -n "$tarball" ] || fail "pnpm pack wrote no .tgz into $work"
@@ -27,6 +26,9 @@ for entry in index pg mysql sqlite jobs/index testing/index; do
     path="dist/$entry.$extension"
     grep -qx "package/$path" <<<"$packed_files" || fail "the tarball lacks $path (see package.json exports and tsup.config.ts)"
   done
+done
+for path in LICENSE CHANGELOG.md README.md; do
+  grep -qx "package/$path" <<<"$packed_files" || fail "the tarball lacks $path (see package.json files)"
 done
 for path in drizzle/pg drizzle/mysql drizzle/sqlite; do
   grep -q "^package/$path/.*\.sql$" <<<"$packed_files" || fail "the tarball lacks the migrations in $path"
@@ -66,6 +68,13 @@ module.exports = async function checkPackage(pkg, how) {
   if (!(new pkg.DurableExecutionNotFoundError('x') instanceof pkg.DurableExecutionError)) {
     throw new Error(`${how}: DurableExecutionNotFoundError is not a DurableExecutionError`)
   }
+  // Errors print their class name (`error.name` comes from the class): the bundler must not rename one.
+  const errorClasses = Object.entries(pkg).filter(([, value]) => typeof value === 'function' && value.prototype instanceof Error)
+  if (errorClasses.length < 5) throw new Error(`${how}: found only ${errorClasses.length} exported error classes`)
+  const renamed = errorClasses.filter(([exported, value]) => value.name !== exported).map(([exported, value]) => `${exported} as ${value.name}`)
+  if (renamed.length > 0) throw new Error(`${how}: error classes renamed in the build (set keepNames in tsup.config.ts): ${renamed.join(', ')}`)
+  const printed = String(new pkg.DurableExecutionError('boom'))
+  if (printed !== 'DurableExecutionError: boom') throw new Error(`${how}: a DurableExecutionError prints as ${JSON.stringify(printed)}`)
   console.log(`${how}: ok`)
 }
 EOF
