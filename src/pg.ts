@@ -95,7 +95,7 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
     kind: 'notify',
     listen: (db, channel, onNotification) =>
       listenForNotifications(db, channel, PG_RENDERER.sqlToQuery(sql`listen ${sql.identifier(channel)}`).sql, onNotification),
-    notify: (channel) => sql`select pg_notify(${channel}, '')`,
+    notify: (channel, payload) => sql`select pg_notify(${channel}, ${payload})`,
   },
 }
 

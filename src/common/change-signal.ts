@@ -3,8 +3,15 @@
  * executors of other processes, and, for dialects without notifications (MySQL, SQLite), the
  * polling of a cheap version the database keeps: checked every 50 ms while changes come, every
  * 500 ms after ten quiet seconds, and only a change makes the executors run their real sweeps.
+ * Where the dialect has notifications (PostgreSQL), each payload says what changed and which
+ * storage object sent it, so that listeners skip their own (that object wakes its subscribers
+ * in-process instead).
  */
-import type { TaskExecutionStorageGetByIdFilters, TaskExecutionStorageUpdate } from '../core/index.js'
+import type {
+  TaskExecutionsStorageChange,
+  TaskExecutionStorageGetByIdFilters,
+  TaskExecutionStorageUpdate,
+} from '../core/index.js'
 
 /** Version checks while changes come. */
 export const ACTIVE_POLL_INTERVAL_MS = 50
@@ -71,4 +78,30 @@ export async function pollVersion(readVersion: () => Promise<unknown>, onChange:
       clearTimeout(timer)
     },
   }
+}
+
+/** The payload's word for a change of any kind (an `undefined` change). */
+const ANY_CHANGE = 'any'
+
+/**
+ * A notification's payload: what changed, then the sending storage object's id, which is empty
+ * when every listener must act on it (an insert in the caller's transaction: only its commit, which
+ * the storage cannot see, makes the rows visible).
+ */
+export function changeNotificationPayload(change: TaskExecutionsStorageChange, senderId: string): string {
+  return `${change ?? ANY_CHANGE}:${senderId}`
+}
+
+/**
+ * Reads a payload of {@link changeNotificationPayload}; anything else (an empty payload of an
+ * older version, a reconnection's `undefined`) is a change of any kind from an unknown sender.
+ */
+export function parseChangeNotification(payload: string | undefined): {
+  change: TaskExecutionsStorageChange
+  senderId: string | undefined
+} {
+  const separator = payload?.indexOf(':') ?? -1
+  if (payload === undefined || separator < 0) return { change: undefined, senderId: undefined }
+  const change = payload.slice(0, separator) === 'enqueued' ? 'enqueued' : undefined
+  return { change, senderId: payload.slice(separator + 1) || undefined }
 }

@@ -9,6 +9,7 @@ import {
   checkTaskExecutionStorageRequests,
   checkTaskExecutionStorageValues,
   createMutex,
+  generateTaskExecutionId,
   matchesGetByIdFilters,
   TaskExecutionsStorageRequestsError,
   type Mutex,
@@ -28,6 +29,7 @@ import {
   type TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
   type TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
   type TaskExecutionsStorageTransaction,
+  type TaskExecutionsStorageChange,
   type TaskExecutionsStorageChangeSubscription,
   type TaskExecutionStorageValue,
 } from '../core/index.js'
@@ -40,7 +42,7 @@ import { explainDuplicateKeys, insertTaskExecutionValues } from './insert.js'
 import { buildMergedUpdate, chunkMergeGroup, planMergedUpdates, type MergeableUpdate } from './merged-update.js'
 import { taskExecutionRowToValue, taskExecutionValueToInsertRow } from './row-mapping.js'
 import { chunkItems } from '../sql/chunks.js'
-import { pollVersion, wakesOtherExecutors } from './change-signal.js'
+import { changeNotificationPayload, parseChangeNotification, pollVersion, wakesOtherExecutors } from './change-signal.js'
 import { guardDriverErrors } from '../sql/driver-errors.js'
 import { checkRowsFitPacket } from '../sql/packet-limit.js'
 
@@ -58,6 +60,10 @@ export type SqlTaskExecutionsStorageOptions = {
 export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   private readonly mutex: Mutex | undefined
   private readonly enableTestMode: boolean
+  /** Names this object in its notifications, so that its own listeners skip them. */
+  private readonly notificationSenderId = generateTaskExecutionId()
+  /** The `subscribeToChanges` callbacks of this object that listen for notifications. */
+  private readonly notifiedSubscribers = new Set<(change?: TaskExecutionsStorageChange) => void>()
 
   /**
    * Made by the dialects' `create…TaskExecutionsStorage` factories.
@@ -84,8 +90,9 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
         checkTaskExecutionStorageValues('insertMany', executions)
         await this.checkPacketFits('insertMany', () => insertedRows(executions))
         try {
-          // The notification goes out when the caller's transaction commits, and not at all on rollback.
-          await insertTaskExecutionValues(this.dialect, tx, executions, 'caller-transaction', this.notifyStatement(tx))
+          // The notification goes out when the caller's transaction commits, and not at all on rollback;
+          // no sender: this object cannot tell its own subscribers when that is.
+          await insertTaskExecutionValues(this.dialect, tx, executions, 'caller-transaction', this.notifyStatement(tx, 'enqueued', ''))
         } catch (error) {
           const explained = await explainDuplicateKeys(this.dialect, this.db, executions, error)
           throw toStorageError(explained, this.dialect.errorCodes, this.errorContext('insertMany'))
@@ -101,21 +108,42 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     // All rows or none, never some: the rows may belong to several callers (see
     // TaskExecutionsStorageRequestsError), so there is no per-row fallback here.
     await this.run('insertMany', () =>
-      insertTaskExecutionValues(this.dialect, this.db, executions, 'own-transaction', this.notifyStatement(this.db)),
+      insertTaskExecutionValues(
+        this.dialect,
+        this.db,
+        executions,
+        'own-transaction',
+        this.notifyStatement(this.db, 'enqueued', this.notificationSenderId),
+      ),
     )
+    this.wakeNotifiedSubscribers('enqueued')
   }
 
   /**
    * Calls `onChange` when another process may have made work ready (beyond upstream): a LISTEN
    * on PostgreSQL, fed by the notifications enqueues, cancels, wake-ups and hand-backs send; on
    * MySQL and SQLite a cheap version (the highest id, SQLite's `data_version`) polled every 50 ms
-   * while changes come and every 500 ms when quiet.
+   * while changes come and every 500 ms when quiet. On PostgreSQL the listener skips this object's
+   * own notifications: the object calls its subscribers itself once the write committed, so an
+   * executor does not sweep again for its own writes while executors sharing the object still
+   * wake each other.
    */
-  async subscribeToChanges(onChange: () => void): Promise<TaskExecutionsStorageChangeSubscription> {
+  async subscribeToChanges(
+    onChange: (change?: TaskExecutionsStorageChange) => void,
+  ): Promise<TaskExecutionsStorageChangeSubscription> {
     const signal = this.dialect.changeSignal(this.db)
     if (signal.kind === 'notify') {
-      const listener = await signal.listen(this.db, this.changeChannel, onChange)
-      return { unsubscribe: () => listener.close() }
+      const listener = await signal.listen(this.db, this.changeChannel, (payload) => {
+        const { change, senderId } = parseChangeNotification(payload)
+        if (senderId !== this.notificationSenderId) onChange(change)
+      })
+      this.notifiedSubscribers.add(onChange)
+      return {
+        unsubscribe: async () => {
+          this.notifiedSubscribers.delete(onChange)
+          await listener.close()
+        },
+      }
     }
     const poll = await pollVersion(() => this.run('subscribeToChanges', () => this.dialect.selectChangeVersion(this.db, signal.versionQuery)), onChange)
     return { unsubscribe: () => poll.stop() }
@@ -126,18 +154,27 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     return `de_changes_${this.dialect.tableName}`
   }
 
-  /** The SELECT that notifies listeners of this table, where the dialect has notifications. */
-  private notifyStatement(db: TDb): SQL | undefined {
+  /**
+   * The SELECT that notifies listeners of this table, where the dialect has notifications;
+   * `senderId` is this object's id, or empty when its own subscribers must hear it too.
+   */
+  private notifyStatement(db: TDb, change: TaskExecutionsStorageChange, senderId: string): SQL | undefined {
     const signal = this.dialect.changeSignal(db)
-    return signal.kind === 'notify' ? signal.notify(this.changeChannel) : undefined
+    return signal.kind === 'notify' ? signal.notify(this.changeChannel, changeNotificationPayload(change, senderId)) : undefined
+  }
+
+  /** Calls this object's listening subscribers for a write it committed (they skip its notification). */
+  private wakeNotifiedSubscribers(change: TaskExecutionsStorageChange): void {
+    for (const onChange of this.notifiedSubscribers) onChange(change)
   }
 
   /** Tells other processes' executors about writes that make work only they can pick up. */
   private async notifyAfterUpdates(requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>): Promise<void> {
-    const notify = this.notifyStatement(this.db)
+    const notify = this.notifyStatement(this.db, undefined, this.notificationSenderId)
     if (!notify || !requests.some((request) => wakesOtherExecutors(request.update, request.filters))) return
     // After the updates committed: a listener that looks now finds them.
     await this.dialect.executeStatement(this.db, notify)
+    this.wakeNotifiedSubscribers(undefined)
   }
 
   async getManyById(

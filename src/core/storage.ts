@@ -262,6 +262,13 @@ export type TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIs
     limit: number
   }
 
+/**
+ * What a change-signal call says changed, where the signal knows: `'enqueued'` when new executions
+ * were inserted (only the pickup has work), `undefined` when anything may have changed (a cancel, a
+ * wake-up, a hand-back, a signal that recovered from a fault, a signal that cannot tell).
+ */
+export type TaskExecutionsStorageChange = 'enqueued' | undefined
+
 /** A subscription to a storage's change signal; see `subscribeToChanges`. */
 export type TaskExecutionsStorageChangeSubscription = {
   /** Stops the signal (closes its connection); no `onChange` call follows. */
@@ -318,9 +325,13 @@ export type TaskExecutionsStorageCommonMethods = {
    * Beyond upstream (optional): calls `onChange` soon after another process may have made work
    * ready (an enqueue, a cancel, a wake-up), and after the signal itself recovered from a fault
    * (calls may be spurious; none may be missed while subscribed). Executors then run their loops
-   * at once and poll only as a slow backstop. Without it, executors poll at their interval.
+   * at once (only the pickup for `'enqueued'`) and poll only as a slow backstop. A storage object
+   * calls its own subscribers for its own writes in-process, so several executors sharing it wake
+   * each other. Without it, executors poll at their interval.
    */
-  subscribeToChanges?: (onChange: () => void) => MaybePromise<TaskExecutionsStorageChangeSubscription>
+  subscribeToChanges?: (
+    onChange: (change?: TaskExecutionsStorageChange) => void,
+  ) => MaybePromise<TaskExecutionsStorageChangeSubscription>
 }
 
 /** The storage interface the executor uses: array methods answer many requests at once, by position. */

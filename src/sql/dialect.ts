@@ -57,10 +57,13 @@ export type ClaimCandidatesSubquery = SQLWrapper & {
 export type SqlChangeSignal<TDb> =
   | {
       readonly kind: 'notify'
-      /** Listens on `channel` on a connection of its own until closed. */
-      readonly listen: (db: TDb, channel: string, onNotification: () => void) => Promise<NotificationListener>
-      /** A SELECT that sends a notification on `channel` (delivered when its transaction commits). */
-      readonly notify: (channel: string) => SQL
+      /**
+       * Listens on `channel` on a connection of its own until closed; `onNotification` gets each
+       * notification's payload, and `undefined` after the connection came back from a fault.
+       */
+      readonly listen: (db: TDb, channel: string, onNotification: (payload: string | undefined) => void) => Promise<NotificationListener>
+      /** A SELECT that sends `payload` on `channel` (delivered when its transaction commits). */
+      readonly notify: (channel: string, payload: string) => SQL
     }
   | {
       readonly kind: 'poll'

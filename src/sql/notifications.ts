@@ -27,6 +27,9 @@ type PgPoolLike = { Client: new (options: unknown) => PgClientLike; options: unk
 /** What this module uses of PGlite. */
 type PgliteLike = { listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>> }
 
+/** What this module reads of a node-postgres notification. */
+type PgNotificationLike = { payload?: string }
+
 const FIRST_RECONNECT_DELAY_MS = 100
 const MAX_RECONNECT_DELAY_MS = 5_000
 
@@ -41,18 +44,19 @@ function isPglite(client: unknown): client is PgliteLike {
 
 /**
  * Starts listening on `channel` for the drizzle database `db`; `listenStatement` is the dialect's
- * rendering of `LISTEN <channel>`. Resolves once the first LISTEN is in place; rejects when `db`'s
+ * rendering of `LISTEN <channel>`. `onNotification` gets each notification's payload, and
+ * `undefined` after a reconnection. Resolves once the first LISTEN is in place; rejects when `db`'s
  * client cannot listen (neither a node-postgres pool nor PGlite) or the first connection fails.
  */
 export async function listenForNotifications(
   db: unknown,
   channel: string,
   listenStatement: string,
-  onNotification: () => void,
+  onNotification: (payload: string | undefined) => void,
 ): Promise<NotificationListener> {
   const client = (db as { $client?: unknown } | null)?.$client
   if (isPglite(client)) {
-    const unlisten = await client.listen(channel, () => onNotification())
+    const unlisten = await client.listen(channel, (payload) => onNotification(payload))
     return { close: () => unlisten() }
   }
   if (isPgPool(client)) return await listenOnDedicatedClient(client, listenStatement, onNotification)
@@ -63,7 +67,7 @@ export async function listenForNotifications(
 async function listenOnDedicatedClient(
   pool: PgPoolLike,
   listenStatement: string,
-  onNotification: () => void,
+  onNotification: (payload: string | undefined) => void,
 ): Promise<NotificationListener> {
   let isClosed = false
   let current: PgClientLike | undefined
@@ -75,7 +79,7 @@ async function listenOnDedicatedClient(
     // A fault ends this client: its events must never throw (no listener would kill the process).
     client.on('error', () => reconnectSoon(client))
     client.on('end', () => reconnectSoon(client))
-    client.on('notification', () => onNotification())
+    client.on('notification', (message) => onNotification((message as PgNotificationLike | undefined)?.payload ?? ''))
     current = client
     await client.connect()
     await client.query(listenStatement)
@@ -93,7 +97,7 @@ async function listenOnDedicatedClient(
         () => {
           failures = 0
           // Notifications sent while the listener was away are lost: look for work now.
-          onNotification()
+          onNotification(undefined)
         },
         () => {
           failures++

@@ -20,6 +20,7 @@ import type {
   TaskExecutionsStorageUpdateByStatusAndIsSleepingTaskAndExpiresAtLessThanRequest,
   TaskExecutionsStorageUpdateByStatusAndOnChildrenFinishedProcessingStatusAndActiveChildrenCountZeroAndReturnRequest,
   TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
+  TaskExecutionsStorageChange,
   TaskExecutionsStorageChangeSubscription,
   TaskExecutionStorageValue,
 } from '../storage.js'
@@ -470,7 +471,9 @@ export class TaskExecutionsStorageLayer {
   }
 
   /** Subscribes to the storage's change signal (see `hasChangeSignal`). */
-  async subscribeToChanges(onChange: () => void): Promise<TaskExecutionsStorageChangeSubscription> {
+  async subscribeToChanges(
+    onChange: (change?: TaskExecutionsStorageChange) => void,
+  ): Promise<TaskExecutionsStorageChangeSubscription> {
     const subscribe = this.storage.subscribeToChanges?.bind(this.storage)
     if (!subscribe) throw DurableExecutionError.nonRetryable('The storage has no subscribeToChanges method')
     return await subscribe(onChange)

@@ -7,7 +7,7 @@
  * upstream's do.
  */
 import type { TaskExecutionsStorageLayer } from '../batching/storage-layer.js'
-import type { TaskExecutionsStorageChangeSubscription } from '../storage.js'
+import type { TaskExecutionsStorageChange, TaskExecutionsStorageChangeSubscription } from '../storage.js'
 import type { BackgroundProcessName } from './background.js'
 import type { BackgroundLoop } from './loops.js'
 
@@ -44,8 +44,10 @@ export async function subscribeLoopsToChanges(
   onError: (error: unknown) => void,
 ): Promise<TaskExecutionsStorageChangeSubscription | undefined> {
   if (!storage.hasChangeSignal) return undefined
-  const onChange = () => {
-    for (const name of LOOPS_A_CHANGE_WAKES) loops[name].trigger()
+  const onChange = (change?: TaskExecutionsStorageChange) => {
+    // An enqueue makes work for the pickup only: the other sweeps would find nothing.
+    if (change === 'enqueued') loops.processReadyTaskExecutions.trigger()
+    else for (const name of LOOPS_A_CHANGE_WAKES) loops[name].trigger()
   }
   let timer: ReturnType<typeof setTimeout> | undefined
   const subscribing = storage.subscribeToChanges(onChange)

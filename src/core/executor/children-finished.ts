@@ -288,10 +288,14 @@ async function finishParent(
   update: TaskExecutionStorageInternalUpdate,
 ): Promise<void> {
   await fencedWrite(runtime, parent, 'finishing the parent', () =>
-    updateExecutionById(runtime, parent.executionId, fencedFilters(parent, WAITING_FOR_CHILDREN_FILTER), {
-      ...update,
-      onChildrenFinishedProcessingStatus: 'processed',
-    }),
+    updateExecutionById(
+      runtime,
+      parent.executionId,
+      fencedFilters(parent, WAITING_FOR_CHILDREN_FILTER),
+      { ...update, onChildrenFinishedProcessingStatus: 'processed' },
+      undefined,
+      parent,
+    ),
   )
   runtime.wake.closeReady()
 }

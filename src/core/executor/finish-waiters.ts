@@ -1,9 +1,11 @@
 /**
  * In-process wake-ups for handles waiting on an execution (beyond upstream): when this executor
  * writes a finished status, the handles waiting on that execution read it at once instead of at
- * their next poll. Polling stays the backstop for executions finished by other processes.
+ * their next poll, or take the finished row from the writer when it knows it (no read at all).
+ * Polling stays the backstop for executions finished by other processes.
  */
 import { DurableExecutionCancelledError } from '../errors.js'
+import type { TaskExecutionStorageValue } from '../storage.js'
 
 /** One armed wait: armed before the handle reads the row, so a finish written meanwhile is not missed. */
 export type FinishWakeUp = {
@@ -11,24 +13,31 @@ export type FinishWakeUp = {
   wait(ms: number, signal: AbortSignal | undefined): Promise<void>
   /** Stops listening (always call it, in `finally`). */
   dispose(): void
+  /** The finished row the writer handed over with its wake-up, if it knew it. */
+  readonly finishedRow: TaskExecutionStorageValue | undefined
 }
 
 /** The waiters of one executor, by execution id. */
 export class FinishedExecutionWaiters {
-  private readonly listeners = new Map<string, Set<() => void>>()
+  private readonly listeners = new Map<string, Set<(finishedRow: TaskExecutionStorageValue | undefined) => void>>()
 
   /** Starts listening for `executionId`'s finish. */
   arm(executionId: string): FinishWakeUp {
     let woken = false
+    let finishedRow: TaskExecutionStorageValue | undefined
     let wakeWaiter: (() => void) | undefined
-    const listener = () => {
+    const listener = (row: TaskExecutionStorageValue | undefined) => {
       woken = true
+      finishedRow = row
       wakeWaiter?.()
     }
     let listening = this.listeners.get(executionId)
     if (!listening) this.listeners.set(executionId, (listening = new Set()))
     listening.add(listener)
     return {
+      get finishedRow() {
+        return finishedRow
+      },
       wait: (ms, signal) =>
         new Promise<void>((resolve, reject) => {
           if (signal?.aborted) return reject(new DurableExecutionCancelledError())
@@ -52,8 +61,15 @@ export class FinishedExecutionWaiters {
     }
   }
 
-  /** Wakes every handle waiting on `executionId` (call it after the finished status is written). */
-  notify(executionId: string): void {
-    for (const listener of [...(this.listeners.get(executionId) ?? [])]) listener()
+  /**
+   * Wakes every handle waiting on `executionId` (call it after the finished status is written);
+   * `finishedRow` gives the row as written, when the writer knows it, so the handles need not
+   * read it (called only when a handle waits).
+   */
+  notify(executionId: string, finishedRow?: () => TaskExecutionStorageValue): void {
+    const listening = this.listeners.get(executionId)
+    if (!listening) return
+    const row = finishedRow?.()
+    for (const listener of [...listening]) listener(row)
   }
 }

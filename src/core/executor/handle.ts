@@ -70,11 +70,13 @@ export function createTaskExecutionHandle<TOutput>(
   ): Promise<FinishedTaskExecution<TOutput>> => {
     const { signal } = options
     const intervalMs = resolvePollingIntervalMs(options.pollingIntervalMs)
+    // Handed over by this process's finishing write: no need to read it back.
+    let finishedRow: TaskExecutionStorageValue | undefined
     for (;;) {
       if (signal?.aborted) throw new DurableExecutionCancelledError()
       const wakeUp = deps.finishedWaiters.arm(executionId)
       try {
-        const row = await getExecutionRowOrThrow(deps.storage, executionId)
+        const row = finishedRow ?? (await getExecutionRowOrThrow(deps.storage, executionId))
         if (signal?.aborted) throw new DurableExecutionCancelledError()
         if (row.isFinished) {
           return (await convertTaskExecutionStorageValueToTaskExecution<TOutput>(
@@ -83,6 +85,7 @@ export function createTaskExecutionHandle<TOutput>(
           )) as FinishedTaskExecution<TOutput>
         }
         await wakeUp.wait(intervalMs, signal)
+        finishedRow = wakeUp.finishedRow
       } finally {
         wakeUp.dispose()
       }

@@ -17,10 +17,11 @@ import {
 } from '../internal-update.js'
 import type { TaskExecutionsStorageLayer, UpdateMatch } from '../batching/storage-layer.js'
 import { deserializeValue, serializeWithSizeLimit, type Serializer } from '../serializer.js'
-import { createTaskExecutionStorageValue } from '../storage-value.js'
+import { applyTaskExecutionStorageUpdate, createTaskExecutionStorageValue } from '../storage-value.js'
 import type {
   ParentTaskExecutionSummary,
   TaskExecutionStorageGetByIdFilters,
+  TaskExecutionStorageUpdate,
   TaskExecutionStorageValue,
   TaskExecutionSummary,
 } from '../storage.js'
@@ -103,7 +104,8 @@ export type ExecutorRuntime = {
 
 /**
  * Writes a normalised update to one row if it matches `filters`. Resolves to whether it matched
- * (`undefined` when the storage does not say).
+ * (`undefined` when the storage does not say). `rowUnderLease`, the row as this executor holds it
+ * under a fenced lease, lets waiting handles take the finished row without reading it back.
  */
 export async function updateExecutionById(
   runtime: ExecutorRuntime,
@@ -111,11 +113,28 @@ export async function updateExecutionById(
   filters: TaskExecutionStorageGetByIdFilters,
   update: TaskExecutionStorageInternalUpdate,
   currentRow?: TaskExecutionStorageValue,
+  rowUnderLease: TaskExecutionStorageValue | undefined = currentRow,
 ): Promise<UpdateMatch> {
   const normalized = normalizeTaskExecutionStorageInternalUpdate(update, runtime.clock.now(), currentRow)
   const matched = await runtime.storage.updateById({ executionId, filters, update: normalized })
-  if (normalized.isFinished === true && matched !== false) runtime.finishedWaiters.notify(executionId)
+  notifyFinished(runtime, executionId, normalized, matched, rowUnderLease)
   return matched
+}
+
+/**
+ * Wakes the handles waiting on a finish this executor wrote; when the storage confirmed the fenced
+ * write, with the row as written (the lease kept every other writer away from it meanwhile).
+ */
+function notifyFinished(
+  runtime: ExecutorRuntime,
+  executionId: string,
+  normalized: TaskExecutionStorageUpdate,
+  matched: UpdateMatch,
+  rowUnderLease: TaskExecutionStorageValue | undefined,
+): void {
+  if (normalized.isFinished !== true || matched === false) return
+  const isKnown = matched === true && rowUnderLease?.leaseToken !== undefined
+  runtime.finishedWaiters.notify(executionId, isKnown ? () => applyTaskExecutionStorageUpdate(rowUnderLease, normalized) : undefined)
 }
 
 /** Writes a normalised update to one row and inserts `children` iff it matched; answers as {@link updateExecutionById}. */
@@ -134,7 +153,7 @@ export async function updateExecutionByIdAndInsertChildren(
     update: normalized,
     childrenTaskExecutionsToInsertIfAnyUpdated: children,
   })
-  if (normalized.isFinished === true && matched !== false) runtime.finishedWaiters.notify(executionId)
+  notifyFinished(runtime, executionId, normalized, matched, currentRow)
   return matched
 }
 
