@@ -13,6 +13,8 @@ const entry: Record<string, string> = {
   // The job-runner layer plus createDatabase, which sits above the dialects (src/database).
   'jobs/index': 'src/jobs-entry.ts',
   'testing/index': 'src/testing/index.ts',
+  // The command line (package.json `bin`); its shebang line is kept by the build.
+  cli: 'src/cli.ts',
 }
 
 export default defineConfig({
@@ -29,4 +31,6 @@ export default defineConfig({
   // Shared chunks in both formats, so that the root and `/testing` share one copy of the core
   // (one class identity for `instanceof DurableExecutionError`).
   splitting: true,
+  // import.meta.url in the CommonJS build too: the migrations folders are found from it.
+  shims: true,
 })

@@ -8,14 +8,14 @@ import { ERRORED_TASK_EXECUTION_STATUSES } from '../core/status.js'
 import type { SqlSelectQuery } from '../sql/dialect.js'
 import type { TaskExecutionsDialect } from './dialect.js'
 
-/** Options of {@link inspectTaskExecutions}. */
+/** Options of `SqlTaskExecutionsStorage.inspect`. */
 export type InspectTaskExecutionsOptions = {
   /** Most failures and expired leases listed (default 10). */
   readonly limit?: number
 }
 
 /** One execution as the overview lists it. */
-export type TaskExecutionSummary = {
+export type TaskExecutionOverviewEntry = {
   readonly executionId: string
   readonly taskId: string
   readonly status: string
@@ -30,7 +30,7 @@ export type TaskExecutionSummary = {
   readonly errorMessage: string | null
 }
 
-/** What {@link inspectTaskExecutions} returns. */
+/** What `SqlTaskExecutionsStorage.inspect` returns. */
 export type TaskExecutionsOverview = {
   /** The table's name. */
   readonly tableName: string
@@ -39,11 +39,11 @@ export type TaskExecutionsOverview = {
   /** Row counts per status and task id, by status then task id. */
   readonly byStatusAndTaskId: ReadonlyArray<{ readonly status: string; readonly taskId: string; readonly count: number }>
   /** The ready execution with the earliest start time, if any. */
-  readonly oldestReady: TaskExecutionSummary | null
+  readonly oldestReady: TaskExecutionOverviewEntry | null
   /** Running executions whose lease ran out (their executor is likely gone): how many, and the oldest. */
-  readonly expiredLeases: { readonly count: number; readonly oldest: ReadonlyArray<TaskExecutionSummary> }
+  readonly expiredLeases: { readonly count: number; readonly oldest: ReadonlyArray<TaskExecutionOverviewEntry> }
   /** The most recently finished executions with an error, newest first. */
-  readonly recentFailures: ReadonlyArray<TaskExecutionSummary>
+  readonly recentFailures: ReadonlyArray<TaskExecutionOverviewEntry>
 }
 
 const nullableNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value))
@@ -57,7 +57,7 @@ export async function inspectTaskExecutions<TDb>(
 ): Promise<TaskExecutionsOverview> {
   const limit = options.limit ?? 10
   const { seam, table, columns: c } = dialect
-  const now = await dialect.selectCurrentTimeMs(db)
+  const now = Math.round(await dialect.selectCurrentTimeMs(db))
   const select = (query: Partial<SqlSelectQuery> & Pick<SqlSelectQuery, 'fields'>) =>
     seam.selectRows(db, table, { where: undefined, groupBy: [], orderBy: [], limit: undefined, offset: undefined, ...query })
   const summaryFields = {
@@ -70,7 +70,7 @@ export async function inspectTaskExecutions<TDb>(
     executorId: c.executorId,
     error: c.error,
   }
-  const toSummary = (row: Record<string, unknown>): TaskExecutionSummary => ({
+  const toSummary = (row: Record<string, unknown>): TaskExecutionOverviewEntry => ({
     executionId: String(row.executionId),
     taskId: String(row.taskId),
     status: String(row.status),

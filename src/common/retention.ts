@@ -69,7 +69,7 @@ export async function purgeTaskExecutions<TDb>(
   options: PurgeTaskExecutionsOptions,
 ): Promise<PurgeTaskExecutionsResult> {
   const batchSize = checkPurgeOptions(options)
-  const closedBefore = (await dialect.selectCurrentTimeMs(db)) - options.olderThanMs
+  const closedBefore = Math.round(await dialect.selectCurrentTimeMs(db)) - options.olderThanMs
   const where = deletableCondition(dialect, closedBefore)
   const { seam, table, columns } = dialect
   if (options.dryRun === true) {

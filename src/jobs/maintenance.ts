@@ -7,11 +7,29 @@
  */
 import { and, asc, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { checkPurgeOptions } from '../common/retention.js'
+import { DurableExecutionStorageError } from '../core/errors.js'
+import { classifyDatabaseError } from '../sql/errors.js'
 import type { JobStore } from './store.js'
 import type { TableOf } from './job-tables.js'
 
 /** Workflow and batch statuses that never change again: only these are purged. */
 const FINAL_STATUSES = ['completed', 'cancelled'] as const
+
+/**
+ * Whether the job tables exist (the workflows table answers a SELECT); a lost connection still
+ * throws. For tools that serve databases with only the task-executions table.
+ */
+export async function jobTablesExist(store: Pick<JobStore, 'session' | 'tables'>): Promise<boolean> {
+  try {
+    // Reads no row: only whether the table is there.
+    await store.session.selectRows(store.tables.workflows, { fields: { one: sql`1` }, where: sql`1 = 0` })
+    return true
+  } catch (error) {
+    const lost = error instanceof DurableExecutionStorageError ? error.kind === 'connection_lost' : classifyDatabaseError(error, store.session.errorCodes) === 'connection_lost'
+    if (lost) throw error
+    return false
+  }
+}
 
 /** Workflow counts per status, by status. */
 export async function countWorkflowsByStatus(store: Pick<JobStore, 'session' | 'tables'>): Promise<Array<{ status: string; count: number }>> {
