@@ -61,15 +61,15 @@ const SHAPES: ReadonlyArray<Shape> = [
   { id: 'charge-old-done', taskId: 'charge', status: 'completed', closedAgoMs: 30 * DAY_MS },
   { id: 'charge-old-failed', taskId: 'charge', status: 'failed', closedAgoMs: 30 * DAY_MS, message: 'card declined' },
   { id: 'parent-done', taskId: 'etl', status: 'completed', closedAgoMs: 30 * DAY_MS },
-  { id: 'child-of-done', taskId: 'etl-chunk', status: 'completed', parent: 'parent-done', closedAgoMs: 30 * DAY_MS },
+  { id: 'child-of-done', taskId: 'etl_chunk', status: 'completed', parent: 'parent-done', closedAgoMs: 30 * DAY_MS },
   { id: 'parent-waiting', taskId: 'etl', status: 'waiting_for_children' },
-  { id: 'child-done-of-waiting', taskId: 'etl-chunk', status: 'completed', parent: 'parent-waiting', closedAgoMs: 30 * DAY_MS },
-  { id: 'child-expired', taskId: 'etl-chunk', status: 'running', parent: 'parent-waiting', expiresAgoMs: 60_000 },
+  { id: 'child-done-of-waiting', taskId: 'etl_chunk', status: 'completed', parent: 'parent-waiting', closedAgoMs: 30 * DAY_MS },
+  { id: 'child-expired', taskId: 'etl_chunk', status: 'running', parent: 'parent-waiting', expiresAgoMs: 60_000 },
   { id: 'charge-recent', taskId: 'charge', status: 'timed_out', closedAgoMs: 3_600_000, message: 'took too long' },
   { id: 'email-ready-old', taskId: 'email', status: 'ready', startAgoMs: 120_000 },
   { id: 'email-ready-new', taskId: 'email', status: 'ready', startAgoMs: 1_000 },
   { id: 'parent-closed', taskId: 'etl', status: 'completed', closedAgoMs: 30 * DAY_MS },
-  { id: 'child-not-closed', taskId: 'etl-chunk', status: 'completed', parent: 'parent-closed', closeStatus: 'ready' },
+  { id: 'child-not-closed', taskId: 'etl_chunk', status: 'completed', parent: 'parent-closed', closeStatus: 'ready' },
 ]
 
 const FINISHED = new Set(['completed', 'failed', 'timed_out', 'cancelled', 'finalize_failed'])
