@@ -4,41 +4,8 @@
  * batch selects ids (MariaDB rejects LIMIT inside IN) and then deletes by id.
  */
 import { and, asc, eq, inArray, isNotNull, isNull, lt, not, notInArray, or, sql, type SQL } from 'drizzle-orm'
-import { DurableExecutionError } from '../core/errors.js'
+import { checkPurgeOptions, type PurgeTaskExecutionsOptions, type PurgeTaskExecutionsResult } from '../core/retention.js'
 import type { TaskExecutionsDialect } from './dialect.js'
-
-/** Options of a task-executions purge. */
-export type PurgeTaskExecutionsOptions = {
-  /** Rows closed at least this long ago (database clock) are deleted; `0` means every closed row. */
-  readonly olderThanMs: number
-  /** Most rows one DELETE removes (default 500), so no statement holds locks for long. */
-  readonly batchSize?: number
-  /** Count what would be deleted and delete nothing (default `false`). */
-  readonly dryRun?: boolean
-}
-
-/** What a purge deleted, or with `dryRun`, would delete. */
-export type PurgeTaskExecutionsResult = {
-  /** Rows deleted (or, with `dryRun`, deletable now). */
-  readonly executions: number
-  /** The cutoff used, in epoch milliseconds on the database's clock. */
-  readonly closedBefore: number
-}
-
-/** The default of {@link PurgeTaskExecutionsOptions.batchSize}. */
-export const DEFAULT_PURGE_BATCH_SIZE = 500
-
-/** Checks purge options; the message names the bad value. */
-export function checkPurgeOptions(options: { readonly olderThanMs: number; readonly batchSize?: number }): number {
-  if (!Number.isFinite(options.olderThanMs) || options.olderThanMs < 0) {
-    throw DurableExecutionError.nonRetryable(`Invalid olderThanMs ${String(options.olderThanMs)}: use a number of milliseconds >= 0.`)
-  }
-  const batchSize = options.batchSize ?? DEFAULT_PURGE_BATCH_SIZE
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-    throw DurableExecutionError.nonRetryable(`Invalid batchSize ${String(batchSize)}: use a positive integer.`)
-  }
-  return batchSize
-}
 
 /** Finished and closed: final, so a row seen so stays so. */
 const finishedAndClosedCondition = <TDb>({ columns: c }: TaskExecutionsDialect<TDb>): SQL =>

@@ -44,7 +44,8 @@ import { pollVersion, wakesOtherExecutors } from './change-signal.js'
 import { guardDriverErrors } from '../sql/driver-errors.js'
 import { checkRowsFitPacket } from '../sql/packet-limit.js'
 import { checkTaskExecutionsTable } from './table-check.js'
-import { purgeTaskExecutions, type PurgeTaskExecutionsOptions, type PurgeTaskExecutionsResult } from './retention.js'
+import { purgeTaskExecutions } from './retention.js'
+import type { PurgeTaskExecutionsOptions, PurgeTaskExecutionsResult } from '../core/retention.js'
 import { inspectTaskExecutions, type InspectTaskExecutionsOptions, type TaskExecutionsOverview } from './overview.js'
 
 /** Options of every SQL storage. */

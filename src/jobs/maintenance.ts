@@ -6,7 +6,7 @@
  * `createDatabase` sets).
  */
 import { and, asc, inArray, lt, sql, type SQL } from 'drizzle-orm'
-import { checkPurgeOptions } from '../common/retention.js'
+import { checkPurgeOptions } from '../core/retention.js'
 import { DurableExecutionStorageError } from '../core/errors.js'
 import { classifyDatabaseError } from '../sql/errors.js'
 import type { JobStore } from './store.js'

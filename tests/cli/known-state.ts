@@ -113,6 +113,11 @@ function valueOf(shape: Shape, now: number): TaskExecutionStorageValue {
   return value
 }
 
+/** The seeded executions as storage values, relative to `now`. */
+export function knownStateValues(now: number): Array<TaskExecutionStorageValue> {
+  return SHAPES.map((shape) => valueOf(shape, now))
+}
+
 /**
  * Creates the tables (custom names, through the CLI's `migrate`) and writes the known state:
  * the executions of {@link SEEDED} and three workflows updated 30 days ago (completed, cancelled,
@@ -125,7 +130,7 @@ export async function seedKnownState(url: string, table: string, prefix: string)
   const database = await createDatabase({ url, tablePrefix: prefix, loadEnvFile: false, now: () => now - 30 * DAY_MS })
   try {
     const storage = await openTaskExecutionsStorage(database, { tableName: table })
-    await storage.insertMany(SHAPES.map((shape) => valueOf(shape, now)))
+    await storage.insertMany(knownStateValues(now))
     const done = await database.workflows.create({ name: 'nightly' })
     await database.workflowSteps.createStep({ workflowId: done.id, name: 'extract' })
     await database.workflowHistory.log({ workflowId: done.id, event: 'started' })

@@ -52,6 +52,7 @@ function textOf({ taskExecutions: t, workflows }: InspectResult): Array<string> 
 export function registerInspectCommand(program: Command): void {
   const command = program
     .command('inspect')
+    .summary('show what is queued, running and failing')
     .description('Show task executions by status and task id, the oldest ready one, expired leases, recent failures and job-runner workflows by status (read-only).')
     .option('--limit <n>', 'most expired leases and failures listed', '10')
   addDatabaseOptions(command).action(async (options: InspectOptions) => {

@@ -13,6 +13,7 @@ const HOW: Readonly<Record<MigrationMethod, string>> = {
 export function registerMigrateCommand(program: Command): void {
   const command = program
     .command('migrate')
+    .summary('create or update the tables (idempotent)')
     .description(
       'Create or update the task-executions table and the job-runner tables; running it again changes nothing. ' +
         'Default names get the shipped migrations (recorded in __drizzle_task_executions_migrations and __drizzle_job_migrations); ' +

@@ -15,6 +15,7 @@ type PurgeOptions = DatabaseCommandOptions & { readonly olderThan: string; reado
 export function registerPurgeCommand(program: Command): void {
   const command = program
     .command('purge')
+    .summary('delete finished rows older than an age')
     .description(
       'Delete finished-and-closed task executions closed longer ago than --older-than (never one whose parent or child is unfinished), ' +
         'and completed or cancelled job-runner workflows and batches last updated before it, with their steps, history, timers, attempts, chunks and rows.',
