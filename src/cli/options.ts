@@ -15,10 +15,10 @@ import { CliError } from './errors.js'
 export type DatabaseCommandOptions = {
   /** The database URL; `DATABASE_URL` (also from `.env` outside production) when absent. */
   readonly url?: string
-  /** The task-executions table's name. */
-  readonly table: string
-  /** The job tables' prefix ('' for none). */
-  readonly prefix: string
+  /** The task-executions table's name (default `task_executions`). */
+  readonly table?: string
+  /** The job tables' prefix (default '' for none). */
+  readonly prefix?: string
   /** Print JSON instead of text. */
   readonly json?: boolean
 }
@@ -51,7 +51,8 @@ const isUnreachable = (error: unknown) => error instanceof DurableExecutionStora
  * @throws CliError when the server cannot be reached; the library's errors otherwise.
  */
 export async function openFromOptions(options: DatabaseCommandOptions, { requireTables = true } = {}): Promise<OpenedDatabase> {
-  const database = await createDatabase({ url: options.url, tablePrefix: options.prefix === '' ? undefined : options.prefix })
+  const prefix = options.prefix ?? ''
+  const database = await createDatabase({ url: options.url, tablePrefix: prefix === '' ? undefined : prefix })
   let closed: Promise<void> | undefined
   const close = () => (closed ??= database.close())
   try {

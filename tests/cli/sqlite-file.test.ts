@@ -86,6 +86,18 @@ describe('migrate on a new SQLite file', { timeout: 240_000 }, () => {
     expect(afterFirst[1]).toBeGreaterThan(0)
   })
 
+  it('refuses, in one line, to migrate a table that ensure…Tables created, saying to keep one path', async () => {
+    const file = `sqlite:${join(directory, 'ensured.db')}`
+    const database = await createDatabase({ url: file, loadEnvFile: false })
+    await openTaskExecutionsStorage(database, { ensureTable: true })
+    await database.close()
+    const run = await runCli(['migrate', '--url', file])
+    expect(run.code).toBe(1)
+    expect(run.stderr.trim().split('\n')).toHaveLength(1)
+    expect(run.stderr).toContain('a table exists already')
+    expect(run.stderr).toContain('Keep one path')
+  })
+
   it('exports the migrations folders as absolute paths', () => {
     expect(taskExecutionsMigrationsFolder('sqlite')).toBe(join(process.cwd(), 'drizzle', 'sqlite'))
     expect(jobMigrationsFolder('pg')).toBe(join(process.cwd(), 'drizzle', 'jobs', 'pg'))
