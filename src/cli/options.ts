@@ -7,6 +7,7 @@ import type { Command } from 'commander'
 import type { AnySqlTaskExecutionsStorage } from '../database/task-executions.js'
 import { openTaskExecutionsStorage } from '../database/task-executions.js'
 import { createDatabase, type JobDatabase } from '../database/create-database.js'
+import { DatabaseUrlError } from '../database/errors.js'
 import { redactSecretsOf, showDatabaseUrl } from '../database/redact.js'
 import { DurableExecutionStorageError } from '../core/errors.js'
 import { CliError } from './errors.js'
@@ -52,21 +53,27 @@ const isUnreachable = (error: unknown) => error instanceof DurableExecutionStora
  */
 export async function openFromOptions(options: DatabaseCommandOptions, { requireTables = true } = {}): Promise<OpenedDatabase> {
   const prefix = options.prefix ?? ''
-  const database = await createDatabase({ url: options.url, tablePrefix: prefix === '' ? undefined : prefix })
+  const database = await createDatabase({ url: options.url, tablePrefix: prefix === '' ? undefined : prefix }).catch((error: unknown) => {
+    // createDatabase's own words name its parameter; on the command line the fix is --url.
+    if (error instanceof DatabaseUrlError && error.url === undefined) throw new CliError('No database URL: pass --url (e.g. --url sqlite:./app.db or --url postgres://user@host:5432/db) or set DATABASE_URL.')
+    throw error
+  })
   let closed: Promise<void> | undefined
   const close = () => (closed ??= database.close())
   try {
     const storage = await openTaskExecutionsStorage(database, { tableName: options.table })
     try {
-      // The first round trip: an unreachable server or refused login fails here.
+      // The first round trip: an unreachable server or a refused login fails here.
       await storage.getCurrentTimeMs()
     } catch (error) {
-      if (!isUnreachable(error)) throw error
+      if (!(error instanceof DurableExecutionStorageError)) throw error
       const url = options.url ?? process.env.DATABASE_URL ?? ''
-      const words = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error)
+      const words = redactSecretsOf(error.cause instanceof Error ? error.cause.message : error.message, url)
+      const at = `the ${database.dialectName} database at ${showDatabaseUrl(url)}`
       throw new CliError(
-        `Cannot reach the ${database.dialectName} database at ${showDatabaseUrl(url)}: ${redactSecretsOf(words, url)}. ` +
-          'Check that the server is running and that the URL names the right host and port.',
+        isUnreachable(error)
+          ? `Cannot reach ${at}: ${words}. Check that the server is running and that the URL names the right host and port.`
+          : `Cannot query ${at}: ${words}. Check the user, password and database name in the URL.`,
       )
     }
     if (requireTables) await storage.checkReady()

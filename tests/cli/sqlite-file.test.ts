@@ -115,14 +115,15 @@ describe('help and errors', { timeout: 240_000 }, () => {
     expect(runs[1]!.stdout).toContain('--url <url>')
   })
 
-  it('prints one line and exits 1 for a bad URL, a database without the tables and a bad age', async () => {
+  it('prints one line and exits 1 for a bad URL, no URL, a database without the tables and a bad age', async () => {
     const empty = `sqlite:${join(directory, 'empty.db')}`
-    const [badUrl, noTables, badAge] = await Promise.all([
+    const [badUrl, noUrl, noTables, badAge] = await Promise.all([
       runCli(['inspect', '--url', 'postgres//user:s3cret@host/db']),
+      runCli(['inspect']),
       runCli(['inspect', '--url', empty]),
       runCli(['purge', '--url', url, ...names, '--older-than', 'a week']),
     ])
-    for (const run of [badUrl, noTables, badAge]) {
+    for (const run of [badUrl, noUrl, noTables, badAge]) {
       expect(run.code).toBe(1)
       expect(run.stderr.trim().split('\n')).toHaveLength(1)
       expect(run.stderr).toMatch(/^error: /)
@@ -130,6 +131,7 @@ describe('help and errors', { timeout: 240_000 }, () => {
     }
     expect(badUrl.stderr).toContain('Unsupported database URL')
     expect(badUrl.stderr).not.toContain('s3cret')
+    expect(noUrl.stderr).toContain('No database URL: pass --url')
     expect(noTables.stderr).toContain('task_executions does not exist')
     expect(noTables.stderr).toContain('migrate')
     expect(badAge.stderr).toContain('Invalid --older-than "a week"')
