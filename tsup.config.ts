@@ -13,6 +13,8 @@ const entry: Record<string, string> = {
   // The job-runner layer plus createDatabase, which sits above the dialects (src/database).
   'jobs/index': 'src/jobs-entry.ts',
   'testing/index': 'src/testing/index.ts',
+  // The command line (package.json `bin`); its shebang line is kept by the build.
+  cli: 'src/cli.ts',
 }
 
 export default defineConfig({
@@ -32,4 +34,6 @@ export default defineConfig({
   // esbuild renames a class that refers to itself (`_DurableExecutionError`); the error classes set
   // `name` from the class, so printed errors would carry the renamed one.
   keepNames: true,
+  // import.meta.url in the CommonJS build too: the migrations folders are found from it.
+  shims: true,
 })

@@ -144,6 +144,8 @@ export type TaskExecutionsDialect<TDb> = TaskExecutionsDialectDeclaration<TDb> &
     readonly tableName: string
     /** The table's columns by property key. */
     readonly columns: TaskExecutionsColumns
+    /** The generic seam, for read-only and maintenance statements beyond the storage's (inspect, retention). */
+    readonly seam: SqlDialect<TDb>
   }
 
 /** A dialect's generic seam bound to one of its task-executions tables. */
@@ -168,5 +170,6 @@ export function bindTaskExecutionsDialect<TDb>(
     table,
     tableName: getTableName(table),
     columns: table,
+    seam,
   }
 }

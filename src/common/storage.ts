@@ -45,6 +45,10 @@ import { chunkItems } from '../sql/chunks.js'
 import { changeNotificationPayload, parseChangeNotification, pollVersion, wakesOtherExecutors } from './change-signal.js'
 import { guardDriverErrors } from '../sql/driver-errors.js'
 import { checkRowsFitPacket } from '../sql/packet-limit.js'
+import { checkTaskExecutionsTable } from './table-check.js'
+import { purgeTaskExecutions } from './retention.js'
+import type { PurgeTaskExecutionsOptions, PurgeTaskExecutionsResult } from '../core/retention.js'
+import { inspectTaskExecutions, type InspectTaskExecutionsOptions, type TaskExecutionsOverview } from './overview.js'
 
 /** Options of every SQL storage. */
 export type SqlTaskExecutionsStorageOptions = {
@@ -417,6 +421,29 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     if (!this.enableTestMode) return
     // Test helper: empties the table (test mode only).
     await this.run('deleteAll', () => this.dialect.deleteRows(this.db, undefined))
+  }
+
+  /**
+   * Beyond upstream: throws a `TaskExecutionsTableMissingError` (naming the table, the missing
+   * columns and how to create them) when the table is missing or lacks columns.
+   * `DurableExecutor.start()` calls it before any background loop starts.
+   */
+  async checkReady(): Promise<void> {
+    await this.run('checkReady', () => checkTaskExecutionsTable(this.db, this.dialect))
+  }
+
+  /**
+   * Retention (beyond upstream): deletes finished-and-closed executions closed at least
+   * `olderThanMs` ago, in batches of `batchSize`, keeping every row an unfinished parent or child
+   * still needs; with `dryRun`, only counts them.
+   */
+  async purge(options: PurgeTaskExecutionsOptions): Promise<PurgeTaskExecutionsResult> {
+    return this.run('purge', () => purgeTaskExecutions(this.db, this.dialect, options))
+  }
+
+  /** Read-only overview (beyond upstream): counts by status and task id, oldest ready, expired leases, recent failures. */
+  async inspect(options: InspectTaskExecutionsOptions = {}): Promise<TaskExecutionsOverview> {
+    return this.run('inspect', () => inspectTaskExecutions(this.db, this.dialect, options))
   }
 
   /** Refuses, before anything is sent, rows too large for one statement on this server (MySQL's packet limit). */

@@ -30,6 +30,7 @@ import {
   statusKey,
   type StoredEntry,
 } from './in-memory-rows.js'
+import { checkPurgeOptions, purgeableExecutionIds, type PurgeTaskExecutionsOptions, type PurgeTaskExecutionsResult } from './retention.js'
 import { cloneTaskExecutionStorageValue, matchesGetByIdFilters } from './storage-value.js'
 import {
   checkTaskExecutionStorageRequest,
@@ -387,6 +388,19 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     if (row.parent) {
       this.childExecutionIdsByParentExecutionId.get(row.parent.executionId)?.delete(row.executionId)
     }
+  }
+
+  /**
+   * Retention (beyond upstream): deletes the finished-and-closed executions closed at least
+   * `olderThanMs` ago whose parent and children are all finished and closed; with `dryRun`, only
+   * counts them. `batchSize` is checked but moot here.
+   */
+  async purge(options: PurgeTaskExecutionsOptions): Promise<PurgeTaskExecutionsResult> {
+    checkPurgeOptions(options)
+    const closedBefore = Date.now() - options.olderThanMs
+    const executionIds = purgeableExecutionIds([...this.entries.values()].map((entry) => entry.row), closedBefore)
+    if (options.dryRun !== true) for (const executionId of executionIds) await this.deleteById({ executionId })
+    return { executions: executionIds.length, closedBefore }
   }
 
   /** Deletes every row. */

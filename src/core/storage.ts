@@ -332,6 +332,12 @@ export type TaskExecutionsStorageCommonMethods = {
   subscribeToChanges?: (
     onChange: (change?: TaskExecutionsStorageChange) => void,
   ) => MaybePromise<TaskExecutionsStorageChangeSubscription>
+  /**
+   * Beyond upstream (optional): throws an error saying what to do when the storage cannot work at
+   * all (its table is missing or lacks columns). `DurableExecutor.start()` calls it before any
+   * background loop starts, so a missing table fails the start instead of every loop.
+   */
+  checkReady?: () => MaybePromise<void>
 }
 
 /** The storage interface the executor uses: array methods answer many requests at once, by position. */

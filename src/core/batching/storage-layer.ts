@@ -479,6 +479,11 @@ export class TaskExecutionsStorageLayer {
     return await subscribe(onChange)
   }
 
+  /** Runs the storage's readiness check (`checkReady`), once and without retries; passes when it has none. */
+  async checkReady(): Promise<void> {
+    await this.storage.checkReady?.()
+  }
+
   /** Whether the storage can tell the database's clock. */
   get hasDatabaseClock(): boolean {
     return typeof this.storage.getCurrentTimeMs === 'function'

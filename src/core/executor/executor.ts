@@ -454,11 +454,19 @@ export class DurableExecutor {
   /**
    * Starts storage batching (if enabled) and the background loops, after sampling the database's
    * clock when the storage can tell it (leases are then computed on it). Idempotent; no-op after
-   * shutdown.
+   * shutdown. Rejects, starting nothing, when the storage's `checkReady` does (e.g. a SQL
+   * storage whose table is missing: the error says how to create it).
    */
   async start(): Promise<void> {
     if (this.state !== 'idle') return
     this.state = 'started'
+    try {
+      await this.storage.checkReady()
+    } catch (error) {
+      // Nothing has started yet: a later start() may try again once the table exists.
+      if (this.state === 'started') this.state = 'idle'
+      throw error
+    }
     await this.clock.start()
     this.changeSubscription = await subscribeLoopsToChanges(
       this.storage,
