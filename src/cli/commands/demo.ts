@@ -8,7 +8,7 @@ import { DEMO_DEFAULTS, DEFAULT_DEMO_SQLITE_URL, parseIntegerOption, type DemoOp
 import { runDemo, type DemoIo } from '../../demo/run.js'
 
 /** The options as commander hands them over (numbers still text). */
-type DemoCommandOptions = {
+export type DemoCommandOptions = {
   url?: string
   rows: string
   chunkSize: string
