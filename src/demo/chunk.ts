@@ -5,6 +5,7 @@
  * timeout or a lost reply changes nothing, and the end result never counts a row twice.
  */
 import { withTransaction, type JobStore, type NewErrorRow, type NewProcessedRow } from '../jobs/index.js'
+import { unlessDoneAlready } from './races.js'
 import { sourceOrders } from './source.js'
 import { transformOrder } from './transform.js'
 
@@ -47,13 +48,20 @@ function chunkRows(input: DemoChunkInput): { processed: Array<NewProcessedRow>; 
 /**
  * Processes the chunk once: a second call for the same chunk finds it `completed` and returns
  * `alreadyDone` without writing. A concurrent second run (a timed-out run still finishing) blocks
- * on the chunk's row and then fails its status transition, rolling back, so it writes nothing.
+ * on the chunk's row, then fails its status transition and rolls back, writing nothing; it too
+ * returns `alreadyDone` once the first run committed.
  */
 export async function processDemoChunk(store: JobStore, input: DemoChunkInput): Promise<DemoChunkOutcome> {
   const rows = chunkRows(input)
+  const alreadyDone = { chunkIndex: input.chunkIndex, processed: 0, errors: 0, alreadyDone: true }
+  const isDone = async () => ((await store.batchChunks.findById(input.chunkId))?.status === 'completed' ? alreadyDone : undefined)
+  return unlessDoneAlready(() => writeChunk(store, input, rows, alreadyDone), isDone)
+}
+
+async function writeChunk(store: JobStore, input: DemoChunkInput, rows: ReturnType<typeof chunkRows>, alreadyDone: DemoChunkOutcome): Promise<DemoChunkOutcome> {
   return withTransaction(store, async (tx) => {
     const chunk = await tx.batchChunks.findById(input.chunkId)
-    if (chunk?.status === 'completed') return { chunkIndex: input.chunkIndex, processed: 0, errors: 0, alreadyDone: true }
+    if (chunk?.status === 'completed') return alreadyDone
     // Taking the chunk first locks its row, so a concurrent run of the same chunk waits here.
     if (chunk?.status !== 'processing') await tx.batchChunks.markChunkStatus(input.chunkId, 'processing')
     await tx.processedRows.insertMany(rows.processed)

@@ -135,11 +135,11 @@ export async function runDemo(given: Partial<DemoOptions>, io: DemoIo, controls:
               await holdUntil(AbortSignal.any([ctx.shutdownSignal, ctx.abortSignal]))
             },
     })
-    await executor.start()
-    const runningExecutor = executor
+    const stopped = executor
+    // The executor starts only once the batch is settled, so it picks up nothing --fresh deletes.
     const { batch, resumed } = await prepareBatch(database, options, async (old) => {
       const executionId = await recordedParentExecutionId(database, old)
-      if (executionId !== undefined) await (await runningExecutor.getTaskExecutionHandle(tasks.batchTask, executionId)).cancel()
+      if (executionId !== undefined) await (await stopped.getTaskExecutionHandle(tasks.batchTask, executionId)).cancel()
     }, io)
     const chunkCounts = await database.batchChunks.countChunksByStatus(batch.id)
     const stored = (await database.batches.findById(batch.id)) ?? batch
@@ -150,6 +150,7 @@ export async function runDemo(given: Partial<DemoOptions>, io: DemoIo, controls:
       doneRows: stored.processedCount + stored.errorCount,
     })
     const handle = await parentHandleFor(executor, tasks, database, batch)
+    await executor.start()
     let execution
     try {
       execution = await handle.waitAndGetFinishedExecution({ pollingIntervalMs: 100, signal: controls.signal })

@@ -7,6 +7,7 @@ import { DurableExecutionError, childTask, type DurableExecutor, type TaskRunCon
 import { withTransaction, type JobStore } from '../jobs/index.js'
 import { batchSourceOf } from './batch.js'
 import { processDemoChunk, type DemoChunkOutcome } from './chunk.js'
+import { unlessDoneAlready } from './races.js'
 
 /** A chunk run longer than this is timed out and retried (harmlessly: chunks are idempotent); it also bounds how long a killed process's chunks wait to be resumed. */
 export const DEMO_CHUNK_TIMEOUT_MS = 5_000
@@ -49,19 +50,30 @@ async function startBatch(store: JobStore, input: DemoBatchInput) {
   })
 }
 
-/** Marks the batch and its workflow completed unless done already; returns the batch's counts. */
+/** The batch's counts as the finalize step reports them. */
+async function batchSummary(store: JobStore, batchId: number): Promise<DemoSummary & { readonly status: string }> {
+  const batch = await store.batches.findById(batchId)
+  if (batch === undefined) throw new DurableExecutionError(`Batch ${batchId} was deleted while the demo ran: run the demo again.`)
+  const chunks = await store.batchChunks.countChunksByStatus(batch.id)
+  const summary = { batchId: batch.id, name: batch.name, totalRows: batch.totalRows, processed: batch.processedCount, errors: batch.errorCount, chunks: chunks.completed }
+  return { ...summary, status: batch.status }
+}
+
+/** Marks the batch and its workflow completed unless done already (also by a racing finalize); returns the batch's counts. */
 async function completeBatch(store: JobStore, input: DemoBatchInput): Promise<DemoSummary> {
-  return withTransaction(store, async (tx) => {
-    let batch = await tx.batches.findById(input.batchId)
-    if (batch === undefined) throw new DurableExecutionError(`Batch ${input.batchId} was deleted while the demo ran: run the demo again.`)
-    const chunks = await tx.batchChunks.countChunksByStatus(batch.id)
-    const summary = () => ({ batchId: batch!.id, name: batch!.name, totalRows: batch!.totalRows, processed: batch!.processedCount, errors: batch!.errorCount, chunks: chunks.completed })
-    if (batch.status !== 'completed') {
-      batch = await tx.batches.setStatus(batch.id, 'completed')
-      await tx.workflows.markCompleted(input.workflowId, summary())
-      await tx.workflowHistory.log({ workflowId: input.workflowId, event: 'batch_completed', data: summary() })
-    }
-    return summary()
+  const complete = () =>
+    withTransaction(store, async (tx) => {
+      const { status, ...summary } = await batchSummary(tx, input.batchId)
+      if (status !== 'completed') {
+        await tx.batches.setStatus(input.batchId, 'completed')
+        await tx.workflows.markCompleted(input.workflowId, summary)
+        await tx.workflowHistory.log({ workflowId: input.workflowId, event: 'batch_completed', data: summary })
+      }
+      return summary
+    })
+  return unlessDoneAlready(complete, async () => {
+    const { status, ...summary } = await batchSummary(store, input.batchId)
+    return status === 'completed' ? summary : undefined
   })
 }
 
@@ -91,7 +103,8 @@ export function registerDemoTasks(executor: DurableExecutor, store: JobStore, ho
   })
   const batchTask = executor.parentTask({
     id: 'durable_etl_demo_batch',
-    timeoutMs: 60_000,
+    // runParent only reads the chunks: a short timeout lets a killed process's parent resume soon.
+    timeoutMs: 10_000,
     retryOptions: RETRIES,
     runParent: async (_ctx, input: DemoBatchInput) => {
       const { seed, chunks } = await startBatch(store, input)
