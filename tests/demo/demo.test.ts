@@ -1,7 +1,7 @@
 /**
  * The durable ETL demo end to end on an embedded SQLite file: exact counts and rows from the seeded
  * source (invalid orders as error rows), one history entry per chunk, a second run that finds the
- * batch done and changes nothing, `--fresh`, a chunk run twice, and the options it refuses.
+ * batch done and changes nothing, `--fresh`, a chunk run twice, DATABASE_URL, and the options it refuses.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -93,6 +93,27 @@ describe('durable ETL demo on a SQLite file', () => {
       const input = { batchId: batch.id, workflowId: batch.workflowId!, chunkId: chunk!.id, chunkIndex: 0, seed: OPTIONS.seed, startRow: chunk!.startRow, endRow: chunk!.endRow }
       expect(await processDemoChunk(database, input)).toEqual({ chunkIndex: 0, processed: 0, errors: 0, alreadyDone: true })
       expect(await batchResult(database, 'end_to_end')).toEqual(before)
+    } finally {
+      await database.close()
+    }
+  })
+
+  it('runs on the database DATABASE_URL names when no URL is given', async () => {
+    const fromEnvironment = `sqlite:${join(directory, 'from-env.db')}`
+    const previous = process.env.DATABASE_URL
+    process.env.DATABASE_URL = fromEnvironment
+    try {
+      const io = capture()
+      const { url: _url, ...withoutUrl } = OPTIONS
+      expect(await runDemo({ ...withoutUrl, rows: 200, batch: 'from_env' }, io)).toMatchObject({ status: 'completed' })
+      expect(io.text()).toContain(`Durable ETL demo on ${fromEnvironment} (SQLite).`)
+    } finally {
+      if (previous === undefined) delete process.env.DATABASE_URL
+      else process.env.DATABASE_URL = previous
+    }
+    const database = await openDemoDatabase(fromEnvironment, '')
+    try {
+      expect(await batchResult(database, 'from_env')).toMatchObject({ status: 'completed', totalRows: 200 })
     } finally {
       await database.close()
     }
