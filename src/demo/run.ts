@@ -116,16 +116,22 @@ export async function runDemo(given: Partial<DemoOptions>, io: DemoIo, controls:
       logger: { debug: () => undefined, info: () => undefined, error: (message) => void io.err.write(`executor: ${message}\n`) },
     })
     let chunksThisRun = 0
-    let finalized: DemoSummary | undefined
+    let resumed = false
+    let printed: DemoSummary | undefined
+    // The finalize step prints the summary, once even if a racing finalize reports too.
+    const printSummary = (summary: DemoSummary) => {
+      if (printed !== undefined) return
+      printed = summary
+      progress.stop()
+      io.out.write(summaryLines(summary, progress, resumed))
+    }
     const tasks = registerDemoTasks(executor, database, {
       onChunkDone: (outcome) => {
         if (outcome.alreadyDone) return
         chunksThisRun++
         progress.chunkDone(outcome.processed + outcome.errors)
       },
-      onFinalized: (summary) => {
-        finalized ??= summary
-      },
+      onFinalized: printSummary,
       beforeChunk:
         controls.holdAfterChunks === undefined
           ? undefined
@@ -137,10 +143,12 @@ export async function runDemo(given: Partial<DemoOptions>, io: DemoIo, controls:
     })
     const stopped = executor
     // The executor starts only once the batch is settled, so it picks up nothing --fresh deletes.
-    const { batch, resumed } = await prepareBatch(database, options, async (old) => {
+    const prepared = await prepareBatch(database, options, async (old) => {
       const executionId = await recordedParentExecutionId(database, old)
       if (executionId !== undefined) await (await stopped.getTaskExecutionHandle(tasks.batchTask, executionId)).cancel()
     }, io)
+    const batch = prepared.batch
+    resumed = prepared.resumed
     const chunkCounts = await database.batchChunks.countChunksByStatus(batch.id)
     const stored = (await database.batches.findById(batch.id)) ?? batch
     progress.start({
@@ -164,9 +172,9 @@ export async function runDemo(given: Partial<DemoOptions>, io: DemoIo, controls:
     if (execution.status !== 'completed') {
       throw new DurableExecutionError(`Batch "${batch.name}" (#${batch.id}) ended ${execution.status}: ${execution.error.message}`)
     }
-    const summary = finalized ?? execution.output
-    io.out.write(summaryLines(summary, progress, resumed))
-    return { status: 'completed', summary, resumed }
+    // A batch completed before this run had no finalize step here: its parent's output is the summary.
+    printSummary(execution.output)
+    return { status: 'completed', summary: printed ?? execution.output, resumed }
   } finally {
     progress.stop()
     await executor?.shutdown()
