@@ -1,0 +1,14 @@
+/**
+ * `src/demo`: the durable ETL demo (`pnpm demo`, the command line's `demo`). A batch of generated
+ * orders is processed in chunks, children of a parent task on a `DurableExecutor`, through the
+ * job-runner repositories on any database `createDatabase` opens; killing the process and running
+ * it again resumes the batch. Above `src/database` in the layers; nothing in the library imports it.
+ * Files: `options.ts` (options, defaults), `source.ts` (the seeded source), `transform.ts`
+ * (validation), `batch.ts` (the batch's rows), `chunk.ts` (one chunk's transaction), `tasks.ts`
+ * (parent and chunk tasks), `progress.ts` (bar or lines), `run.ts` (one run), `main.ts` (`pnpm demo`).
+ */
+export * from './errors.js'
+export * from './options.js'
+export { runDemo, type DemoIo, type DemoRunControls, type DemoRunResult } from './run.js'
+export type { DemoSummary } from './tasks.js'
+export type { DemoOutput } from './progress.js'
