@@ -11,6 +11,7 @@ import { IdempotencyKeyRepository, JobAttemptRepository } from './repositories/a
 import { TimerRepository, WorkflowHistoryRepository } from './repositories/history-and-timers.js'
 import { WorkflowStepRepository } from './repositories/workflow-steps.js'
 import { WorkflowRepository } from './repositories/workflows.js'
+import { runTransaction, type TransactionRetryOptions } from './transactions.js'
 
 /** Every job-runner repository. */
 export type JobRepositories = {
@@ -62,11 +63,21 @@ export function createJobStore(sqlSession: SqlSession, tables: JobTables, now: (
 /**
  * Runs `fn` as one all-or-nothing unit of work: `fn` receives a store whose repositories run on
  * the transaction; it commits when `fn` resolves and rolls back (rethrowing) when it throws.
+ *
+ * Conflicts are retried: when the transaction fails on a deadlock, a serialization failure, a
+ * lock wait timeout (MariaDB) or a busy database (SQLite), it is rolled back and `fn` runs again
+ * from the start on a new transaction, up to `options.maxAttempts` times (default 5) with
+ * jittered backoff; then a `TransactionConflictError` names the attempts and the driver's
+ * code. So `fn` must be safe to run again: it may only write through `tx`, and any effect outside
+ * the database (a message sent, a counter in memory) happens once per attempt. Statements inside
+ * the transaction are never retried on their own.
+ *
  * Called with a transactional store (nested), it opens a savepoint: an inner failure rolls back
- * only the inner unit, and the outer one may continue. On SQLite, other callers of the same
- * connection wait until the transaction ends; do not use the outer (non-transactional) store
- * inside `fn`, which would wait for itself.
+ * only the inner unit, and the outer one may continue; a nested unit is not retried on its own
+ * (a conflict ends the whole transaction, which the outermost call retries). On SQLite, other
+ * callers of the same connection wait until the transaction ends; do not use the outer
+ * (non-transactional) store inside `fn`, which would wait for itself.
  */
-export async function withTransaction<T>(store: JobStore, fn: (tx: JobStore) => Promise<T>): Promise<T> {
-  return store.session.transaction((session) => fn(createJobStore(session, store.tables, store.now)))
+export async function withTransaction<T>(store: JobStore, fn: (tx: JobStore) => Promise<T>, options?: TransactionRetryOptions): Promise<T> {
+  return runTransaction(store.session, (session) => fn(createJobStore(session, store.tables, store.now)), options)
 }

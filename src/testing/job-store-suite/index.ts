@@ -1,5 +1,5 @@
 /**
- * The job-store conformance suite: every repository method and the transaction, soft-delete,
+ * The job-store conformance suite: every repository method and the transaction (with its retries), soft-delete,
  * concurrency and bulk-insert guarantees and the schema's DDL and foreign keys, run against any backend. Bind it in a test file with
  * `describeJobStoreSuite(name, { openStore })`; each test runs on its own prefixed tables.
  */
@@ -9,6 +9,7 @@ import { describeDomainCases } from './domain.js'
 import { describeGuaranteeCases } from './guarantees.js'
 import type { JobStoreSuiteOptions } from './harness.js'
 import { describeSchemaCases } from './schema.js'
+import { describeTransactionCases } from './transactions.js'
 
 export type { JobStoreSuiteOptions, OpenedJobStore } from './harness.js'
 
@@ -19,5 +20,6 @@ export function describeJobStoreSuite(name: string, options: JobStoreSuiteOption
     describeDomainCases(options)
     describeGuaranteeCases(options)
     describeSchemaCases(options)
+    describeTransactionCases(options)
   })
 }
