@@ -6,7 +6,7 @@ import type { SqlSession } from '../sql/index.js'
 import { checkedJobSession } from './checked-session.js'
 import type { JobTables } from './job-tables.js'
 import { BatchChunkRepository, BatchRepository } from './repositories/batches.js'
-import { ErrorRowRepository, ProcessedRowRepository } from './repositories/batch-rows.js'
+import { BatchRawRowRepository, ErrorRowRepository, ProcessedRowRepository } from './repositories/batch-rows.js'
 import { IdempotencyKeyRepository, JobAttemptRepository } from './repositories/attempts-and-keys.js'
 import { TimerRepository, WorkflowHistoryRepository } from './repositories/history-and-timers.js'
 import { WorkflowStepRepository } from './repositories/workflow-steps.js'
@@ -25,6 +25,7 @@ export type JobRepositories = {
   readonly batchChunks: BatchChunkRepository
   readonly processedRows: ProcessedRowRepository
   readonly errorRows: ErrorRowRepository
+  readonly batchRawRows: BatchRawRowRepository
 }
 
 /** Repositories on one session (a database or a transaction), with the tables and the clock. */
@@ -57,6 +58,7 @@ export function createJobStore(sqlSession: SqlSession, tables: JobTables, now: (
     batchChunks: new BatchChunkRepository(context, tables),
     processedRows: new ProcessedRowRepository(context, tables),
     errorRows: new ErrorRowRepository(context, tables),
+    batchRawRows: new BatchRawRowRepository(context, tables),
   }
 }
 

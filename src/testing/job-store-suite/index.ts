@@ -4,6 +4,7 @@
  * `describeJobStoreSuite(name, { openStore })`; each test runs on its own prefixed tables.
  */
 import { describe } from 'vitest'
+import { describeBatchCounterCases } from './batch-counters.js'
 import { describeBaseRepositoryCases } from './crud.js'
 import { describeDomainCases } from './domain.js'
 import { describeGuaranteeCases } from './guarantees.js'
@@ -21,5 +22,6 @@ export function describeJobStoreSuite(name: string, options: JobStoreSuiteOption
     describeGuaranteeCases(options)
     describeSchemaCases(options)
     describeTransactionCases(options)
+    describeBatchCounterCases(options)
   })
 }
