@@ -7,6 +7,7 @@ import { describe } from 'vitest'
 import { describeBatchCounterCases } from './batch-counters.js'
 import { describeBaseRepositoryCases } from './crud.js'
 import { describeDomainCases } from './domain.js'
+import { describeEtlCases } from './etl.js'
 import { describeGuaranteeCases } from './guarantees.js'
 import type { JobStoreSuiteOptions } from './harness.js'
 import { describeSchemaCases } from './schema.js'
@@ -23,5 +24,6 @@ export function describeJobStoreSuite(name: string, options: JobStoreSuiteOption
     describeSchemaCases(options)
     describeTransactionCases(options)
     describeBatchCounterCases(options)
+    describeEtlCases(options)
   })
 }
