@@ -7,4 +7,6 @@ export type BenchContext = {
   readonly quick: boolean
   readonly backends: ReadonlyArray<BackendName>
   readonly results: BenchResults
+  /** Row counts of the ETL workload (`--etl-rows=`); its defaults when absent. */
+  readonly etlRows?: ReadonlyArray<number>
 }

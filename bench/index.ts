@@ -11,6 +11,7 @@ import { BACKEND_NAMES, closeSharedPglite, probeBackend, type BackendName } from
 import type { BenchContext } from './context.js'
 import { BenchResults } from './results.js'
 import { runCrossProcessWorkload } from './workloads/cross-process.js'
+import { runEtlWorkload } from './workloads/etl.js'
 import { runDrainWorkload, runSteadyWorkload, runTreeWorkload } from './workloads/end-to-end.js'
 import { runJobRunnerWorkload } from './workloads/job-runner.js'
 import { runMemoryWorkload } from './workloads/memory.js'
@@ -50,6 +51,11 @@ const WORKLOADS = {
   memory: { run: runMemoryWorkload, seconds: { 'sqlite-file': [43, 2], postgres: [29, 2] } },
   'cross-process': { run: runCrossProcessWorkload, seconds: { 'sqlite-file': [28, 8], postgres: [28, 8], mariadb: [28, 8] } },
   recovery: { run: runRecoveryWorkload, seconds: { 'sqlite-file': [30, 16], postgres: [30, 16], mariadb: [30, 16] } },
+  etl: {
+    run: runEtlWorkload,
+    // Not measured alone yet: from the recorded ETL run (bench/README.md) at 100,000 rows.
+    seconds: { 'sqlite-memory': [30, 3], 'sqlite-file': [30, 3], pglite: [200, 20], postgres: [60, 6], mariadb: [60, 6] },
+  },
   'job-runner': {
     run: runJobRunnerWorkload,
     seconds: { 'sqlite-memory': [3, 1], 'sqlite-file': [4, 1], pglite: [12, 4], postgres: [6, 2], mariadb: [6, 2] },
@@ -67,7 +73,7 @@ const WORKLOAD_ALIASES: Record<string, ReadonlyArray<WorkloadName>> = {
 function usage(problem: string): never {
   console.error(
     `${problem}\nUsage: pnpm bench [--quick] [--backends=${BACKEND_NAMES.join(',')}] ` +
-      `[--workloads=${Object.keys(WORKLOADS).join(',')},e2e,all]`,
+      `[--workloads=${Object.keys(WORKLOADS).join(',')},e2e,all] [--etl-rows=100000,1000000]`,
   )
   process.exit(2)
 }
@@ -82,6 +88,7 @@ function parseArguments(argv: ReadonlyArray<string>) {
   let quick = false
   let backends: Array<BackendName> | undefined
   let workloads: Array<WorkloadName> = WORKLOAD_ALIASES.all!.slice()
+  let etlRows: Array<number> | undefined
   for (const argument of argv) {
     if (argument === '--') continue
     if (argument === '--quick') quick = true
@@ -89,10 +96,13 @@ function parseArguments(argv: ReadonlyArray<string>) {
     else if (argument.startsWith('--workloads=')) {
       const names = parseList<string>(argument.slice(12), [...Object.keys(WORKLOADS), ...Object.keys(WORKLOAD_ALIASES)], '--workloads')
       workloads = [...new Set(names.flatMap((name) => WORKLOAD_ALIASES[name] ?? [name as WorkloadName]))]
+    } else if (argument.startsWith('--etl-rows=')) {
+      etlRows = argument.slice(11).split(',').map(Number)
+      if (!etlRows.every((rows) => Number.isSafeInteger(rows) && rows > 0)) usage(`--etl-rows takes positive integers, e.g. --etl-rows=100000,1000000.`)
     } else if (argument === '--help' || argument === '-h') usage('')
     else usage(`Unknown argument ${JSON.stringify(argument)}.`)
   }
-  return { quick, backends, workloads }
+  return { quick, backends, workloads, etlRows }
 }
 
 const options = parseArguments(process.argv.slice(2))
@@ -116,7 +126,7 @@ function estimateSeconds(workload: WorkloadName): number {
   return backends.reduce((sum, backend) => sum + (perBackend[backend]?.[options.quick ? 1 : 0] ?? 0), 0)
 }
 
-const context: BenchContext = { quick: options.quick, backends, results }
+const context: BenchContext = { quick: options.quick, backends, results, etlRows: options.etlRows }
 const estimates = options.workloads.map((workload) => [workload, estimateSeconds(workload)] as const)
 const estimatedTotal = estimates.reduce((sum, [, seconds]) => sum + seconds, 0)
 console.log(`bench (${options.quick ? 'quick' : 'full'}): backends ${backends.join(', ')}; workloads ${options.workloads.join(', ')}`)

@@ -16,6 +16,7 @@ import {
   pgTable,
   text,
   uniqueIndex,
+  type PgColumn,
   type PgDatabase,
   type PgInsertValue,
   type PgQueryResultHKT,
@@ -51,6 +52,7 @@ const PG_ERROR_CODES: DatabaseErrorCodes = {
 const asPgTable = (table: unknown) => table as PgTable
 const asValues = (rows: unknown) => rows as Array<PgInsertValue<PgTable>>
 const asSet = (set: unknown) => set as PgUpdateSetSource<PgTable>
+const asFields = (fields: unknown) => fields as Record<string, PgColumn>
 const ONE: SQL<number> = sql<number>`1`
 const readRows = (result: unknown) => (result as { rows: Array<SqlRow> }).rows
 // Renders the LISTEN statement for the listener's own connection, which drizzle does not manage.
@@ -82,6 +84,7 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
     Number((await db.insert(asPgTable(table)).values(asValues(row)).returning({ id: sql<number>`${primaryKey.column}` }))[0]?.id),
   updateRows: async (db, table, set, where) =>
     (await db.update(asPgTable(table)).set(asSet(set)).where(where).returning({ one: ONE })).length,
+  updateRowsReturning: async (db, table, set, where, fields) => db.update(asPgTable(table)).set(asSet(set)).where(where).returning(asFields(fields)),
   deleteRows: async (db, table, where) => (await db.delete(asPgTable(table)).where(where).returning({ one: ONE })).length,
   // Inside a transaction, drizzle's nested transaction is a savepoint.
   transaction: async (db, fn) => db.transaction(fn),

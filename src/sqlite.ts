@@ -12,6 +12,7 @@ import {
   text,
   uniqueIndex,
   type BaseSQLiteDatabase,
+  type SQLiteColumn,
   type SQLiteInsertValue,
   type SQLiteTable,
   type SQLiteUpdateSetSource,
@@ -44,6 +45,7 @@ const SQLITE_ERROR_CODES: DatabaseErrorCodes = {
 const asSQLiteTable = (table: unknown) => table as SQLiteTable
 const asValues = (rows: unknown) => rows as Array<SQLiteInsertValue<SQLiteTable>>
 const asSet = (set: unknown) => set as SQLiteUpdateSetSource<SQLiteTable>
+const asFields = (fields: unknown) => fields as Record<string, SQLiteColumn>
 const ONE: SQL<number> = sql<number>`1`
 const runStatement = (db: AnySQLiteDatabase, statement: SQL) => Promise.resolve(db.run(statement))
 
@@ -81,6 +83,8 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
     runSerialised(db, async (db) =>
       (await db.update(asSQLiteTable(table)).set(asSet(set)).where(where).returning({ one: ONE })).length,
     ),
+  updateRowsReturning: (db, table, set, where, fields) =>
+    runSerialised(db, async (db) => db.update(asSQLiteTable(table)).set(asSet(set)).where(where).returning(asFields(fields))),
   deleteRows: (db, table, where) =>
     runSerialised(db, async (db) => (await db.delete(asSQLiteTable(table)).where(where).returning({ one: ONE })).length),
   transaction: (db, fn) => runSerialisedTransaction(db, fn, runStatement),

@@ -139,6 +139,11 @@ export function checkedJobSession(session: SqlSession): SqlSession {
       checkConditionValues(where, undefined)
       return run(table, 'update', () => session.updateRows(table, checked, where))
     },
+    updateRowsReturning: async (table, set, where, fields) => {
+      const checked = checkedRowValues(table, set)
+      checkConditionValues(where, undefined)
+      return run(table, 'update', () => session.updateRowsReturning(table, checked, where, fields))
+    },
     deleteRows: async (table, where) => {
       checkConditionValues(where, undefined)
       return run(table, 'delete', () => session.deleteRows(table, where))

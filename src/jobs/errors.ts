@@ -1,10 +1,13 @@
 /**
- * The refusals of the job-runner layer: an argument that cannot be stored or compared exactly on
- * every dialect is refused before any SQL runs, with an error that names the field, shows the
- * value and says what to pass instead. Every one is a non-retryable {@link DurableExecutionError}
- * (running the same call again cannot succeed), so an executor does not retry a task for it.
+ * The errors of the job-runner layer. Refusals: an argument that cannot be stored or compared
+ * exactly on every dialect is refused before any SQL runs, with an error that names the field,
+ * shows the value and says what to pass instead; each is a non-retryable
+ * {@link DurableExecutionError} (running the same call again cannot succeed), so an executor does
+ * not retry a task for it. And {@link TransactionConflictError}: a transaction that kept
+ * conflicting after its retries (retryable).
  */
-import { DurableExecutionError } from '../core/errors.js'
+import { DurableExecutionError, DurableExecutionStorageError } from '../core/errors.js'
+import { databaseErrorCode, summarizeDatabaseError } from '../sql/errors.js'
 
 const MAX_SHOWN_CHARACTERS = 120
 
@@ -63,3 +66,34 @@ export class InvalidJobFilterError extends JobInputError {}
 
 /** An option of a call or of the store (`limit`, `offset`, `includeDeleted`, a table prefix, a lease) is out of its range. */
 export class InvalidJobOptionError extends JobInputError {}
+
+/**
+ * A unit of work ({@link withTransaction}, or a repository call that runs its own transaction)
+ * kept failing on a conflict: a deadlock, a serialization failure, a lock wait timeout or a busy
+ * SQLite database. Every attempt was rolled back, so nothing of it was written. It is retryable:
+ * running the unit again later may succeed.
+ */
+export class TransactionConflictError extends DurableExecutionStorageError {
+  /** How many times the whole transaction ran. */
+  readonly attempts: number
+  /** The driver's code of the last conflict (e.g. `40P01`, `ER_LOCK_DEADLOCK`, `SQLITE_BUSY`), when it had one. */
+  readonly code: string | number | undefined
+
+  /**
+   * @param attempts - how many times the transaction ran.
+   * @param cause - the last conflict (a summary of the driver's error is kept, never its SQL).
+   */
+  constructor(attempts: number, cause: unknown) {
+    const code = databaseErrorCode(cause)
+    super(
+      `The transaction failed on a conflict ${attempts} times in a row (code ${code ?? 'unknown'}: a deadlock, a ` +
+        'serialization failure, a lock wait timeout or a busy database); each attempt was rolled back and nothing ' +
+        'was written. Run it again later, keep transactions short, touch rows in the same order in every ' +
+        'transaction, or allow more attempts (maxAttempts).',
+      'conflict',
+      { cause: summarizeDatabaseError(cause) },
+    )
+    this.attempts = attempts
+    this.code = code
+  }
+}

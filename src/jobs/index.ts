@@ -5,7 +5,7 @@
  * in `src/database`; the `/jobs` subpath (`src/jobs-entry.ts`) publishes both.
  */
 export * from './rows.js'
-export { InvalidJobFilterError, InvalidJobOptionError, InvalidJobValueError, JobInputError } from './errors.js'
+export { InvalidJobFilterError, InvalidJobOptionError, InvalidJobValueError, JobInputError, TransactionConflictError } from './errors.js'
 export { MAX_LABEL_LENGTH, MAX_PAYLOAD_DEPTH } from './column-values.js'
 export * from './state-machines.js'
 export * from './names.js'
@@ -21,6 +21,7 @@ export * from './repositories/batches.js'
 export * from './repositories/batch-rows.js'
 export * from './repositories/attempts-and-keys.js'
 export * from './store.js'
+export { type TransactionRetryOptions } from './transactions.js'
 export * from './ddl.js'
 export * from './binding.js'
 export * from './maintenance.js'

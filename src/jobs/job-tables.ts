@@ -5,6 +5,7 @@
 import type { Column, Table } from 'drizzle-orm'
 import type {
   BatchChunkRow,
+  BatchRawRowRow,
   BatchRow,
   ErrorRowRow,
   IdempotencyKeyRow,
@@ -31,6 +32,7 @@ export type JobTables = {
   readonly batchChunks: TableOf<BatchChunkRow>
   readonly processedRows: TableOf<ProcessedRowRow>
   readonly errorRows: TableOf<ErrorRowRow>
+  readonly batchRawRows: TableOf<BatchRawRowRow>
 }
 
 /** The tables in creation order (parents before children), for DDL. */
@@ -46,5 +48,6 @@ export function jobTablesInCreationOrder(tables: JobTables): Array<Table> {
     tables.batchChunks,
     tables.processedRows,
     tables.errorRows,
+    tables.batchRawRows,
   ]
 }

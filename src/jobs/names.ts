@@ -17,6 +17,7 @@ export const JOB_TABLE_NAMES = {
   batchChunks: 'batch_chunks',
   processedRows: 'processed_rows',
   errorRows: 'error_rows',
+  batchRawRows: 'batch_raw_rows',
 } as const
 
 /** Index, unique, foreign-key and check constraint names. */
@@ -60,6 +61,8 @@ export const JOB_CONSTRAINT_NAMES = {
   errorsChunkFk: 'error_rows_chunk_fk',
   errorsBatchRow: 'error_rows_row_uq',
   errorsChunk: 'error_rows_chunk_ix',
+  rawRowsBatchFk: 'batch_raw_rows_batch_fk',
+  rawRowsBatchRow: 'batch_raw_rows_row_uq',
 } as const
 
 const LONGEST_NAME_LENGTH = Math.max(

@@ -136,6 +136,15 @@ export type ProcessedRowRow = {
   createdAt: number
 }
 
+/** One input row of a batch, as loaded: the batch's raw data, stored and read a page at a time. */
+export type BatchRawRowRow = {
+  id: number
+  batchId: number
+  rowIndex: number
+  data: unknown
+  createdAt: number
+}
+
 /** One row of a batch that failed, with its error. */
 export type ErrorRowRow = {
   id: number

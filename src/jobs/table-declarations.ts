@@ -268,5 +268,20 @@ export function declareJobTables<
     batchRow: N.errorsBatchRow,
     chunk: N.errorsChunk,
   }, { error: payload('error') })
-  return { workflows, workflowSteps, workflowHistory, timers, jobAttempts, idempotencyKeys, batches, batchChunks, processedRows, errorRows }
+  // A batch's input rows, one per row: loaded in chunks and read a page at a time, never whole.
+  const batchRawRows = table(
+    T.batchRawRows,
+    {
+      id: id(),
+      batchId: column('reference', 'batch_id').notNull(),
+      rowIndex: column('integer', 'row_index').notNull(),
+      data: payload('data'),
+      createdAt: column('time', 'created_at').notNull(),
+    },
+    (t) => [
+      references(N.rawRowsBatchFk, t.batchId, batches, 'cascade'),
+      unique(N.rawRowsBatchRow, t.batchId, t.rowIndex),
+    ],
+  )
+  return { workflows, workflowSteps, workflowHistory, timers, jobAttempts, idempotencyKeys, batches, batchChunks, processedRows, errorRows, batchRawRows }
 }

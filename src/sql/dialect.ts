@@ -125,6 +125,12 @@ export type SqlDialect<TDb> = {
   readonly insertRowReturningId: (db: TDb, table: Table, row: SqlValues, primaryKey: SqlPrimaryKey) => Promise<number>
   /** Updates the rows matching `where` and returns how many matched (not merely changed). */
   readonly updateRows: (db: TDb, table: Table, set: SqlValues, where: SQL | undefined) => Promise<number>
+  /**
+   * Updates the rows matching `where` and returns the `fields` of each as the UPDATE left them, in
+   * one statement (`UPDATE … RETURNING`). Absent where the dialect has no such statement (MySQL):
+   * the session then updates and reads in one transaction.
+   */
+  readonly updateRowsReturning?: (db: TDb, table: Table, set: SqlValues, where: SQL | undefined, fields: Record<string, Column>) => Promise<Array<SqlRow>>
   /** Deletes the rows matching `where` and returns how many it deleted. */
   readonly deleteRows: (db: TDb, table: Table, where: SQL | undefined) => Promise<number>
   /**

@@ -125,18 +125,21 @@ export const DEFAULT_CONFLICT_RETRY_OPTIONS: ConflictRetryOptions = { maxAttempt
 /**
  * Runs a unit of work (one statement outside a transaction, or one whole transaction) and retries
  * it while it fails with a deadlock, a serialization failure or a busy database. Such a failure
- * rolled the unit back, so running it again is safe.
+ * rolled the unit back, so running it again is safe. When the attempts run out, throws what
+ * `exhausted` makes of the last conflict (by default the conflict itself).
  */
 export async function runWithConflictRetry<T>(
   run: () => Promise<T>,
   codes: DatabaseErrorCodes,
   options: ConflictRetryOptions = DEFAULT_CONFLICT_RETRY_OPTIONS,
+  exhausted: (error: unknown, attempts: number) => unknown = (error) => error,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run()
     } catch (error) {
-      if (attempt >= options.maxAttempts || classifyDatabaseError(error, codes) !== 'conflict') throw error
+      if (classifyDatabaseError(error, codes) !== 'conflict') throw error
+      if (attempt >= options.maxAttempts) throw exhausted(error, attempt)
       const delayMs = options.baseDelayMs * 2 ** (attempt - 1) * (1 + Math.random())
       await new Promise((resolve) => setTimeout(resolve, delayMs))
     }
@@ -158,9 +161,15 @@ export type StorageErrorContext = {
 export function summarizeDatabaseError(error: unknown): Error {
   const summary = new Error(describeDatabaseError(error))
   summary.name = 'DatabaseError'
-  const code = errorChain(error).map((entry) => entry.code).find((value) => value !== undefined)
-  if (typeof code === 'string' || typeof code === 'number') Object.assign(summary, { code })
+  const code = databaseErrorCode(error)
+  if (code !== undefined) Object.assign(summary, { code })
   return summary
+}
+
+/** The driver's code of an error (SQLSTATE, errno name), the outermost one along its causes. */
+export function databaseErrorCode(error: unknown): string | number | undefined {
+  const code = errorChain(error).map((entry) => entry.code).find((value) => value !== undefined)
+  return typeof code === 'string' || typeof code === 'number' ? code : undefined
 }
 
 /**

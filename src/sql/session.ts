@@ -32,6 +32,13 @@ export type SqlSession = {
   insertRowReturningId(table: Table, row: SqlValues): Promise<number>
   /** See {@link SqlDialect.updateRows}. */
   updateRows(table: Table, set: SqlValues, where: SQL | undefined): Promise<number>
+  /**
+   * Updates the rows matching `where` and returns their `fields` as this update left them, never
+   * another caller's later values: `UPDATE … RETURNING` where the dialect has it, otherwise the
+   * UPDATE and a read by `where` in one transaction, the rows still locked by the UPDATE (so
+   * `where` must match the rows after the update too, e.g. by key).
+   */
+  updateRowsReturning(table: Table, set: SqlValues, where: SQL | undefined, fields: Record<string, Column>): Promise<Array<SqlRow>>
   /** See {@link SqlDialect.deleteRows}. */
   deleteRows(table: Table, where: SQL | undefined): Promise<number>
   /** Runs `fn` on a session bound to a new transaction (a savepoint when this one is a transaction). */
@@ -60,6 +67,13 @@ export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSes
     insertRows: (table, rows, duplicates = 'reject') => insertRowsInChunks(dialect, db, table, rows, duplicates),
     insertRowReturningId: (table, row) => dialect.insertRowReturningId(db, table, row, primaryKeyOf(table)),
     updateRows: (table, set, where) => dialect.updateRows(db, table, set, where),
+    updateRowsReturning: (table, set, where, fields) =>
+      dialect.updateRowsReturning?.(db, table, set, where, fields) ??
+      dialect.transaction(db, async (tx) => {
+        // The UPDATE's row locks last until commit, so the read sees this update and no later one.
+        if ((await dialect.updateRows(tx, table, set, where)) === 0) return []
+        return dialect.selectRows(tx, table, { fields, where, groupBy: [], orderBy: [], limit: undefined, offset: undefined })
+      }),
     deleteRows: (table, where) => dialect.deleteRows(db, table, where),
     transaction: (fn) => dialect.transaction(db, (tx) => fn(createSqlSession(dialect, tx))),
     executeStatement: (statement) => dialect.executeStatement(db, statement),

@@ -3,44 +3,23 @@
  * once on the real servers: every step is claimed exactly once, none is left, and the counts
  * agree. They start together: each opens its connection and says `ready`, then all get `go`.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import { describe, expect, it } from 'vitest'
 import { openFreshStore, uniqueTablePrefix } from '../../src/testing/job-store-suite/harness.js'
 import { openUrl, reachableServer } from './backends.js'
+import { runTogether, startWorkerProcess, type WorkerProcess } from './worker-processes.js'
 
 const STEP_COUNT = 2_000
 const PROCESS_COUNT = 4
 
-type Worker = { readonly child: ChildProcessWithoutNullStreams; readonly lines: AsyncIterator<string>; readonly exited: Promise<number | null> }
-
-function startWorker(url: string, tablePrefix: string, workflowId: number, workerId: string): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/jobs/fixtures/claim-worker.ts', url, tablePrefix, String(workflowId), workerId], {
-    cwd: process.cwd(),
-  })
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve)).then((code) => {
-    if (code !== 0) throw new Error(`worker ${workerId} exited with ${code}: ${stderr}`)
-    return code
-  })
-  // Marked handled: a worker killed after a failed assertion must not also raise an unhandled rejection.
-  exited.catch(() => undefined)
-  return { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exited }
-}
-
-async function nextLine(worker: Worker): Promise<string> {
-  const next = await Promise.race([worker.lines.next(), worker.exited.then(() => ({ done: true as const, value: undefined }))])
-  if (next.done === true) throw new Error('worker ended before printing its line')
-  return next.value
-}
+const startWorker = (url: string, tablePrefix: string, workflowId: number, workerId: string) =>
+  startWorkerProcess('tests/jobs/fixtures/claim-worker.ts', [url, tablePrefix, String(workflowId), workerId], workerId)
 
 function describeMultiProcessClaims(name: string, url: string): void {
   describe(`job store on ${name}`, () => {
     it(`lets ${PROCESS_COUNT} OS processes claim ${STEP_COUNT} steps, each exactly once, none left`, async () => {
       const tablePrefix = uniqueTablePrefix()
       const opened = await openFreshStore({ openStore: (prefix) => openUrl(url, prefix) }, tablePrefix)
-      const workers: Array<Worker> = []
+      const workers: Array<WorkerProcess> = []
       try {
         const { store } = opened
         const workflow = await store.workflows.create({ name: 'multi-process fan-out' })
@@ -52,10 +31,7 @@ function describeMultiProcessClaims(name: string, url: string): void {
         for (let index = 0; index < PROCESS_COUNT; index++) {
           workers.push(startWorker(url, tablePrefix, workflow.id, `process-${index}`))
         }
-        for (const worker of workers) expect(await nextLine(worker)).toBe('ready')
-        for (const worker of workers) worker.child.stdin.write('go\n')
-        const perWorker = await Promise.all(workers.map(async (worker) => JSON.parse(await nextLine(worker)) as Array<number>))
-        await Promise.all(workers.map((worker) => worker.exited))
+        const perWorker = await runTogether<Array<number>>(workers)
         const all = perWorker.flat()
         expect(all).toHaveLength(STEP_COUNT)
         expect(new Set(all).size).toBe(STEP_COUNT)

@@ -7,6 +7,7 @@ import { getTableName } from 'drizzle-orm'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type {
   BatchChunkRow,
+  BatchRawRowRow,
   BatchRow,
   ErrorRowRow,
   IdempotencyKeyRow,
@@ -37,6 +38,7 @@ type JobRows = {
   batchChunks: BatchChunkRow
   processedRows: ProcessedRowRow
   errorRows: ErrorRowRow
+  batchRawRows: BatchRawRowRow
 }
 
 describe('job tables declared once', () => {

@@ -13,3 +13,4 @@ export const batches = tables.batches
 export const batchChunks = tables.batchChunks
 export const processedRows = tables.processedRows
 export const errorRows = tables.errorRows
+export const batchRawRows = tables.batchRawRows

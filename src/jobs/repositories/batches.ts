@@ -6,7 +6,7 @@ import type { InsertOf } from '../insert-types.js'
 import type { JobTables } from '../job-tables.js'
 import type { BatchChunkRow, BatchRow } from '../rows.js'
 import { StatefulRepository } from '../stateful-repository.js'
-import { BATCH_CHUNK_TRANSITIONS, BATCH_TRANSITIONS, type BatchChunkStatus, type BatchStatus } from '../state-machines.js'
+import { BATCH_CHUNK_TRANSITIONS, BATCH_TRANSITIONS, JobRecordNotFoundError, type BatchChunkStatus, type BatchStatus } from '../state-machines.js'
 
 /** What creating a batch takes; it starts `pending` with zero counts. */
 export type NewBatch = InsertOf<BatchRow, 'status' | 'totalRows' | 'processedCount' | 'errorCount'>
@@ -31,24 +31,43 @@ export class BatchRepository extends StatefulRepository<BatchRow, NewBatch, Batc
     return this.transition(id, status)
   }
 
-  /** Adds `by` (default 1) to the processed count atomically; returns the new count. */
+  /**
+   * Adds `by` (default 1) to the processed count atomically; returns the count this addition
+   * made, never one including a later caller's. Rows stored with `processedRows.insertMany` are
+   * counted already: use this only for rows not stored there.
+   */
   async incrementProcessedCount(id: number, by = 1): Promise<number> {
-    return (await this.increment(id, 'processedCount', by)).processedCount
+    return this.increment(id, 'processedCount', by)
   }
 
-  /** Adds `by` (default 1) to the error count atomically; returns the new count. */
+  /**
+   * Adds `by` (default 1) to the error count atomically; returns the count this addition made.
+   * Rows stored with `errorRows.insertMany` are counted already.
+   */
   async incrementErrorCount(id: number, by = 1): Promise<number> {
-    return (await this.increment(id, 'errorCount', by)).errorCount
+    return this.increment(id, 'errorCount', by)
   }
 
-  private async increment(id: number, key: 'processedCount' | 'errorCount', by: number): Promise<BatchRow> {
+  private async increment(id: number, key: 'processedCount' | 'errorCount', by: number): Promise<number> {
     if (!Number.isSafeInteger(by)) throw new InvalidJobValueError('by', by, 'expected an integer (a number, not a string).')
-    // Incremented in SQL so that concurrent workers' increments all count.
-    await this.updateWhere(eq(this.table.id, id), { [key]: sql`${this.table[key]} + ${by}` })
-    return this.getExisting(id)
+    // Added in SQL so concurrent increments all count; the counter comes back from this very
+    // UPDATE (RETURNING, or a read under its lock), and nothing else of the row is read.
+    const [row] = await this.session.updateRowsReturning(
+      this.table,
+      { [key]: sql`${this.table[key]} + ${by}`, updatedAt: this.now() },
+      this.live(eq(this.table.id, id)),
+      { count: this.table[key] },
+    )
+    if (row === undefined) throw new JobRecordNotFoundError(this.entity, id)
+    return Number(row.count)
   }
 
-  /** The batch's raw input data. */
+  /**
+   * The batch's raw input data as one JSON value in the `rawData` column, read whole.
+   * @deprecated Kept for batches whose input is in `rawData`; a large input read whole costs its
+   * full size in memory and, on MariaDB, must fit `max_allowed_packet`. Store input rows with
+   * `batchRawRows.insertMany` and read them with `batchRawRows.readRange` / `readPage` instead.
+   */
   async getRawData(id: number): Promise<unknown> {
     return (await this.getExisting(id)).rawData
   }

@@ -1,14 +1,17 @@
 /**
- * The job-store conformance suite: every repository method and the transaction, soft-delete,
+ * The job-store conformance suite: every repository method and the transaction (with its retries), soft-delete,
  * concurrency and bulk-insert guarantees and the schema's DDL and foreign keys, run against any backend. Bind it in a test file with
  * `describeJobStoreSuite(name, { openStore })`; each test runs on its own prefixed tables.
  */
 import { describe } from 'vitest'
+import { describeBatchCounterCases } from './batch-counters.js'
 import { describeBaseRepositoryCases } from './crud.js'
 import { describeDomainCases } from './domain.js'
+import { describeEtlCases } from './etl.js'
 import { describeGuaranteeCases } from './guarantees.js'
 import type { JobStoreSuiteOptions } from './harness.js'
 import { describeSchemaCases } from './schema.js'
+import { describeTransactionCases } from './transactions.js'
 
 export type { JobStoreSuiteOptions, OpenedJobStore } from './harness.js'
 
@@ -19,5 +22,8 @@ export function describeJobStoreSuite(name: string, options: JobStoreSuiteOption
     describeDomainCases(options)
     describeGuaranteeCases(options)
     describeSchemaCases(options)
+    describeTransactionCases(options)
+    describeBatchCounterCases(options)
+    describeEtlCases(options)
   })
 }
