@@ -5,10 +5,11 @@
  * Running it again after Ctrl-C or `kill -9` resumes the same batch: the executor re-runs what
  * the killed process held once its short leases expire, and chunks already done change nothing.
  */
-import { DurableExecutor, DurableExecutionError, type TaskExecutionHandle, type TaskRunContext } from '../core/index.js'
+import { DurableExecutor, DurableExecutionError, DurableExecutionStorageError, type TaskExecutionHandle, type TaskRunContext } from '../core/index.js'
 import { createDatabase, loadEnvFileOutsideProduction, openTaskExecutionsStorage, redactDatabaseUrl, type JobDatabase } from '../database/index.js'
 import type { BatchRow, JobStore } from '../jobs/index.js'
 import { batchSourceOf, createDemoBatch, deleteDemoBatch, findDemoBatch, recordParentExecution, recordedParentExecutionId, workflowIdOf } from './batch.js'
+import { DemoDatabaseUnreachableError } from './errors.js'
 import { DEFAULT_DEMO_SQLITE_URL, resolveDemoOptions, type DemoOptions } from './options.js'
 import { createDemoProgress, rowsPerSecond, type DemoOutput, type DemoProgress } from './progress.js'
 import { registerDemoTasks, type DemoSummary, type DemoTasks } from './tasks.js'
@@ -37,6 +38,18 @@ function demoUrl(options: DemoOptions): string {
   if (options.url !== undefined) return options.url
   loadEnvFileOutsideProduction()
   return process.env.DATABASE_URL || DEFAULT_DEMO_SQLITE_URL
+}
+
+/** The database with the demo's job tables; an unreachable server is named as such, not as a failed statement. */
+async function openDemoDatabase(url: string, tablePrefix: string): Promise<JobDatabase> {
+  try {
+    return await createDatabase({ url, tablePrefix, ensureTables: true })
+  } catch (error) {
+    if (!(error instanceof DurableExecutionStorageError) || error.kind !== 'connection_lost') throw error
+    const cause: unknown = error.cause
+    const reason = cause instanceof Error ? cause.message : error.message
+    throw new DemoDatabaseUnreachableError(redactDatabaseUrl(url), reason, { cause })
+  }
 }
 
 /** The batch to run: the one of this name (deleted first with `fresh`), or a new one. */
@@ -97,13 +110,14 @@ function summaryLines(summary: DemoSummary, progress: DemoProgress, resumed: boo
 
 /**
  * Runs the demo to the end of its batch, or until `controls.signal` aborts.
- * @throws DemoOptionError on a refused option; the errors of `createDatabase`; a
+ * @throws DemoOptionError on a refused option; DemoDatabaseUnreachableError when the server does
+ *   not answer; the other errors of `createDatabase`; a
  *   DurableExecutionError when the batch ends failed (running again retries its chunks).
  */
 export async function runDemo(given: Partial<DemoOptions>, io: DemoIo, controls: DemoRunControls = {}): Promise<DemoRunResult> {
   const options = resolveDemoOptions(given)
   const url = demoUrl(options)
-  const database: JobDatabase = await createDatabase({ url, tablePrefix: options.tablePrefix, ensureTables: true })
+  const database = await openDemoDatabase(url, options.tablePrefix)
   let executor: DurableExecutor | undefined
   const progress = createDemoProgress(io.out)
   try {
