@@ -26,3 +26,18 @@ export class DemoBatchError extends DurableExecutionError {
     })
   }
 }
+
+/** The demo's database did not answer when the demo opened it. Not retryable here: the user starts it or picks another. */
+export class DemoDatabaseUnreachableError extends DurableExecutionError {
+  /**
+   * @param shownUrl - the URL with its secrets hidden.
+   * @param reason - the driver's words, e.g. `connect ECONNREFUSED 127.0.0.1:5432`.
+   * @param options - the cause.
+   */
+  constructor(shownUrl: string, reason: string, options: { cause?: unknown } = {}) {
+    super(
+      `Cannot reach the database at ${shownUrl} (${reason}): start it, or pass another --url; without --url and DATABASE_URL the demo uses an embedded SQLite file.`,
+      { ...options, isRetryable: false, isInternal: false },
+    )
+  }
+}

@@ -5,13 +5,14 @@
  * Running it again after Ctrl-C or `kill -9` resumes the same batch: the executor re-runs what
  * the killed process held once its short leases expire, and chunks already done change nothing.
  */
-import { DurableExecutor, DurableExecutionError, type TaskExecutionHandle, type TaskRunContext } from '../core/index.js'
+import { DurableExecutor, DurableExecutionError, DurableExecutionStorageError, type TaskRunContext } from '../core/index.js'
 import { createDatabase, loadEnvFileOutsideProduction, openTaskExecutionsStorage, redactDatabaseUrl, type JobDatabase } from '../database/index.js'
-import type { BatchRow, JobStore } from '../jobs/index.js'
-import { batchSourceOf, createDemoBatch, deleteDemoBatch, findDemoBatch, recordParentExecution, recordedParentExecutionId, workflowIdOf } from './batch.js'
+import { recordedParentExecutionId } from './batch.js'
+import { DemoDatabaseUnreachableError } from './errors.js'
 import { DEFAULT_DEMO_SQLITE_URL, resolveDemoOptions, type DemoOptions } from './options.js'
 import { createDemoProgress, rowsPerSecond, type DemoOutput, type DemoProgress } from './progress.js'
-import { registerDemoTasks, type DemoSummary, type DemoTasks } from './tasks.js'
+import { parentHandleFor, prepareBatch } from './resume.js'
+import { registerDemoTasks, type DemoSummary } from './tasks.js'
 
 /** Where a run writes. */
 export type DemoIo = { readonly out: DemoOutput; readonly err: DemoOutput }
@@ -39,39 +40,16 @@ function demoUrl(options: DemoOptions): string {
   return process.env.DATABASE_URL || DEFAULT_DEMO_SQLITE_URL
 }
 
-/** The batch to run: the one of this name (deleted first with `fresh`), or a new one. */
-async function prepareBatch(store: JobStore, options: DemoOptions, cancelParent: (batch: BatchRow) => Promise<void>, io: DemoIo) {
-  let batch = await findDemoBatch(store, options.batch)
-  if (batch !== undefined && options.fresh) {
-    await cancelParent(batch)
-    await deleteDemoBatch(store, batch)
-    io.out.write(`Deleted batch "${batch.name}" (#${batch.id}) to start afresh.\n`)
-    batch = undefined
+/** The database with the demo's job tables; an unreachable server is named as such, not as a failed statement. */
+async function openDemoDatabase(url: string, tablePrefix: string): Promise<JobDatabase> {
+  try {
+    return await createDatabase({ url, tablePrefix, ensureTables: true })
+  } catch (error) {
+    if (!(error instanceof DurableExecutionStorageError) || error.kind !== 'connection_lost') throw error
+    const cause: unknown = error.cause
+    const reason = cause instanceof Error ? cause.message : error.message
+    throw new DemoDatabaseUnreachableError(redactDatabaseUrl(url), reason, { cause })
   }
-  if (batch === undefined) {
-    const created = await createDemoBatch(store, options)
-    io.out.write(`Created batch "${created.name}" (#${created.id}): ${options.rows} rows in chunks of ${options.chunkSize}, seed ${options.seed}.\n`)
-    return { batch: created, resumed: false }
-  }
-  const source = batchSourceOf(batch)
-  io.out.write(
-    `Resuming batch "${batch.name}" (#${batch.id}, ${batch.status}): ${source.rows} rows in chunks of ${source.chunkSize}, seed ${source.seed}` +
-      ` (as stored; pass --fresh to start over${source.rows !== options.rows || source.chunkSize !== options.chunkSize || source.seed !== options.seed ? ' with the options given' : ''}).\n`,
-  )
-  return { batch, resumed: true }
-}
-
-/** The recorded parent execution if it may still complete the batch, else a new one (recorded). */
-async function parentHandleFor(executor: DurableExecutor, tasks: DemoTasks, store: JobStore, batch: BatchRow): Promise<TaskExecutionHandle<DemoSummary>> {
-  const recorded = await recordedParentExecutionId(store, batch)
-  if (recorded !== undefined) {
-    const handle = await executor.getTaskExecutionHandle(tasks.batchTask, recorded)
-    const { status } = await handle.getExecution()
-    if (status !== 'failed' && status !== 'timed_out' && status !== 'finalize_failed' && status !== 'cancelled') return handle
-  }
-  const handle = await executor.enqueueTask(tasks.batchTask, { batchId: batch.id, workflowId: workflowIdOf(batch) })
-  await recordParentExecution(store, batch, handle.executionId)
-  return handle
 }
 
 /** Waits until `signal` aborts, then throws: a held chunk ends when the executor shuts down. */
@@ -97,13 +75,14 @@ function summaryLines(summary: DemoSummary, progress: DemoProgress, resumed: boo
 
 /**
  * Runs the demo to the end of its batch, or until `controls.signal` aborts.
- * @throws DemoOptionError on a refused option; the errors of `createDatabase`; a
+ * @throws DemoOptionError on a refused option; DemoDatabaseUnreachableError when the server does
+ *   not answer; the other errors of `createDatabase`; a
  *   DurableExecutionError when the batch ends failed (running again retries its chunks).
  */
 export async function runDemo(given: Partial<DemoOptions>, io: DemoIo, controls: DemoRunControls = {}): Promise<DemoRunResult> {
   const options = resolveDemoOptions(given)
   const url = demoUrl(options)
-  const database: JobDatabase = await createDatabase({ url, tablePrefix: options.tablePrefix, ensureTables: true })
+  const database = await openDemoDatabase(url, options.tablePrefix)
   let executor: DurableExecutor | undefined
   const progress = createDemoProgress(io.out)
   try {

@@ -1,7 +1,7 @@
 /**
  * The durable ETL demo end to end on an embedded SQLite file: exact counts and rows from the seeded
  * source (invalid orders as error rows), one history entry per chunk, a second run that finds the
- * batch done and changes nothing, `--fresh`, a chunk run twice, DATABASE_URL, and the options it refuses.
+ * batch done and changes nothing, `--fresh`, a chunk run twice, DATABASE_URL, an unreachable server, and the options it refuses.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { processDemoChunk } from '../../src/demo/chunk.js'
 import { findDemoBatch } from '../../src/demo/batch.js'
-import { DemoOptionError, runDemo, type DemoIo, type DemoOptions } from '../../src/demo/index.js'
+import { DemoDatabaseUnreachableError, DemoOptionError, runDemo, type DemoIo, type DemoOptions } from '../../src/demo/index.js'
 import { batchResult, expectedRows, openDemoDatabase } from './harness.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'durable-etl-demo-test-'))
@@ -117,6 +117,13 @@ describe('durable ETL demo on a SQLite file', () => {
     } finally {
       await database.close()
     }
+  })
+
+  it('names an unreachable server and how to go on, without its password', async () => {
+    const attempt = runDemo({ ...OPTIONS, url: 'postgres://demo:hunter2@127.0.0.1:1/none' }, capture())
+    await expect(attempt).rejects.toThrow(DemoDatabaseUnreachableError)
+    await expect(attempt).rejects.toThrow(/^Cannot reach the database at postgres:\/\/demo:\*\*\*@127\.0\.0\.1:1\/none \(.*ECONNREFUSED.*\): start it, or pass another --url/)
+    await expect(attempt).rejects.not.toThrow(/hunter2/)
   })
 
   it.each([
