@@ -82,6 +82,8 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
     Number((await db.insert(asPgTable(table)).values(asValues(row)).returning({ id: sql<number>`${primaryKey.column}` }))[0]?.id),
   updateRows: async (db, table, set, where) =>
     (await db.update(asPgTable(table)).set(asSet(set)).where(where).returning({ one: ONE })).length,
+  updateRowsReturning: async (db, table, set, where) => db.update(asPgTable(table)).set(asSet(set)).where(where).returning(),
+  insertRowReturning: async (db, table, row) => (await db.insert(asPgTable(table)).values(asValues(row)).returning())[0]!,
   deleteRows: async (db, table, where) => (await db.delete(asPgTable(table)).where(where).returning({ one: ONE })).length,
   // Inside a transaction, drizzle's nested transaction is a savepoint.
   transaction: async (db, fn) => db.transaction(fn),

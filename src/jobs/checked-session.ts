@@ -113,6 +113,7 @@ export function checkedJobSession(session: SqlSession): SqlSession {
       throw storageError(error, table, operation)
     }
   }
+  const { claimCandidates, updateRowsReturning, insertRowReturning } = session
   const checked: SqlSession = {
     dialectName: session.dialectName,
     errorCodes: session.errorCodes,
@@ -143,6 +144,19 @@ export function checkedJobSession(session: SqlSession): SqlSession {
       checkConditionValues(where, undefined)
       return run(table, 'delete', () => session.deleteRows(table, where))
     },
+    claimCandidates: claimCandidates && ((table, query) => {
+      checkConditionValues(query.where, undefined)
+      return claimCandidates(table, query)
+    }),
+    updateRowsReturning: updateRowsReturning && (async (table, set, where) => {
+      const checked = checkedRowValues(table, set)
+      checkConditionValues(where, undefined)
+      return run(table, 'update', () => updateRowsReturning(table, checked, where))
+    }),
+    insertRowReturning: insertRowReturning && (async (table, row) => {
+      const checked = checkedRowValues(table, row)
+      return run(table, 'insert', () => insertRowReturning(table, checked))
+    }),
     transaction: async (fn) => {
       let callbackFailure: { readonly error: unknown } | undefined
       try {

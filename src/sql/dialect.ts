@@ -122,6 +122,13 @@ export type SqlDialect<TDb> = {
   readonly insertRowReturningId: (db: TDb, table: Table, row: SqlValues, primaryKey: SqlPrimaryKey) => Promise<number>
   /** Updates the rows matching `where` and returns how many matched (not merely changed). */
   readonly updateRows: (db: TDb, table: Table, set: SqlValues, where: SQL | undefined) => Promise<number>
+  /**
+   * Updates the rows matching `where` and returns them as they are afterwards, keyed by property
+   * key (`UPDATE … RETURNING`). Absent where the dialect has no such statement (MySQL).
+   */
+  readonly updateRowsReturning?: (db: TDb, table: Table, set: SqlValues, where: SQL | undefined) => Promise<Array<SqlRow>>
+  /** Inserts one row and returns it as stored (`INSERT … RETURNING`). Absent on MySQL, whose version 8 lacks it. */
+  readonly insertRowReturning?: (db: TDb, table: Table, row: SqlValues) => Promise<SqlRow>
   /** Deletes the rows matching `where` and returns how many it deleted. */
   readonly deleteRows: (db: TDb, table: Table, where: SQL | undefined) => Promise<number>
   /**

@@ -5,7 +5,7 @@
  */
 import { getTableColumns, type Column, type SQL, type Table } from 'drizzle-orm'
 import type { DatabaseErrorCodes } from './errors.js'
-import type { SqlClaimQuery, SqlDialect, SqlRow, SqlSelectQuery, SqlValues } from './dialect.js'
+import type { ClaimCandidatesSubquery, SqlClaimQuery, SqlDialect, SqlRow, SqlSelectQuery, SqlValues } from './dialect.js'
 import { insertRowsInChunks, type InsertDuplicates } from './insert.js'
 import { primaryKeyOf } from './primary-key.js'
 
@@ -26,12 +26,18 @@ export type SqlSession = {
   selectRows(table: Table, options?: SqlSelectOptions): Promise<Array<SqlRow>>
   /** See {@link SqlDialect.selectRowsToClaim}; call it inside {@link SqlSession.transaction}. */
   selectRowsToClaim(table: Table, query: SqlClaimQuery): Promise<Array<SqlRow>>
+  /** See {@link SqlDialect.claimCandidates}; absent where the dialect has none. */
+  readonly claimCandidates?: (table: Table, query: SqlClaimQuery) => ClaimCandidatesSubquery
   /** Inserts rows chunked under the dialect's limits, all or none; returns the statements run. */
   insertRows(table: Table, rows: ReadonlyArray<SqlValues>, duplicates?: InsertDuplicates): Promise<number>
   /** Inserts one row and returns its generated primary key. */
   insertRowReturningId(table: Table, row: SqlValues): Promise<number>
   /** See {@link SqlDialect.updateRows}. */
   updateRows(table: Table, set: SqlValues, where: SQL | undefined): Promise<number>
+  /** See {@link SqlDialect.updateRowsReturning}; absent where the dialect has none. */
+  readonly updateRowsReturning?: (table: Table, set: SqlValues, where: SQL | undefined) => Promise<Array<SqlRow>>
+  /** See {@link SqlDialect.insertRowReturning}; absent where the dialect has none. */
+  readonly insertRowReturning?: (table: Table, row: SqlValues) => Promise<SqlRow>
   /** See {@link SqlDialect.deleteRows}. */
   deleteRows(table: Table, where: SQL | undefined): Promise<number>
   /** Runs `fn` on a session bound to a new transaction (a savepoint when this one is a transaction). */
@@ -42,6 +48,7 @@ export type SqlSession = {
 
 /** Binds a dialect to a database or transaction handle. */
 export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSession {
+  const { claimCandidates, updateRowsReturning, insertRowReturning } = dialect
   return {
     dialectName: dialect.dialectName,
     errorCodes: dialect.errorCodes,
@@ -61,6 +68,9 @@ export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSes
     insertRowReturningId: (table, row) => dialect.insertRowReturningId(db, table, row, primaryKeyOf(table)),
     updateRows: (table, set, where) => dialect.updateRows(db, table, set, where),
     deleteRows: (table, where) => dialect.deleteRows(db, table, where),
+    claimCandidates: claimCandidates && ((table, query) => claimCandidates(db, table, query)),
+    updateRowsReturning: updateRowsReturning && ((table, set, where) => updateRowsReturning(db, table, set, where)),
+    insertRowReturning: insertRowReturning && ((table, row) => insertRowReturning(db, table, row)),
     transaction: (fn) => dialect.transaction(db, (tx) => fn(createSqlSession(dialect, tx))),
     executeStatement: (statement) => dialect.executeStatement(db, statement),
   }

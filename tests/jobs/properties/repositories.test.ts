@@ -5,6 +5,7 @@
  * round trip, or the predicted exported error naming the value), a refusal must leave the tables
  * unchanged, and every backend must answer alike. The case counts are printed.
  */
+import { sql } from 'drizzle-orm'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import type { RootJobStore, WorkflowRow, WorkflowStatus } from '../../../src/jobs/index.js'
@@ -293,7 +294,8 @@ async function seedWorkflows(propertyBackends: ReadonlyArray<PropertyBackend>): 
     }
     for (const { store, model } of propertyBackends) {
       const row = await store.workflows.create({ name, input: { index } })
-      await store.workflows.update({ id: row.id }, set)
+      // Statuses set directly (repositories move them only through transitions), to cover every status in the filters.
+      await store.session.updateRows(store.tables.workflows, { ...set, updatedAt: propertyClock.now }, sql`${store.tables.workflows.id} = ${row.id}`)
       model.workflows.push({ ...row, ...set, updatedAt: propertyClock.now, deletedAt: null })
       if (index % 6 === 5) {
         await store.workflows.deleteById(row.id)
