@@ -58,7 +58,10 @@ export function describeGuaranteeCases(options: JobStoreSuiteOptions): void {
         const total = workflowCount * 4
         // About 30 % of first attempts fail, decided by the step id so the count is known afterwards.
         const failsFirst = (stepId: number) => (stepId * 7_919) % 10 < 3
-        const claims: Array<{ readonly stepId: number; readonly attempts: number; readonly startedAt: number }> = []
+        const claims: Array<{ readonly stepId: number; readonly attempts: number; readonly startedAt: number; readonly returned: number }> = []
+        // A sequence shared by the workers: when each claim returned, and when each success was asked for.
+        let sequence = 0
+        const successAsked = new Map<number, number>()
         const retryAt = new Map<number, number>()
         const worker = async (workerId: string) => {
           for (;;) {
@@ -70,11 +73,12 @@ export function describeGuaranteeCases(options: JobStoreSuiteOptions): void {
               await new Promise((resolve) => setImmediate(resolve))
               continue
             }
-            claims.push({ stepId: step.id, attempts: step.attempts, startedAt: step.startedAt! })
+            claims.push({ stepId: step.id, attempts: step.attempts, startedAt: step.startedAt!, returned: sequence++ })
             if (step.attempts === 1 && failsFirst(step.id)) {
               const failed = await steps.markStepFailed(step.id, { workerId, error: 'flaky', retryDelayMs: 1_000 })
               retryAt.set(step.id, failed.availableAt)
             } else {
+              successAsked.set(step.id, sequence++)
               await steps.markStepSuccess(step.id, { workerId })
             }
           }
@@ -90,13 +94,13 @@ export function describeGuaranteeCases(options: JobStoreSuiteOptions): void {
         expect((await steps.findOne({ workflowId: other.id }))?.status).toBe('pending')
         // A retry is claimed only once its backoff passed (times from the shared manual clock).
         for (const claim of claims.filter((c) => c.attempts === 2)) expect(claim.startedAt).toBeGreaterThanOrEqual(retryAt.get(claim.stepId)!)
-        // No step at position 1 ran before its workflow's position 0 succeeded.
+        // No claim at position 1 returned before its workflow's position 0 was even asked to succeed.
         const byId = new Map(rows.map((row) => [row.id, row]))
         for (const claim of claims) {
           const row = byId.get(claim.stepId)!
           if (row.position === 0) continue
           const first = rows.find((r) => r.workflowId === row.workflowId && r.position === 0)!
-          expect(claim.startedAt).toBeGreaterThanOrEqual(first.finishedAt!)
+          expect(claim.returned).toBeGreaterThan(successAsked.get(first.id)!)
         }
       })
     })
