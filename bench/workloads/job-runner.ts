@@ -12,7 +12,8 @@ import { round } from '../stats.js'
 const WORKERS = 8
 const PROCESSED_ROWS = 10_000
 
-async function openJobDatabase(backend: BackendName): Promise<{ database: JobDatabase; close: () => Promise<void> } | undefined> {
+/** A job database on `backend` with its own table prefix (none for the in-memory backend), and how to drop it. */
+export async function openJobDatabase(backend: BackendName): Promise<{ database: JobDatabase; close: () => Promise<void> } | undefined> {
   const tablePrefix = `jb${process.pid.toString(36)}_`
   let directory: ReturnType<typeof temporaryDirectory> | undefined
   let url: string
