@@ -237,6 +237,11 @@ export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, 
     )
   }
 
+  /** `pending` → `skipped` (final): the step will not run, and later positions need not wait for it. */
+  async skipStep(stepId: number): Promise<WorkflowStepRow> {
+    return this.transition(stepId, 'skipped', { finishedAt: this.now(), availableAt: NEVER_AVAILABLE })
+  }
+
   private holderCondition(workerId: unknown): SQL {
     if (typeof workerId !== 'string' || workerId === '') {
       throw new InvalidJobOptionError('workerId', workerId, 'expected the id of the worker holding the claim (the workerId it claimed with).')

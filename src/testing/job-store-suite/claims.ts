@@ -91,6 +91,13 @@ export function describeClaimCases(options: JobStoreSuiteOptions): void {
         expect(await steps.claimStep({ workflowId: workflow.id, stepId: late.id, workerId: 'w', ...LEASE })).toBeUndefined()
         await steps.markStepSuccess(early.id, { workerId: 'w' })
         expect((await steps.claimStep({ workflowId: workflow.id, stepId: late.id, workerId: 'w', ...LEASE }))?.id).toBe(late.id)
+        // A skipped step does not hold back later positions, and is never claimed.
+        const skipped = await steps.createStep({ workflowId: workflow.id, name: 'skipped', position: 2 })
+        const last = await steps.createStep({ workflowId: workflow.id, name: 'last', position: 3 })
+        await steps.markStepSuccess(late.id, { workerId: 'w' })
+        expect(await steps.skipStep(skipped.id)).toMatchObject({ status: 'skipped', finishedAt: expect.any(Number) })
+        expect((await steps.claimStep({ workflowId: workflow.id, workerId: 'w', ...LEASE }))?.id).toBe(last.id)
+        await expect(steps.skipStep(last.id)).rejects.toThrow(/"running" to "skipped"/)
       })
     })
 
