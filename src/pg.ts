@@ -85,6 +85,7 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   updateRows: async (db, table, set, where) =>
     (await db.update(asPgTable(table)).set(asSet(set)).where(where).returning({ one: ONE })).length,
   updateRowsReturning: async (db, table, set, where, fields) => db.update(asPgTable(table)).set(asSet(set)).where(where).returning(asFields(fields)),
+  insertRowReturning: async (db, table, row) => (await db.insert(asPgTable(table)).values(asValues(row)).returning())[0]!,
   deleteRows: async (db, table, where) => (await db.delete(asPgTable(table)).where(where).returning({ one: ONE })).length,
   // Inside a transaction, drizzle's nested transaction is a savepoint.
   transaction: async (db, fn) => db.transaction(fn),

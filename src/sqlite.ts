@@ -85,6 +85,8 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
     ),
   updateRowsReturning: (db, table, set, where, fields) =>
     runSerialised(db, async (db) => db.update(asSQLiteTable(table)).set(asSet(set)).where(where).returning(asFields(fields))),
+  insertRowReturning: (db, table, row) =>
+    runSerialised(db, async (db) => (await db.insert(asSQLiteTable(table)).values(asValues(row)).returning())[0]!),
   deleteRows: (db, table, where) =>
     runSerialised(db, async (db) => (await db.delete(asSQLiteTable(table)).where(where).returning({ one: ONE })).length),
   transaction: (db, fn) => runSerialisedTransaction(db, fn, runStatement),

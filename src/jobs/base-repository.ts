@@ -84,12 +84,16 @@ export class BaseRepository<
 
   /** Inserts a row (filling `createdAt` / `updatedAt` when the table has them) and returns it as stored. */
   async create(values: TInsert): Promise<TRow> {
-    const id = await this.session.insertRowReturningId(this.table, this.withTimestamps(values))
-    const row = await this.findById(id, { includeDeleted: true })
-    if (row === undefined) {
+    const row = this.withTimestamps(values)
+    const { insertRowReturning } = this.session
+    // One statement where the dialect returns the inserted row.
+    if (insertRowReturning !== undefined) return (await insertRowReturning(this.table, row)) as TRow
+    const id = await this.session.insertRowReturningId(this.table, row)
+    const stored = await this.findById(id, { includeDeleted: true })
+    if (stored === undefined) {
       throw new DurableExecutionStorageError(`The row inserted into "${getTableName(this.table)}" with id ${id} cannot be read back: check that nothing deletes rows meanwhile.`, 'other')
     }
-    return row
+    return stored
   }
 
   /** Inserts rows in chunks under the dialect's limits, all or none. */
@@ -129,8 +133,7 @@ export class BaseRepository<
 
   /** Updates one row and returns it as it is afterwards, or `undefined` when there is no such row. */
   async updateById(id: RowId, set: Partial<TInsert>): Promise<TRow | undefined> {
-    const matched = await this.updateWhere(eq(this.primaryKey.column, id), set)
-    return matched === 0 ? undefined : this.findById(id)
+    return this.updateByIdReturning(id, undefined, set)
   }
 
   /** Deletes the rows matching `where`: a soft delete when the table has `deletedAt`. Returns how many. */
@@ -187,9 +190,29 @@ export class BaseRepository<
 
   /** Updates rows matching a drizzle condition; returns how many matched. */
   protected async updateWhere(where: SQL | undefined, set: Partial<TInsert> | Record<string, unknown>): Promise<number> {
+    return this.session.updateRows(this.table, this.withUpdatedAt(set), this.live(where))
+  }
+
+  /**
+   * Updates row `id` when it also meets `condition`, and returns it as it is afterwards (or
+   * `undefined` when it did not match): `UPDATE … RETURNING` where the dialect has it, else the
+   * UPDATE and a read in one transaction, so the row read is the row this update left.
+   */
+  protected async updateByIdReturning(id: RowId, condition: SQL | undefined, set: Partial<TInsert> | Record<string, unknown>): Promise<TRow | undefined> {
+    const values = this.withUpdatedAt(set)
+    const where = this.live(and(eq(this.primaryKey.column, id), condition))
+    if (this.session.updateReturnsRows) return (await this.session.updateRowsReturning(this.table, values, where))[0] as TRow | undefined
+    return this.session.transaction(async (tx) => {
+      if ((await tx.updateRows(this.table, values, where)) === 0) return undefined
+      // Read back by id alone: the update may have changed what `condition` looks at.
+      const [row] = await tx.selectRows(this.table, { where: eq(this.primaryKey.column, id) })
+      return row as TRow | undefined
+    })
+  }
+
+  private withUpdatedAt(set: object): Record<string, unknown> {
     const values = this.checkedValues(set)
-    const withUpdatedAt = this.columns.updatedAt !== undefined ? { updatedAt: this.now(), ...values } : values
-    return this.session.updateRows(this.table, withUpdatedAt, this.live(where))
+    return this.columns.updatedAt !== undefined ? { updatedAt: this.now(), ...values } : values
   }
 
   /** Deletes (softly when possible) rows matching a drizzle condition; returns how many. */

@@ -113,6 +113,7 @@ export function checkedJobSession(session: SqlSession): SqlSession {
       throw storageError(error, table, operation)
     }
   }
+  const { claimCandidates, insertRowReturning } = session
   const checked: SqlSession = {
     dialectName: session.dialectName,
     errorCodes: session.errorCodes,
@@ -139,6 +140,7 @@ export function checkedJobSession(session: SqlSession): SqlSession {
       checkConditionValues(where, undefined)
       return run(table, 'update', () => session.updateRows(table, checked, where))
     },
+    updateReturnsRows: session.updateReturnsRows,
     updateRowsReturning: async (table, set, where, fields) => {
       const checked = checkedRowValues(table, set)
       checkConditionValues(where, undefined)
@@ -148,6 +150,14 @@ export function checkedJobSession(session: SqlSession): SqlSession {
       checkConditionValues(where, undefined)
       return run(table, 'delete', () => session.deleteRows(table, where))
     },
+    claimCandidates: claimCandidates && ((table, query) => {
+      checkConditionValues(query.where, undefined)
+      return claimCandidates(table, query)
+    }),
+    insertRowReturning: insertRowReturning && (async (table, row) => {
+      const checked = checkedRowValues(table, row)
+      return run(table, 'insert', () => insertRowReturning(table, checked))
+    }),
     transaction: async (fn) => {
       let callbackFailure: { readonly error: unknown } | undefined
       try {

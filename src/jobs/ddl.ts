@@ -1,5 +1,5 @@
 /**
- * Runtime DDL for tables with any prefix: CREATE TABLE IF NOT EXISTS with checks and foreign keys
+ * Runtime DDL for tables with any prefix: CREATE TABLE IF NOT EXISTS with checks, unique constraints and foreign keys
  * inline, then the indexes (inline on MySQL, which has no CREATE INDEX IF NOT EXISTS), rendered
  * from the drizzle declarations. Identifiers are quoted by drizzle; types come from our columns.
  */
@@ -18,6 +18,11 @@ export type TableConfigLike = {
     getName(): string
   }>
   readonly checks: ReadonlyArray<{ readonly name: string; readonly value: SQL }>
+  readonly uniqueConstraints: ReadonlyArray<{
+    /** The constraint's name. */
+    getName(): string | undefined
+    readonly columns: ReadonlyArray<Column>
+  }>
 }
 
 const columnList = (columns: ReadonlyArray<unknown>) => sql.join(columns.map((column) => sql.identifier((column as Column).name)), sql`, `)
@@ -30,6 +35,7 @@ export function renderCreateTable(table: Table, config: TableConfigLike, ddl: Sq
       : sql`${sql.identifier(column.name)} ${sql.raw(column.getSQLType())}${column.notNull ? sql` not null` : sql``}`,
   )
   const checks = config.checks.map((check) => sql`constraint ${sql.identifier(check.name)} check (${check.value})`)
+  const uniques = config.uniqueConstraints.map((unique) => sql`constraint ${sql.identifier(unique.getName() ?? `${getTableName(table)}_unique`)} unique (${columnList(unique.columns)})`)
   const foreignKeys = config.foreignKeys.map((foreignKey) => {
     const reference = foreignKey.reference()
     const target = reference.foreignColumns[0]!.table
@@ -43,7 +49,7 @@ export function renderCreateTable(table: Table, config: TableConfigLike, ddl: Sq
   }))
   const inlineIndexes = ddl.indexesInline ? indexes.map((index) => sql`${index.kind} ${index.name} (${index.columns})`) : []
   return [
-    sql`create table if not exists ${table} (${sql.join([...columns, ...checks, ...foreignKeys, ...inlineIndexes], sql`, `)})`,
+    sql`create table if not exists ${table} (${sql.join([...columns, ...checks, ...uniques, ...foreignKeys, ...inlineIndexes], sql`, `)})`,
     ...(ddl.indexesInline ? [] : indexes.map((index) => sql`create ${index.kind} if not exists ${index.name} on ${table} (${index.columns})`)),
   ]
 }

@@ -48,6 +48,8 @@ export type WorkflowStepRow = {
   updatedAt: number
   startedAt: number | null
   finishedAt: number | null
+  /** When the step may next be claimed: a pending step's retry time, a running step's lease expiry; `Number.MAX_SAFE_INTEGER` once finished. */
+  availableAt: number
 }
 
 /** One event in a workflow's timeline (append-only). */

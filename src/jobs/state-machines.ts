@@ -15,6 +15,9 @@
  *   `failed` → `processing` (a retry). `completed` and `cancelled` are final.
  * - batch chunk: `pending` → `processing`; `processing` → `completed` | `failed`; `failed` → `pending`
  *   (a retry). `completed` is final.
+ *
+ * Each machine lists its initial status first: rows are created in it and reach the others only
+ * through transitions (`stateful-repository.ts`).
  */
 import { DurableExecutionError, DurableExecutionNotFoundError } from '../core/errors.js'
 

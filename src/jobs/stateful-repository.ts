@@ -3,8 +3,10 @@
  * conditional UPDATE (only rows in an allowed source status match), so concurrent callers cannot
  * both move the same row, and a refused transition reads the row to say why.
  */
-import { and, count, eq, inArray, sql, type Column, type SQL } from 'drizzle-orm'
+import { and, count, inArray, sql, type Column, type SQL } from 'drizzle-orm'
 import { BaseRepository, type RowId } from './base-repository.js'
+import { InvalidJobValueError } from './errors.js'
+import type { WhereFilter } from './filters.js'
 import type { TableOf } from './job-tables.js'
 import { InvalidTransitionError, JobNotHeldError, JobRecordNotFoundError, statusesLeadingTo, type StateMachine } from './state-machines.js'
 
@@ -37,19 +39,57 @@ export abstract class StatefulRepository<
   protected async transition(id: number, to: TStatus, set: Record<string, unknown> = {}, condition?: SQL): Promise<TRow> {
     const allowedFrom = statusesLeadingTo(this.machine, to)
     // Only a row in an allowed source status matches, so two racing callers cannot both move it.
-    const matched = await this.updateWhere(
-      and(eq(this.primaryKey.column, id), inArray(this.statusColumn, allowedFrom), condition),
-      { ...set, status: to },
-    )
+    const moved = await this.updateByIdReturning(id, and(inArray(this.statusColumn, allowedFrom), condition), { ...set, status: to })
+    if (moved !== undefined) return moved
     const row = await this.findById(id)
     if (row === undefined) throw new JobRecordNotFoundError(this.entity, id)
-    if (matched === 0) {
-      if (allowedFrom.includes(row.status) && condition !== undefined) {
-        throw new JobNotHeldError(this.entity, id, to, row.status)
-      }
-      throw new InvalidTransitionError(this.entity, id, row.status, to, allowedFrom)
+    if (allowedFrom.includes(row.status) && condition !== undefined) {
+      throw new JobNotHeldError(this.entity, id, to, row.status)
     }
-    return row
+    throw new InvalidTransitionError(this.entity, id, row.status, to, allowedFrom)
+  }
+
+  /** The status new rows start in: the machine's first (`state-machines.ts` lists it first). */
+  protected get initialStatus(): TStatus {
+    return Object.keys(this.machine)[0] as TStatus
+  }
+
+  /** Inserts a row, which must start in the initial status (later statuses only through transitions). */
+  override async create(values: TInsert): Promise<TRow> {
+    this.checkInitialStatus(values)
+    return super.create(values)
+  }
+
+  /** Inserts rows, each in the initial status. */
+  override async createMany(values: ReadonlyArray<TInsert>): Promise<void> {
+    for (const row of this.checkedList(values)) this.checkInitialStatus(row)
+    return super.createMany(values)
+  }
+
+  /** Updates rows by filter; the status changes only through the repository's transitions. */
+  override async update(where: WhereFilter<TRow>, set: Partial<TInsert>): Promise<number> {
+    this.refuseStatusChange(set)
+    return super.update(where, set)
+  }
+
+  /** Updates one row; the status changes only through the repository's transitions. */
+  override async updateById(id: RowId, set: Partial<TInsert>): Promise<TRow | undefined> {
+    this.refuseStatusChange(set)
+    return super.updateById(id, set)
+  }
+
+  private checkInitialStatus(values: object): void {
+    const status = (this.checkedValues(values) as { status?: unknown }).status
+    if (status !== undefined && status !== this.initialStatus) {
+      throw new InvalidJobValueError(`${this.entity} status`, status, `a new ${this.entity} starts "${this.initialStatus}": create it so, then move it with the repository's transition methods.`)
+    }
+  }
+
+  private refuseStatusChange(set: object): void {
+    const status = (this.checkedValues(set) as { status?: unknown }).status
+    if (status !== undefined) {
+      throw new InvalidJobValueError(`${this.entity} status`, status, `update() cannot change a ${this.entity}'s status: use the repository's transition methods, which follow its state machine.`)
+    }
   }
 
   /** The row, or a {@link JobRecordNotFoundError}. */

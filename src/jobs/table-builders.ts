@@ -64,8 +64,10 @@ export interface JobTableBuilders<TKind extends JobTableKind, TColumnBuilder, TC
   index(name: string): JobIndexOn<TColumn, TConstraint>
   /** A named unique index. */
   uniqueIndex(name: string): JobIndexOn<TColumn, TConstraint>
-  /** A named single-column foreign key. */
-  foreignKey(config: { name: string; columns: [TColumn]; foreignColumns: [TColumn] }): {
+  /** A named unique constraint (what a foreign key over several columns references). */
+  unique(name: string): JobIndexOn<TColumn, TConstraint>
+  /** A named foreign key over one or more columns. */
+  foreignKey(config: { name: string; columns: [TColumn, ...Array<TColumn>]; foreignColumns: [TColumn, ...Array<TColumn>] }): {
     onDelete(action: JobForeignKeyAction): TConstraint
   }
 }

@@ -63,6 +63,13 @@ export function declareJobTables<
     const parentId = (parent as unknown as { readonly id: TColumn }).id
     return dialect.foreignKey({ name: name(fkName), columns: [child], foreignColumns: [parentId] }).onDelete(action)
   }
+  // A step reference names its workflow too, so it cannot point at a step of another workflow.
+  const referencesStepOfWorkflow = (fkName: string, workflowId: TColumn, stepId: TColumn, steps: Table) => {
+    const parent = steps as unknown as { readonly workflowId: TColumn; readonly id: TColumn }
+    return dialect
+      .foreignKey({ name: name(fkName), columns: [workflowId, stepId], foreignColumns: [parent.workflowId, parent.id] })
+      .onDelete('cascade')
+  }
 
   const workflows = table(
     T.workflows,
@@ -105,6 +112,9 @@ export function declareJobTables<
       updatedAt: column('time', 'updated_at').notNull(),
       startedAt: column('time', 'started_at'),
       finishedAt: column('time', 'finished_at'),
+      // When the step may next be claimed: a pending step's retry time, a running step's lease expiry;
+      // past every clock once it finished.
+      availableAt: column('time', 'available_at').default(0).notNull(),
     },
     (t) => [
       checkStatus(N.stepsStatusCheck, WORKFLOW_STEP_TRANSITIONS),
@@ -112,6 +122,9 @@ export function declareJobTables<
       unique(N.stepsWorkflowName, t.workflowId, t.name),
       index(N.stepsClaim, t.workflowId, t.status, t.position),
       index(N.stepsParallelGroup, t.workflowId, t.parallelGroup),
+      // The claims' index: candidates in claim order; finished steps sit past every clock, outside the range.
+      index(N.stepsAvailable, t.availableAt, t.id),
+      dialect.unique(name(N.stepsOfWorkflow)).on(t.workflowId, t.id),
     ],
   )
   const workflowHistory = table(
@@ -128,6 +141,7 @@ export function declareJobTables<
       references(N.historyWorkflowFk, t.workflowId, workflows, 'cascade'),
       references(N.historyStepFk, t.stepId, workflowSteps, 'cascade'),
       index(N.historyTimeline, t.workflowId, t.createdAt, t.id),
+      index(N.historyStep, t.stepId),
     ],
   )
   const timers = table(
@@ -146,7 +160,7 @@ export function declareJobTables<
     (t) => [
       checkStatus(N.timersStatusCheck, TIMER_TRANSITIONS),
       references(N.timersWorkflowFk, t.workflowId, workflows, 'cascade'),
-      references(N.timersStepFk, t.stepId, workflowSteps, 'cascade'),
+      referencesStepOfWorkflow(N.timersStepFk, t.workflowId, t.stepId, workflowSteps),
       index(N.timersDue, t.status, t.dueAt),
       index(N.timersTarget, t.workflowId, t.stepId),
     ],
@@ -167,9 +181,10 @@ export function declareJobTables<
     (t) => [
       checkStatus(N.attemptsStatusCheck, JOB_ATTEMPT_TRANSITIONS),
       references(N.attemptsWorkflowFk, t.workflowId, workflows, 'cascade'),
-      references(N.attemptsStepFk, t.stepId, workflowSteps, 'cascade'),
+      referencesStepOfWorkflow(N.attemptsStepFk, t.workflowId, t.stepId, workflowSteps),
       unique(N.attemptsStepNumber, t.stepId, t.attemptNumber),
       index(N.attemptsWorkflow, t.workflowId),
+      index(N.attemptsTarget, t.workflowId, t.stepId),
     ],
   )
   const idempotencyKeys = table(

@@ -131,6 +131,8 @@ export type SqlDialect<TDb> = {
    * the session then updates and reads in one transaction.
    */
   readonly updateRowsReturning?: (db: TDb, table: Table, set: SqlValues, where: SQL | undefined, fields: Record<string, Column>) => Promise<Array<SqlRow>>
+  /** Inserts one row and returns it as stored (`INSERT … RETURNING`). Absent on MySQL, whose version 8 lacks it. */
+  readonly insertRowReturning?: (db: TDb, table: Table, row: SqlValues) => Promise<SqlRow>
   /** Deletes the rows matching `where` and returns how many it deleted. */
   readonly deleteRows: (db: TDb, table: Table, where: SQL | undefined) => Promise<number>
   /**

@@ -5,7 +5,7 @@
  */
 import { getTableColumns, type Column, type SQL, type Table } from 'drizzle-orm'
 import type { DatabaseErrorCodes } from './errors.js'
-import type { SqlClaimQuery, SqlDialect, SqlRow, SqlSelectQuery, SqlValues } from './dialect.js'
+import type { ClaimCandidatesSubquery, SqlClaimQuery, SqlDialect, SqlRow, SqlSelectQuery, SqlValues } from './dialect.js'
 import { insertRowsInChunks, type InsertDuplicates } from './insert.js'
 import { primaryKeyOf } from './primary-key.js'
 
@@ -26,19 +26,26 @@ export type SqlSession = {
   selectRows(table: Table, options?: SqlSelectOptions): Promise<Array<SqlRow>>
   /** See {@link SqlDialect.selectRowsToClaim}; call it inside {@link SqlSession.transaction}. */
   selectRowsToClaim(table: Table, query: SqlClaimQuery): Promise<Array<SqlRow>>
+  /** See {@link SqlDialect.claimCandidates}; absent where the dialect has none. */
+  readonly claimCandidates?: (table: Table, query: SqlClaimQuery) => ClaimCandidatesSubquery
   /** Inserts rows chunked under the dialect's limits, all or none; returns the statements run. */
   insertRows(table: Table, rows: ReadonlyArray<SqlValues>, duplicates?: InsertDuplicates): Promise<number>
   /** Inserts one row and returns its generated primary key. */
   insertRowReturningId(table: Table, row: SqlValues): Promise<number>
   /** See {@link SqlDialect.updateRows}. */
   updateRows(table: Table, set: SqlValues, where: SQL | undefined): Promise<number>
+  /** Whether {@link SqlSession.updateRowsReturning} is one statement (`UPDATE … RETURNING`). */
+  readonly updateReturnsRows: boolean
   /**
-   * Updates the rows matching `where` and returns their `fields` as this update left them, never
-   * another caller's later values: `UPDATE … RETURNING` where the dialect has it, otherwise the
-   * UPDATE and a read by `where` in one transaction, the rows still locked by the UPDATE (so
-   * `where` must match the rows after the update too, e.g. by key).
+   * Updates the rows matching `where` and returns their `fields` (default: every column, keyed by
+   * property key) as this update left them, never another caller's later values: `UPDATE …
+   * RETURNING` where the dialect has it, otherwise the UPDATE and a read by `where` in one
+   * transaction, the rows still locked by the UPDATE (so `where` must match the rows after the
+   * update too, e.g. by key).
    */
-  updateRowsReturning(table: Table, set: SqlValues, where: SQL | undefined, fields: Record<string, Column>): Promise<Array<SqlRow>>
+  updateRowsReturning(table: Table, set: SqlValues, where: SQL | undefined, fields?: Record<string, Column>): Promise<Array<SqlRow>>
+  /** See {@link SqlDialect.insertRowReturning}; absent where the dialect has none. */
+  readonly insertRowReturning?: (table: Table, row: SqlValues) => Promise<SqlRow>
   /** See {@link SqlDialect.deleteRows}. */
   deleteRows(table: Table, where: SQL | undefined): Promise<number>
   /** Runs `fn` on a session bound to a new transaction (a savepoint when this one is a transaction). */
@@ -49,6 +56,7 @@ export type SqlSession = {
 
 /** Binds a dialect to a database or transaction handle. */
 export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSession {
+  const { claimCandidates, insertRowReturning } = dialect
   return {
     dialectName: dialect.dialectName,
     errorCodes: dialect.errorCodes,
@@ -67,7 +75,8 @@ export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSes
     insertRows: (table, rows, duplicates = 'reject') => insertRowsInChunks(dialect, db, table, rows, duplicates),
     insertRowReturningId: (table, row) => dialect.insertRowReturningId(db, table, row, primaryKeyOf(table)),
     updateRows: (table, set, where) => dialect.updateRows(db, table, set, where),
-    updateRowsReturning: (table, set, where, fields) =>
+    updateReturnsRows: dialect.updateRowsReturning !== undefined,
+    updateRowsReturning: (table, set, where, fields = getTableColumns(table)) =>
       dialect.updateRowsReturning?.(db, table, set, where, fields) ??
       dialect.transaction(db, async (tx) => {
         // The UPDATE's row locks last until commit, so the read sees this update and no later one.
@@ -75,6 +84,8 @@ export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSes
         return dialect.selectRows(tx, table, { fields, where, groupBy: [], orderBy: [], limit: undefined, offset: undefined })
       }),
     deleteRows: (table, where) => dialect.deleteRows(db, table, where),
+    claimCandidates: claimCandidates && ((table, query) => claimCandidates(db, table, query)),
+    insertRowReturning: insertRowReturning && ((table, row) => insertRowReturning(db, table, row)),
     transaction: (fn) => dialect.transaction(db, (tx) => fn(createSqlSession(dialect, tx))),
     executeStatement: (statement) => dialect.executeStatement(db, statement),
   }

@@ -24,3 +24,8 @@ export {
   runExecutorScenario,
   type RunExecutorScenarioOptions,
 } from './executor-suite/index.js'
+export {
+  describeJobStoreSuite,
+  type JobStoreSuiteOptions,
+  type OpenedJobStore,
+} from './job-store-suite/index.js'

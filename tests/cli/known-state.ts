@@ -136,7 +136,7 @@ export async function seedKnownState(url: string, table: string, prefix: string)
     await database.workflowHistory.log({ workflowId: done.id, event: 'started' })
     await database.workflows.markRunning(done.id)
     await database.workflows.markCompleted(done.id)
-    await database.workflows.update({ id: (await database.workflows.create({ name: 'abandoned' })).id }, { status: 'cancelled' })
+    await database.workflows.cancel((await database.workflows.create({ name: 'abandoned' })).id)
     await database.workflows.markRunning((await database.workflows.create({ name: 'live' })).id)
   } finally {
     await database.close()

@@ -1,15 +1,19 @@
 /**
  * Four OS processes, each with its own connection, claim the 2,000 steps of one workflow at
  * once on the real servers: every step is claimed exactly once, none is left, and the counts
- * agree. They start together: each opens its connection and says `ready`, then all get `go`.
+ * agree. Then four processes of two workers each drain 200 workflows through claimNextStep with
+ * failures and backoff, counted exactly. They start together: each opens its connection and says
+ * `ready`, then all get `go`.
  */
 import { describe, expect, it } from 'vitest'
 import { openFreshStore, uniqueTablePrefix } from '../../src/testing/job-store-suite/harness.js'
 import { openUrl, reachableServer } from './backends.js'
+import { failsFirstAttempt } from './fixtures/drain-failures.js'
 import { runTogether, startWorkerProcess, type WorkerProcess } from './worker-processes.js'
 
 const STEP_COUNT = 2_000
 const PROCESS_COUNT = 4
+const DRAIN_WORKFLOWS = 200
 
 const startWorker = (url: string, tablePrefix: string, workflowId: number, workerId: string) =>
   startWorkerProcess('tests/jobs/fixtures/claim-worker.ts', [url, tablePrefix, String(workflowId), workerId], workerId)
@@ -43,6 +47,35 @@ function describeMultiProcessClaims(name: string, url: string): void {
         await opened.close()
       }
     }, 180_000)
+
+    it(`lets ${PROCESS_COUNT} OS processes of 2 workers drain ${DRAIN_WORKFLOWS} workflows through claimNextStep with failures and backoff, counted exactly`, async () => {
+      const tablePrefix = uniqueTablePrefix()
+      const opened = await openFreshStore({ openStore: (prefix) => openUrl(url, prefix) }, tablePrefix)
+      const workers: Array<WorkerProcess> = []
+      try {
+        const { store } = opened
+        for (let index = 0; index < DRAIN_WORKFLOWS; index++) {
+          const workflow = await store.workflows.create({ name: 'drain' })
+          await store.workflowSteps.createMany([
+            { workflowId: workflow.id, name: 'first', position: 0 },
+            ...['a', 'b', 'c'].map((name) => ({ workflowId: workflow.id, name, position: 1, parallelGroup: 'g' })),
+          ])
+        }
+        const total = DRAIN_WORKFLOWS * 4
+        for (let index = 0; index < PROCESS_COUNT; index++) {
+          workers.push(startWorkerProcess('tests/jobs/fixtures/drain-worker.ts', [url, tablePrefix, 'drain', `p${index}`, String(total)], `p${index}`))
+        }
+        const claims = (await runTogether<Array<{ stepId: number; attempts: number }>>(workers)).flat()
+        const rows = await store.workflowSteps.findMany()
+        const failures = rows.filter((row) => failsFirstAttempt(row.id)).length
+        expect(rows.filter((row) => row.status !== 'succeeded' || row.attempts !== (failsFirstAttempt(row.id) ? 2 : 1))).toEqual([])
+        expect(claims).toHaveLength(total + failures)
+        expect(new Set(claims.map((claim) => `${claim.stepId}/${claim.attempts}`)).size).toBe(total + failures)
+      } finally {
+        for (const worker of workers) worker.child.kill()
+        await opened.close()
+      }
+    }, 300_000)
   })
 }
 

@@ -1,6 +1,8 @@
-/** Workflow history (an append-only timeline) and timers (fire once, even when schedulers race). */
+/** Workflow history (an append-only timeline) and timers (claimed and fired once, even when schedulers race). */
 import { and, asc, eq, inArray, lte } from 'drizzle-orm'
 import { BaseRepository, type RepositoryContext } from '../base-repository.js'
+import { claimRows } from '../claim-rows.js'
+import { InvalidJobOptionError } from '../errors.js'
 import type { InsertOf } from '../insert-types.js'
 import type { JobTables, TableOf } from '../job-tables.js'
 import type { TimerRow, WorkflowHistoryRow } from '../rows.js'
@@ -28,8 +30,8 @@ export class WorkflowHistoryRepository extends BaseRepository<TableOf<WorkflowHi
   }
 }
 
-/** What creating a timer takes; it starts `scheduled`. */
-export type NewTimer = InsertOf<TimerRow, 'status'>
+/** What creating a timer takes; it starts `scheduled` (the only status it may be created in). */
+export type NewTimer = Omit<InsertOf<TimerRow, 'status'>, 'status'> & { readonly status?: 'scheduled' }
 
 /** Which timers `cancelTimersForTarget` cancels: a workflow's, or only one of its steps'. */
 export type TimerTarget = { readonly workflowId: number; readonly stepId?: number }
@@ -56,6 +58,28 @@ export class TimerRepository extends StatefulRepository<TimerRow, NewTimer, Time
       orderBy: [asc(t.dueAt), asc(t.id)],
       limit: options.limit,
     })
+  }
+
+  /**
+   * Claims up to `limit` (default 100) scheduled timers due at or before `now` (default: the
+   * clock), earliest first, and marks them `fired`: each due timer goes to exactly one of several
+   * racing schedulers (rows others are claiming are skipped, not waited for).
+   * @returns the claimed timers as they are afterwards, earliest first.
+   */
+  async claimDueTimers(options: { readonly now?: number; readonly limit?: number } = {}): Promise<Array<TimerRow>> {
+    const t = this.table
+    const limit = options.limit ?? 100
+    if (!Number.isSafeInteger(limit) || limit <= 0) throw new InvalidJobOptionError('limit', limit, 'expected a positive integer.')
+    const now = this.now()
+    const due = and(eq(t.status, 'scheduled'), lte(t.dueAt, options.now ?? now))
+    const claimed = (await claimRows(this.session, t, {
+      where: due,
+      recheck: due,
+      orderBy: [asc(t.dueAt), asc(t.id)],
+      limit,
+      set: { status: 'fired', firedAt: now, updatedAt: now },
+    })) as Array<TimerRow>
+    return claimed.sort((a, b) => a.dueAt - b.dueAt || a.id - b.id)
   }
 
   /**

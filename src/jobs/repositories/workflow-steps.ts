@@ -1,140 +1,252 @@
 /**
  * Workflow steps: creation, claims with leases (exactly one worker holds a step; an expired lease
- * lets another reclaim it), success and failure with retries, and the queries of a scheduler.
- * Steps of equal `position` form a parallel group; a step is runnable once every step of a lower
- * position succeeded or was skipped.
+ * lets another reclaim it, within the same claim), lease renewal, success and failure with
+ * retries after a backoff, and the queries of a scheduler. Steps of equal `position` form a
+ * parallel group; a step is runnable once every step of a lower position succeeded or was
+ * skipped, its `availableAt` has come, and its workflow is `pending` or `running` (not paused,
+ * cancelled, finished or soft-deleted). Every claim path applies all of these rules in SQL.
  */
-import { and, asc, eq, inArray, lt, min, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { RepositoryContext } from '../base-repository.js'
+import { claimRows } from '../claim-rows.js'
 import { InvalidJobOptionError } from '../errors.js'
 import type { InsertOf } from '../insert-types.js'
-import type { JobTables } from '../job-tables.js'
-import type { WorkflowStepRow } from '../rows.js'
+import type { JobTables, TableOf } from '../job-tables.js'
+import type { WorkflowRow, WorkflowStepRow } from '../rows.js'
 import { StatefulRepository } from '../stateful-repository.js'
-import { WORKFLOW_STEP_TRANSITIONS, type WorkflowStepStatus } from '../state-machines.js'
+import { WORKFLOW_STEP_TRANSITIONS, type WorkflowStatus, type WorkflowStepStatus } from '../state-machines.js'
 
-/** What creating a step takes; it starts `pending` at position 0 with 3 attempts allowed. */
-export type NewWorkflowStep = InsertOf<WorkflowStepRow, 'status' | 'position' | 'attempts' | 'maxAttempts'>
+/** What creating a step takes; it starts `pending` at position 0 with 3 attempts allowed, available now. */
+export type NewWorkflowStep = Omit<InsertOf<WorkflowStepRow, 'status' | 'position' | 'attempts' | 'maxAttempts' | 'availableAt'>, 'status'> & {
+  /** Steps are created `pending` only. */
+  readonly status?: 'pending'
+}
 
-/** Who claims a step, for how long, and optionally which step. */
-export type ClaimStepRequest = {
-  readonly workflowId: number
+/** Who claims a step and for how long. */
+export type StepLeaseRequest = {
   /** Recorded as `claimedBy`; later writes by this worker are checked against it. */
   readonly workerId: string
   /** How long the claim lasts before another worker may reclaim the step. */
   readonly leaseMs: number
+}
+
+/** Who claims a step of one workflow, for how long, and optionally which step. */
+export type ClaimStepRequest = StepLeaseRequest & {
+  readonly workflowId: number
   /** Claim this step (when runnable) instead of the next runnable one. */
   readonly stepId?: number
 }
 
+/** Who claims the next runnable step of any workflow, for how long, and optionally of which workflows. */
+export type ClaimNextStepRequest = StepLeaseRequest & {
+  /** Only steps of workflows with this `name` (the workflow's type). */
+  readonly workflowName?: string
+}
+
+/** Which step's lease to renew, for whom and for how long. */
+export type RenewLeaseRequest = StepLeaseRequest & { readonly stepId: number }
+
 /** Statuses that keep later positions from running. */
-const BLOCKING_STATUSES: Array<WorkflowStepStatus> = ['pending', 'running', 'failed']
+const BLOCKING_STATUSES: ReadonlyArray<WorkflowStepStatus> = ['pending', 'running', 'failed']
+/** Workflow statuses whose steps may be claimed. */
+const CLAIMABLE_WORKFLOW_STATUSES: ReadonlyArray<WorkflowStatus> = ['pending', 'running']
+/** `availableAt` of a finished step: past every clock, so the claim's range over `availableAt` never reaches it. */
+const NEVER_AVAILABLE = Number.MAX_SAFE_INTEGER
+/** The retry delay when `markStepFailed` is given none: doubling from one second, at most five minutes. */
+const defaultRetryDelayMs = (attempts: number) => Math.min(1_000 * 2 ** Math.max(attempts - 1, 0), 300_000)
+
+const statusList = (statuses: ReadonlyArray<string>) => sql.join(statuses.map((status) => sql`${status}`), sql`, `)
+
+/** Which steps a claim or a lookup considers. */
+type StepFilter = { readonly workflowId?: number; readonly stepId?: number; readonly workflowName?: string }
 
 /** Workflow steps. */
 export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, NewWorkflowStep, WorkflowStepStatus> {
   protected readonly entity = 'workflow step'
   protected readonly machine = WORKFLOW_STEP_TRANSITIONS
+  private readonly workflows: TableOf<WorkflowRow>
 
   /** @param context - session and clock. @param tables - the job tables. */
-  constructor(context: RepositoryContext, tables: Pick<JobTables, 'workflowSteps'>) {
+  constructor(context: RepositoryContext, tables: Pick<JobTables, 'workflowSteps' | 'workflows'>) {
     super(context, tables.workflowSteps)
+    this.workflows = tables.workflows
   }
 
   /** Creates a `pending` step. */
   async createStep(values: NewWorkflowStep): Promise<WorkflowStepRow> {
-    return this.create({ status: 'pending', position: 0, attempts: 0, maxAttempts: 3, ...values })
+    return this.create(values)
+  }
+
+  /** Inserts a step, `pending` at position 0 with 3 attempts allowed and available now unless given. */
+  override async create(values: NewWorkflowStep): Promise<WorkflowStepRow> {
+    return super.create(this.withDefaults(values))
+  }
+
+  /** Inserts steps (each `pending`), with the defaults of {@link create}. */
+  override async createMany(values: ReadonlyArray<NewWorkflowStep>): Promise<void> {
+    return super.createMany(this.checkedList(values).map((row) => this.withDefaults(row)))
+  }
+
+  private withDefaults(values: NewWorkflowStep): NewWorkflowStep {
+    this.checkedValues(values)
+    return { status: 'pending', position: 0, attempts: 0, maxAttempts: 3, availableAt: this.now(), ...values }
   }
 
   /**
-   * Claims the next runnable step of the workflow (or `stepId`), in one transaction: the row is
-   * read with the dialect's claim lock and updated only while still claimable, so of several
-   * concurrent workers exactly one gets each step. Counts an attempt.
+   * Claims the next runnable step of the workflow (or `stepId`, when it is runnable), recovering
+   * an expired lease in the same claim: of several concurrent workers exactly one gets each step.
+   * Counts an attempt.
    * @returns the claimed step, or `undefined` when none is runnable.
    */
   async claimStep(request: ClaimStepRequest): Promise<WorkflowStepRow | undefined> {
-    if (!Number.isSafeInteger(request.leaseMs) || request.leaseMs <= 0) {
-      throw new InvalidJobOptionError('leaseMs', request.leaseMs, 'expected a positive integer of milliseconds.')
-    }
-    return this.session.transaction(async (session) => {
-      const steps = new WorkflowStepRepository({ session, now: this.now }, { workflowSteps: this.table })
-      return steps.claimInTransaction(request)
-    })
-  }
-
-  private async claimInTransaction(request: ClaimStepRequest): Promise<WorkflowStepRow | undefined> {
-    const now = this.now()
-    const claimable = await this.runnableCondition(request.workflowId, now, request.stepId)
-    if (claimable === undefined) return undefined
-    // Locks the chosen row; concurrent claimers skip it (SKIP LOCKED) and take the next one.
-    const [candidate] = await this.session.selectRowsToClaim(this.table, {
-      where: claimable,
-      orderBy: [asc(this.table.position), asc(this.table.id)],
-      limit: 1,
-    })
-    if (candidate === undefined) return undefined
-    const id = Number(candidate.id)
-    // Re-checks claimability, so a claim never overwrites another worker's live lease.
-    const matched = await this.updateWhere(and(eq(this.table.id, id), claimable), {
-      status: 'running',
-      claimedBy: request.workerId,
-      leaseExpiresAt: now + request.leaseMs,
-      attempts: sql`${this.table.attempts} + 1`,
-      startedAt: now,
-    })
-    return matched === 0 ? undefined : this.findById(id)
-  }
-
-  /** Pending steps, or running ones whose lease expired, at the workflow's current position (or `stepId`). */
-  private async runnableCondition(workflowId: number, now: number, stepId?: number): Promise<SQL | undefined> {
-    const t = this.table
-    const claimableState = or(eq(t.status, 'pending'), and(eq(t.status, 'running'), lt(t.leaseExpiresAt, now)))
-    if (stepId !== undefined) return and(eq(t.workflowId, workflowId), eq(t.id, stepId), claimableState)
-    const position = await this.currentPosition(workflowId)
-    if (position === undefined) return undefined
-    return and(eq(t.workflowId, workflowId), eq(t.position, position), claimableState)
-  }
-
-  /** The lowest position that still has unfinished steps: the parallel group that may run now. */
-  private async currentPosition(workflowId: number): Promise<number | undefined> {
-    const [row] = await this.session.selectRows(this.table, {
-      fields: { position: min(this.table.position) },
-      where: and(eq(this.table.workflowId, workflowId), inArray(this.table.status, BLOCKING_STATUSES)),
-    })
-    return row?.position == null ? undefined : Number(row.position)
+    return this.claim(request, { workflowId: request.workflowId, stepId: request.stepId })
   }
 
   /**
-   * `running` → `succeeded`, storing the output and releasing the lease.
-   * @param stepId - the step.
-   * @param options - `output` to store; `workerId`, when given, lets only the worker holding the claim finish it (fencing).
+   * Claims the runnable step of any workflow (optionally only workflows named `workflowName`) that
+   * has been available longest, under the same rules as {@link claimStep}.
+   * @returns the claimed step, or `undefined` when none is runnable.
    */
-  async markStepSuccess(stepId: number, options: { readonly output?: unknown; readonly workerId?: string } = {}): Promise<WorkflowStepRow> {
+  async claimNextStep(request: ClaimNextStepRequest): Promise<WorkflowStepRow | undefined> {
+    return this.claim(request, { workflowName: request.workflowName })
+  }
+
+  private async claim(request: StepLeaseRequest, filter: StepFilter): Promise<WorkflowStepRow | undefined> {
+    checkLease(request)
+    const t = this.table
+    const now = this.now()
+    const leaseExpiresAt = now + request.leaseMs
+    const [claimed] = await claimRows(this.session, t, {
+      where: this.runnableCondition(now, filter),
+      recheck: this.claimableState(now),
+      orderBy: [asc(t.availableAt), asc(t.id)],
+      limit: 1,
+      set: {
+        status: 'running',
+        claimedBy: request.workerId,
+        leaseExpiresAt,
+        availableAt: leaseExpiresAt,
+        attempts: sql`${t.attempts} + 1`,
+        startedAt: now,
+        updatedAt: now,
+      },
+    })
+    return claimed as WorkflowStepRow | undefined
+  }
+
+  /**
+   * A step's own claimable state: pending and due, or running with its lease expired. The range
+   * on `availableAt` comes first: its index yields candidates in claim order, and finished steps
+   * lie outside it.
+   */
+  private claimableState(now: number): SQL | undefined {
+    const t = this.table
+    return and(
+      lte(t.availableAt, now),
+      inArray(t.status, ['pending', 'running']),
+      or(eq(t.status, 'pending'), lt(t.leaseExpiresAt, now)),
+    )
+  }
+
+  /** Claimable steps (see the module comment) matching `filter`. */
+  private runnableCondition(now: number, filter: StepFilter): SQL | undefined {
+    const t = this.table
+    const w = this.workflows
+    const earlier = sql.identifier('earlier_step')
+    const earlierColumn = (name: string) => sql`${earlier}.${sql.identifier(name)}`
+    return and(
+      filter.workflowId === undefined ? undefined : eq(t.workflowId, filter.workflowId),
+      filter.stepId === undefined ? undefined : eq(t.id, filter.stepId),
+      this.claimableState(now),
+      // The workflow lets its steps run: not paused, cancelled, finished or soft-deleted.
+      sql`exists (select 1 from ${w} where ${and(
+        eq(w.id, t.workflowId),
+        inArray(w.status, [...CLAIMABLE_WORKFLOW_STATUSES]),
+        isNull(w.deletedAt),
+        filter.workflowName === undefined ? undefined : eq(w.name, filter.workflowName),
+      )})`,
+      filter.workflowId === undefined
+        // The position rule: no unfinished step of the same workflow at a lower position.
+        ? sql`not exists (select 1 from ${t} ${earlier} where ${earlierColumn(t.workflowId.name)} = ${t.workflowId} and ${earlierColumn(t.position.name)} < ${t.position} and ${earlierColumn(t.status.name)} in (${statusList(BLOCKING_STATUSES)}))`
+        // The same rule for one workflow: its lowest unfinished position, computed once per statement
+        // (a subquery that names no outer row), where the correlated form costs a scan per candidate.
+        : sql`${t.position} = (select min(${earlierColumn(t.position.name)}) from ${t} ${earlier} where ${earlierColumn(t.workflowId.name)} = ${filter.workflowId} and ${earlierColumn(t.status.name)} in (${statusList(BLOCKING_STATUSES)}))`,
+    )
+  }
+
+  /**
+   * Extends the lease of a step the worker holds, to `leaseMs` from now.
+   * @throws JobNotHeldError when the step is not running under this worker (its lease was
+   *   reclaimed, or it finished); InvalidTransitionError when it is final.
+   */
+  async renewLease(request: RenewLeaseRequest): Promise<WorkflowStepRow> {
+    checkLease(request)
+    const leaseExpiresAt = this.now() + request.leaseMs
+    return this.transition(
+      request.stepId,
+      'running',
+      { leaseExpiresAt, availableAt: leaseExpiresAt },
+      and(eq(this.table.status, 'running'), this.holderCondition(request.workerId)),
+    )
+  }
+
+  /**
+   * `running` → `succeeded`, storing the output and releasing the lease. Only the worker holding
+   * the claim may finish it (fencing).
+   * @param stepId - the step.
+   * @param options - `workerId`, the claim's holder; `output` to store.
+   */
+  async markStepSuccess(stepId: number, options: { readonly workerId: string; readonly output?: unknown }): Promise<WorkflowStepRow> {
     return this.transition(
       stepId,
       'succeeded',
-      { output: options.output ?? null, finishedAt: this.now(), leaseExpiresAt: null },
+      { output: options.output ?? null, finishedAt: this.now(), leaseExpiresAt: null, availableAt: NEVER_AVAILABLE },
       this.holderCondition(options.workerId),
     )
   }
 
   /**
-   * A failed run: back to `pending` while attempts remain, else `failed`. Releases the lease.
+   * A failed run: back to `pending`, claimable again after a backoff, while attempts remain; else
+   * `failed`. Releases the lease. Only the worker holding the claim may fail it (fencing).
    * @param stepId - the step.
-   * @param options - `error` to store; `workerId`, when given, lets only the worker holding the claim fail it (fencing).
+   * @param options - `workerId`, the claim's holder; `error` to store; `retryDelayMs`, how long a
+   *   retried step waits before it is claimable (default: doubling from one second, at most five minutes).
    */
-  async markStepFailed(stepId: number, options: { readonly error?: unknown; readonly workerId?: string } = {}): Promise<WorkflowStepRow> {
+  async markStepFailed(
+    stepId: number,
+    options: { readonly workerId: string; readonly error?: unknown; readonly retryDelayMs?: number },
+  ): Promise<WorkflowStepRow> {
+    const { retryDelayMs } = options
+    if (retryDelayMs !== undefined && (!Number.isSafeInteger(retryDelayMs) || retryDelayMs < 0)) {
+      throw new InvalidJobOptionError('retryDelayMs', retryDelayMs, 'expected a non-negative integer of milliseconds.')
+    }
     const step = await this.getExisting(stepId)
     const to: WorkflowStepStatus = step.attempts < step.maxAttempts ? 'pending' : 'failed'
+    const now = this.now()
     return this.transition(
       stepId,
       to,
-      { error: options.error ?? null, leaseExpiresAt: null, claimedBy: null, finishedAt: to === 'failed' ? this.now() : null },
+      {
+        error: options.error ?? null,
+        leaseExpiresAt: null,
+        claimedBy: null,
+        finishedAt: to === 'failed' ? now : null,
+        availableAt: to === 'failed' ? NEVER_AVAILABLE : now + (retryDelayMs ?? defaultRetryDelayMs(step.attempts)),
+      },
       and(eq(this.table.attempts, step.attempts), this.holderCondition(options.workerId)),
     )
   }
 
-  private holderCondition(workerId: string | undefined): SQL | undefined {
-    return workerId === undefined ? undefined : eq(this.table.claimedBy, workerId)
+  /** `pending` → `skipped` (final): the step will not run, and later positions need not wait for it. */
+  async skipStep(stepId: number): Promise<WorkflowStepRow> {
+    return this.transition(stepId, 'skipped', { finishedAt: this.now(), availableAt: NEVER_AVAILABLE })
+  }
+
+  private holderCondition(workerId: unknown): SQL {
+    if (typeof workerId !== 'string' || workerId === '') {
+      throw new InvalidJobOptionError('workerId', workerId, 'expected the id of the worker holding the claim (the workerId it claimed with).')
+    }
+    return eq(this.table.claimedBy, workerId)
   }
 
   /** The workflow's `pending` steps in position order. */
@@ -154,15 +266,33 @@ export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, 
 
   /** The step `claimStep` would claim now (without claiming it), if any. */
   async findNextRunnableStep(workflowId: number): Promise<WorkflowStepRow | undefined> {
-    const where = await this.runnableCondition(workflowId, this.now())
-    if (where === undefined) return undefined
-    const [row] = await this.selectRows(where, {}, { orderBy: [asc(this.table.position), asc(this.table.id)], limit: 1 })
+    const t = this.table
+    const [row] = await this.selectRows(this.runnableCondition(this.now(), { workflowId }), {}, { orderBy: [asc(t.availableAt), asc(t.id)], limit: 1 })
     return row
   }
 
-  /** Steps whose lease expired while running (crashed or stalled workers). */
-  async findExpiredLeases(workflowId: number): Promise<Array<WorkflowStepRow>> {
+  /**
+   * Steps whose lease expired while running (crashed or stalled workers), of one workflow or of
+   * all; the next claim recovers them.
+   */
+  async findExpiredLeases(workflowId?: number): Promise<Array<WorkflowStepRow>> {
     const t = this.table
-    return this.selectRows(and(eq(t.workflowId, workflowId), eq(t.status, 'running'), lt(t.leaseExpiresAt, this.now())))
+    const now = this.now()
+    return this.selectRows(
+      and(
+        workflowId === undefined ? undefined : eq(t.workflowId, workflowId),
+        lt(t.availableAt, now),
+        eq(t.status, 'running'),
+        lt(t.leaseExpiresAt, now),
+      ),
+      {},
+      { orderBy: [asc(t.availableAt), asc(t.id)] },
+    )
+  }
+}
+
+function checkLease(request: StepLeaseRequest): void {
+  if (!Number.isSafeInteger(request.leaseMs) || request.leaseMs <= 0) {
+    throw new InvalidJobOptionError('leaseMs', request.leaseMs, 'expected a positive integer of milliseconds.')
   }
 }

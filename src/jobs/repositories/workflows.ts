@@ -7,10 +7,11 @@ import type { WorkflowRow } from '../rows.js'
 import { StatefulRepository } from '../stateful-repository.js'
 import { WORKFLOW_TRANSITIONS, type WorkflowStatus } from '../state-machines.js'
 
-/** What creating a workflow takes; status starts `pending`, attempts at 0. */
-export type NewWorkflow = InsertOf<WorkflowRow, 'status' | 'attempts'>
+/** What creating a workflow takes; status starts `pending` (the only status it may be created in), attempts at 0. */
+export type NewWorkflow = Omit<InsertOf<WorkflowRow, 'status' | 'attempts'>, 'status'> & { readonly status?: 'pending' }
 
-const FINAL_STATUSES: ReadonlyArray<WorkflowStatus> = ['completed', 'failed', 'cancelled']
+/** Statuses no transition leaves (`failed` may still be retried). */
+const FINAL_STATUSES: ReadonlyArray<WorkflowStatus> = ['completed', 'cancelled']
 
 /** Workflows (soft-deleted with `deletedAt`). */
 export class WorkflowRepository extends StatefulRepository<WorkflowRow, NewWorkflow, WorkflowStatus> {
@@ -47,6 +48,14 @@ export class WorkflowRepository extends StatefulRepository<WorkflowRow, NewWorkf
     return this.transition(id, 'paused')
   }
 
+  /**
+   * `pending`, `running` or `paused` → `cancelled` (final). From then on no step of the workflow
+   * is claimable; a step already running finishes or fails under its lease as before.
+   */
+  async cancel(id: number): Promise<WorkflowRow> {
+    return this.transition(id, 'cancelled', { finishedAt: this.now() })
+  }
+
   /** `paused` → `pending`, to be picked up again. */
   async resume(id: number): Promise<WorkflowRow> {
     return this.transition(id, 'pending')
@@ -60,7 +69,7 @@ export class WorkflowRepository extends StatefulRepository<WorkflowRow, NewWorkf
     return (await this.getExisting(id)).attempts
   }
 
-  /** Whether the workflow reached a final status (`completed`, `failed` or `cancelled`). */
+  /** Whether the workflow reached a final status (`completed` or `cancelled`); `failed` may still be retried. */
   async isWorkflowDone(id: number): Promise<boolean> {
     return FINAL_STATUSES.includes((await this.getExisting(id)).status)
   }

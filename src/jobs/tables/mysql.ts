@@ -15,6 +15,7 @@ import {
   int,
   json,
   mysqlTable,
+  unique,
   uniqueIndex,
   varbinary,
   type MySqlColumn,
@@ -55,6 +56,7 @@ const MYSQL_JOB_TABLE_BUILDERS: JobTableBuilders<MySqlJobTable, MySqlColumnBuild
   table: mysqlTable,
   check,
   index,
+  unique,
   uniqueIndex,
   foreignKey,
 }

@@ -14,6 +14,7 @@ import {
   integer,
   pgTable,
   text,
+  unique,
   uniqueIndex,
   type PgColumn,
   type PgColumnBuilderBase,
@@ -61,6 +62,7 @@ const PG_JOB_TABLE_BUILDERS: JobTableBuilders<PgJobTable, PgColumnBuilderBase, P
   table: pgTable,
   check,
   index,
+  unique,
   uniqueIndex,
   foreignKey,
 }

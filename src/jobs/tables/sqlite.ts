@@ -11,6 +11,7 @@ import {
   integer,
   sqliteTable,
   text,
+  unique,
   uniqueIndex,
   type SQLiteColumn,
   type SQLiteColumnBuilderBase,
@@ -48,6 +49,7 @@ const SQLITE_JOB_TABLE_BUILDERS: JobTableBuilders<SQLiteJobTable, SQLiteColumnBu
   table: sqliteTable,
   check,
   index,
+  unique,
   uniqueIndex,
   foreignKey,
 }

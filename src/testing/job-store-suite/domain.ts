@@ -51,6 +51,9 @@ export function describeDomainCases(options: JobStoreSuiteOptions): void {
         await expect(steps.markStepSuccess(a.id, { workerId: 'w2' })).rejects.toThrow(/does not hold it/)
         expect(await steps.markStepFailed(a.id, { workerId: 'w1', error: 'e1' })).toMatchObject({ status: 'pending', claimedBy: null })
         expect(await steps.countStepsByStatus(w.id)).toEqual({ pending: 2, running: 1, succeeded: 0, failed: 0, skipped: 0 })
+        // The retry waits out its backoff (one second after a first failure).
+        expect(await steps.claimStep({ workflowId: w.id, workerId: 'w1', leaseMs: 10_000 })).toBeUndefined()
+        clock.advance(1_000)
         expect((await steps.claimStep({ workflowId: w.id, workerId: 'w1', leaseMs: 10_000 }))?.attempts).toBe(2)
         expect(await steps.markStepFailed(a.id, { workerId: 'w1', error: 'e2' })).toMatchObject({ status: 'failed', error: 'e2' })
         expect(await steps.markStepSuccess(b.id, { workerId: 'w2', output: 7 })).toMatchObject({ status: 'succeeded', output: 7 })

@@ -4,8 +4,8 @@
  * work leaves nothing behind.
  */
 import { describe, expect, it } from 'vitest'
-import { withTransaction, type JobStore } from '../../jobs/index.js'
-import { withFreshStore, type JobStoreSuiteOptions } from './harness.js'
+import { createJobStore, withTransaction, type JobStore } from '../../jobs/index.js'
+import { manualClock, withFreshStore, type JobStoreSuiteOptions } from './harness.js'
 
 async function claimUntilEmpty(store: JobStore, workflowId: number, workerId: string): Promise<Array<number>> {
   const claimed: Array<number> = []
@@ -36,6 +36,72 @@ export function describeGuaranteeCases(options: JobStoreSuiteOptions): void {
         expect(new Set(all).size).toBe(stepCount)
         expect(await store.workflowSteps.countStepsByStatus(workflow.id)).toMatchObject({ pending: 0, running: 0, succeeded: stepCount })
         expect(await store.workflowSteps.count({ workflowId: workflow.id, attempts: 1 })).toBe(stepCount)
+      })
+    })
+
+    it('drains workflows through claimNextStep with 8 workers, failures and backoff, counted exactly', async () => {
+      await withFreshStore(options, async (opened) => {
+        const clock = manualClock()
+        const store = createJobStore(opened.session, opened.tables, clock.now)
+        const workflowCount = Math.max(4, Math.round(40 * (options.loadFactor ?? 1)))
+        const steps = store.workflowSteps
+        for (let index = 0; index < workflowCount; index++) {
+          const workflow = await store.workflows.create({ name: 'drain' })
+          await steps.createMany([
+            { workflowId: workflow.id, name: 'first', position: 0 },
+            ...['a', 'b', 'c'].map((name) => ({ workflowId: workflow.id, name, position: 1, parallelGroup: 'g' })),
+          ])
+        }
+        // Another type's steps stay untouched by workers asking for 'drain'.
+        const other = await store.workflows.create({ name: 'other' })
+        await steps.createStep({ workflowId: other.id, name: 'untouched' })
+        const total = workflowCount * 4
+        // About 30 % of first attempts fail, decided by the step id so the count is known afterwards.
+        const failsFirst = (stepId: number) => (stepId * 7_919) % 10 < 3
+        const claims: Array<{ readonly stepId: number; readonly attempts: number; readonly startedAt: number; readonly returned: number }> = []
+        // A sequence shared by the workers: when each claim returned, and when each success was asked for.
+        let sequence = 0
+        const successAsked = new Map<number, number>()
+        const retryAt = new Map<number, number>()
+        const worker = async (workerId: string) => {
+          for (;;) {
+            const step = await steps.claimNextStep({ workerId, leaseMs: 1_000_000_000_000, workflowName: 'drain' })
+            if (step === undefined) {
+              if ((await steps.count({ status: 'succeeded' })) === total) return
+              // Nothing runnable yet: the retries' backoff has to pass.
+              clock.advance(250)
+              await new Promise((resolve) => setImmediate(resolve))
+              continue
+            }
+            claims.push({ stepId: step.id, attempts: step.attempts, startedAt: step.startedAt!, returned: sequence++ })
+            if (step.attempts === 1 && failsFirst(step.id)) {
+              const failed = await steps.markStepFailed(step.id, { workerId, error: 'flaky', retryDelayMs: 1_000 })
+              retryAt.set(step.id, failed.availableAt)
+            } else {
+              successAsked.set(step.id, sequence++)
+              await steps.markStepSuccess(step.id, { workerId })
+            }
+          }
+        }
+        await Promise.all(Array.from({ length: 8 }, (_, index) => worker(`w${index}`)))
+        const rows = await steps.findMany({ where: { workflowId: { ne: other.id } } })
+        const failures = rows.filter((row) => failsFirst(row.id)).length
+        expect(rows).toHaveLength(total)
+        expect(rows.filter((row) => row.status !== 'succeeded' || row.attempts !== (failsFirst(row.id) ? 2 : 1))).toEqual([])
+        expect(claims).toHaveLength(total + failures)
+        expect(new Set(claims.map((claim) => `${claim.stepId}/${claim.attempts}`)).size).toBe(total + failures)
+        expect(retryAt.size).toBe(failures)
+        expect((await steps.findOne({ workflowId: other.id }))?.status).toBe('pending')
+        // A retry is claimed only once its backoff passed (times from the shared manual clock).
+        for (const claim of claims.filter((c) => c.attempts === 2)) expect(claim.startedAt).toBeGreaterThanOrEqual(retryAt.get(claim.stepId)!)
+        // No claim at position 1 returned before its workflow's position 0 was even asked to succeed.
+        const byId = new Map(rows.map((row) => [row.id, row]))
+        for (const claim of claims) {
+          const row = byId.get(claim.stepId)!
+          if (row.position === 0) continue
+          const first = rows.find((r) => r.workflowId === row.workflowId && r.position === 0)!
+          expect(claim.returned).toBeGreaterThan(successAsked.get(first.id)!)
+        }
       })
     })
 

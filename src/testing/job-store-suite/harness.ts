@@ -9,6 +9,7 @@ import { jobTablesInCreationOrder, type RootJobStore } from '../../jobs/index.js
 /** A store on its own tables, and how to release the connection. */
 export type OpenedJobStore = {
   readonly store: RootJobStore
+  /** Releases the connection (the suite drops the tables first). */
   close(): Promise<void>
 }
 
