@@ -64,14 +64,11 @@ async function writeChunk(store: JobStore, input: DemoChunkInput, rows: ReturnTy
     if (chunk?.status === 'completed') return alreadyDone
     // Taking the chunk first locks its row, so a concurrent run of the same chunk waits here.
     if (chunk?.status !== 'processing') await tx.batchChunks.markChunkStatus(input.chunkId, 'processing')
-    // The counters before the rows: the rows' foreign keys share-lock the batch row, and a later
-    // counter update would then wait for other chunks' share locks (a deadlock on MariaDB).
-    await tx.batches.incrementProcessedCount(input.batchId, rows.processed.length)
-    await tx.batches.incrementErrorCount(input.batchId, rows.errors.length)
-    await tx.processedRows.insertMany(rows.processed)
-    await tx.errorRows.insertMany(rows.errors)
+    // Each insert adds the rows it stored to the batch's counter in this transaction.
+    const processed = await tx.processedRows.insertMany(rows.processed)
+    const errors = await tx.errorRows.insertMany(rows.errors)
     await tx.batchChunks.markChunkStatus(input.chunkId, 'completed')
-    const outcome = { chunkIndex: input.chunkIndex, processed: rows.processed.length, errors: rows.errors.length, alreadyDone: false }
+    const outcome = { chunkIndex: input.chunkIndex, processed, errors, alreadyDone: false }
     await tx.workflowHistory.log({ workflowId: input.workflowId, event: 'chunk_completed', data: outcome })
     return outcome
   })
