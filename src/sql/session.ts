@@ -54,6 +54,28 @@ export type SqlSession = {
   executeStatement(statement: SQL): Promise<void>
 }
 
+/**
+ * Runs `fn` in the dialect's transaction (a savepoint inside one) and, when `fn` failed, throws
+ * its error rather than one from ending the transaction: a deadlock ends MySQL's whole
+ * transaction, savepoints included, so the rollback to the savepoint fails too and would hide
+ * the deadlock that callers retry on.
+ */
+async function transactionKeepingCause<TDb, T>(dialect: SqlDialect<TDb>, db: TDb, fn: (tx: TDb) => Promise<T>): Promise<T> {
+  let failure: { readonly error: unknown } | undefined
+  try {
+    return await dialect.transaction(db, async (tx) => {
+      try {
+        return await fn(tx)
+      } catch (error) {
+        failure = { error }
+        throw error
+      }
+    })
+  } catch (error) {
+    throw failure === undefined ? error : failure.error
+  }
+}
+
 /** Binds a dialect to a database or transaction handle. */
 export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSession {
   const { claimCandidates, insertRowReturning } = dialect
@@ -78,7 +100,7 @@ export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSes
     updateReturnsRows: dialect.updateRowsReturning !== undefined,
     updateRowsReturning: (table, set, where, fields = getTableColumns(table)) =>
       dialect.updateRowsReturning?.(db, table, set, where, fields) ??
-      dialect.transaction(db, async (tx) => {
+      transactionKeepingCause(dialect, db, async (tx) => {
         // The UPDATE's row locks last until commit, so the read sees this update and no later one.
         if ((await dialect.updateRows(tx, table, set, where)) === 0) return []
         return dialect.selectRows(tx, table, { fields, where, groupBy: [], orderBy: [], limit: undefined, offset: undefined })
@@ -86,7 +108,7 @@ export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSes
     deleteRows: (table, where) => dialect.deleteRows(db, table, where),
     claimCandidates: claimCandidates && ((table, query) => claimCandidates(db, table, query)),
     insertRowReturning: insertRowReturning && ((table, row) => insertRowReturning(db, table, row)),
-    transaction: (fn) => dialect.transaction(db, (tx) => fn(createSqlSession(dialect, tx))),
+    transaction: (fn) => transactionKeepingCause(dialect, db, (tx) => fn(createSqlSession(dialect, tx))),
     executeStatement: (statement) => dialect.executeStatement(db, statement),
   }
 }
