@@ -6,6 +6,9 @@
  */
 import { runCli } from './cli/program.js'
 
-void runCli(process.argv).then((code) => {
-  process.exitCode = code
+// `pnpm demo -- --rows 5000` passes its `--` on (npm drops it); the options follow it either way.
+const args = process.argv.filter((arg, index) => !(arg === '--' && index <= 3))
+void runCli(args).then((code) => {
+  // A command may have set its own code (the demo's 130 after Ctrl-C); a failure overrides it.
+  if (code !== 0) process.exitCode = code
 })

@@ -6,7 +6,7 @@
  * Files: `options.ts` (options, defaults), `errors.ts`, `source.ts` (the seeded source),
  * `transform.ts` (validation), `batch.ts` (the batch's rows), `chunk.ts` (one chunk's transaction),
  * `races.ts` (a second run that lost a race), `tasks.ts` (parent and chunk tasks), `resume.ts` (the
- * batch and parent a run works on), `progress.ts` (bar or lines), `run.ts` (one run), `main.ts` (`pnpm demo`).
+ * batch and parent a run works on), `progress.ts` (bar or lines), `run.ts` (one run).
  */
 export * from './errors.js'
 export * from './options.js'

@@ -24,7 +24,7 @@ export type DemoProcess = {
 
 /** Starts `pnpm demo`'s entry point with `args`, as a user's shell would (stdout not a terminal). */
 export function spawnDemo(args: ReadonlyArray<string>): DemoProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let text = ''
   const listeners = new Set<() => void>()
   const append = (chunk: Buffer) => {
