@@ -24,6 +24,7 @@ import { ExecutorClock } from './clock.js'
 import { registerLoopingTask, registerSequentialTasks } from './composite-tasks.js'
 import { DeadlineScheduler } from './deadlines.js'
 import { enqueueTaskExecution, getRegisteredTaskDefinition, wakeupSleepingTaskExecution } from './enqueue.js'
+import { checkStorageReady } from './readiness.js'
 import { FinishedExecutionWaiters } from './finish-waiters.js'
 import { createTaskExecutionHandle, getExecutionRowOrThrow, type TaskExecutionHandleDeps } from './handle.js'
 import {
@@ -454,14 +455,15 @@ export class DurableExecutor {
   /**
    * Starts storage batching (if enabled) and the background loops, after sampling the database's
    * clock when the storage can tell it (leases are then computed on it). Idempotent; no-op after
-   * shutdown. Rejects, starting nothing, when the storage's `checkReady` does (e.g. a SQL
-   * storage whose table is missing: the error says how to create it).
+   * shutdown. Rejects, starting nothing, when the storage's `checkReady` fails with a
+   * non-retryable error (e.g. a SQL storage whose table is missing: the error says how to create
+   * it); a database that is down or slow is logged and the loops retry as before.
    */
   async start(): Promise<void> {
     if (this.state !== 'idle') return
     this.state = 'started'
     try {
-      await this.storage.checkReady()
+      await checkStorageReady(this.storage, (message, error) => this.log.error(message, error))
     } catch (error) {
       // Nothing has started yet: a later start() may try again once the table exists.
       if (this.state === 'started') this.state = 'idle'
