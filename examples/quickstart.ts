@@ -4,8 +4,8 @@
  * charge fails once and is retried; a finalize step combines the results. Every state change is a
  * row in the `task_executions` table, so a crashed process would be resumed by the next executor.
  *
- * Applications import from 'durable-execution-drizzle' (and '/sqlite'); the example imports the
- * sources so that it runs without a build.
+ * In this repository, tsconfig.json `paths` map 'durable-execution-drizzle' to the sources, so the
+ * examples run without a build and read as an application's code.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,12 +13,12 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { count } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
-import { DurableExecutor, childTask } from '../src/index.js'
+import { DurableExecutor, childTask } from 'durable-execution-drizzle'
 import {
   createSQLiteTaskExecutionsStorage,
   createSQLiteTaskExecutionsTable,
   ensureSQLiteTaskExecutionsTables,
-} from '../src/sqlite.js'
+} from 'durable-execution-drizzle/sqlite'
 
 const directory = mkdtempSync(join(tmpdir(), 'durable-quickstart-'))
 const client = new Database(join(directory, 'quickstart.sqlite'))

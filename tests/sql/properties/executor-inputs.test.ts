@@ -42,7 +42,7 @@ const either = (goodValues: fc.Arbitrary<Tagged>, badValues: fc.Arbitrary<Tagged
 // --- executor options -------------------------------------------------------------------------
 
 const optionValues: Record<string, fc.Arbitrary<Tagged>> = {
-  logLevel: either(good(fc.constantFrom('debug', 'info', 'error')), bad('warn', 'DEBUG', 1, {})),
+  logLevel: either(good(fc.constantFrom('debug', 'info', 'warn', 'error')), bad('WARN', 'DEBUG', 'trace', 1, {})),
   // Fractions are accepted (as upstream does) and rounded up to whole milliseconds.
   expireLeewayMs: either(good(fc.double({ min: 0, max: 3_600_000, noNaN: true })), bad(-1, Number.NaN, '1000', Number.POSITIVE_INFINITY)),
   backgroundProcessIntraBatchSleepMs: either(good(fc.integer({ min: 1, max: 10_000 })), bad(-5, 0.5, 'fast', [])),
