@@ -2,22 +2,17 @@
  * Quick start on MySQL 8 or MariaDB (mysql2): apply the shipped migrations, run one task, exit.
  * Run: DATABASE_URL=mysql://user@host:3306/db npx tsx examples/mysql.ts
  */
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import { drizzle } from 'drizzle-orm/mysql2'
 import { migrate } from 'drizzle-orm/mysql2/migrator'
 import mysql from 'mysql2/promise'
-import { DurableExecutor } from 'durable-execution-drizzle'
+import { DurableExecutor, TASK_EXECUTIONS_MIGRATIONS_TABLE, taskExecutionsMigrationsFolder } from 'durable-execution-drizzle'
 import { createMySqlTaskExecutionsStorage, createMySqlTaskExecutionsTable } from 'durable-execution-drizzle/mysql'
-
-// The package ships its migrations beside its package.json.
-const packageFolder = dirname(createRequire(import.meta.url).resolve('durable-execution-drizzle/package.json'))
 
 const pool = mysql.createPool({ uri: process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test', connectionLimit: 10 })
 const db = drizzle({ client: pool })
 await migrate(db, {
-  migrationsFolder: join(packageFolder, 'drizzle/mysql'),
-  migrationsTable: '__drizzle_task_executions_migrations',
+  migrationsFolder: taskExecutionsMigrationsFolder('mysql'),
+  migrationsTable: TASK_EXECUTIONS_MIGRATIONS_TABLE,
 })
 
 const taskExecutions = createMySqlTaskExecutionsTable()

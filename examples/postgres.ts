@@ -2,22 +2,17 @@
  * Quick start on PostgreSQL (node-postgres): apply the shipped migrations, run one task, exit.
  * Run: DATABASE_URL=postgres://user@host:5432/db npx tsx examples/postgres.ts
  */
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
-import { DurableExecutor } from 'durable-execution-drizzle'
+import { DurableExecutor, TASK_EXECUTIONS_MIGRATIONS_TABLE, taskExecutionsMigrationsFolder } from 'durable-execution-drizzle'
 import { createPgTaskExecutionsStorage, createPgTaskExecutionsTable } from 'durable-execution-drizzle/pg'
-
-// The package ships its migrations beside its package.json.
-const packageFolder = dirname(createRequire(import.meta.url).resolve('durable-execution-drizzle/package.json'))
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' })
 const db = drizzle({ client: pool })
 await migrate(db, {
-  migrationsFolder: join(packageFolder, 'drizzle/pg'),
-  migrationsTable: '__drizzle_task_executions_migrations',
+  migrationsFolder: taskExecutionsMigrationsFolder('pg'),
+  migrationsTable: TASK_EXECUTIONS_MIGRATIONS_TABLE,
 })
 
 const taskExecutions = createPgTaskExecutionsTable()

@@ -1,26 +1,22 @@
 /**
  * Quick start on SQLite (better-sqlite3): one file next to your app, no server. Run: npx tsx examples/sqlite.ts
  */
-import { createRequire } from 'node:module'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import { DurableExecutor } from 'durable-execution-drizzle'
+import { DurableExecutor, TASK_EXECUTIONS_MIGRATIONS_TABLE, taskExecutionsMigrationsFolder } from 'durable-execution-drizzle'
 import { createSQLiteTaskExecutionsStorage, createSQLiteTaskExecutionsTable } from 'durable-execution-drizzle/sqlite'
-
-// The package ships its migrations beside its package.json.
-const packageFolder = dirname(createRequire(import.meta.url).resolve('durable-execution-drizzle/package.json'))
 
 const folder = mkdtempSync(join(tmpdir(), 'durable-sqlite-'))
 const client = new Database(join(folder, 'app.sqlite'))
 client.pragma('journal_mode = WAL')
 const db = drizzle({ client })
 migrate(db, {
-  migrationsFolder: join(packageFolder, 'drizzle/sqlite'),
-  migrationsTable: '__drizzle_task_executions_migrations',
+  migrationsFolder: taskExecutionsMigrationsFolder('sqlite'),
+  migrationsTable: TASK_EXECUTIONS_MIGRATIONS_TABLE,
 })
 
 const taskExecutions = createSQLiteTaskExecutionsTable()

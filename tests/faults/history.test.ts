@@ -34,7 +34,7 @@ describe('run history file', () => {
     const { records } = readHistoryDirectory(directory)
     expect(records.length).toBeGreaterThanOrEqual(acknowledged)
     expect(records.map((record) => (record.type === 'start' ? record.key : ''))).toEqual(records.map((_, index) => `k${index + 1}`))
-  }, 180_000) // A full `pnpm test` once took over 60 s here while private servers started beside it.
+  })
 
   it('drops a torn last line and keeps the lines before it', () => {
     const text = '{"type":"hello","pid":1,"at":1}\n{"type":"start","runId":"1-1","key":"a","attempt":0,"pid":1,"at":2}\n{"type":"fin'
