@@ -6,30 +6,23 @@
  */
 import { etlChunks, loadEtlBatch, processEtlChunk } from '../../src/testing/job-store-suite/etl-pattern.js'
 import type { BackendName } from '../backends.js'
+import { collectGarbage, samplePeakRss } from '../rss.js'
 import { openJobDatabase } from './job-runner.js'
 
-const MiB = 2 ** 20
 const [backend, rowsText] = process.argv.slice(2) as [BackendName, string]
 const rows = Number(rowsText)
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
-const rssMiB = () => process.memoryUsage().rss / MiB
 
 const opened = await openJobDatabase(backend)
 if (opened === undefined) throw new Error(`the ETL workload needs a SQL backend, not ${backend}`)
 try {
-  gc()
-  const before = rssMiB()
-  let peak = before
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, rssMiB())
-  }, 100)
+  collectGarbage()
+  const rss = samplePeakRss()
   const started = performance.now()
   const batchId = await loadEtlBatch(opened.database, rows, 5_000)
   const loaded = performance.now()
   const counts = await Promise.all(etlChunks(rows, 4).map((chunk) => processEtlChunk(opened.database, batchId, chunk.startRow, chunk.endRow, 1_000)))
   const processed = performance.now()
-  clearInterval(sampler)
-  peak = Math.max(peak, rssMiB())
+  const peak = rss.stop()
   const batch = await opened.database.batches.findById(batchId)
   const inserted = counts.reduce((sum, count) => sum + count.processed + count.failed, 0)
   if (inserted !== rows || batch?.totalRows !== rows || batch.processedCount + batch.errorCount !== rows) {
@@ -40,7 +33,7 @@ try {
     processSeconds: (processed - loaded) / 1000,
     totalSeconds: (processed - started) / 1000,
     rowsPerSecond: rows / ((processed - started) / 1000),
-    rssBeforeMiB: before,
+    rssBeforeMiB: rss.before,
     rssPeakMiB: peak,
   }))
 } finally {

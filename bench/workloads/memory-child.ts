@@ -7,14 +7,12 @@
 import { DurableExecutor } from '../../src/index.js'
 import { openBackend, type BackendName } from '../backends.js'
 import { executorOptions } from '../executor-options.js'
+import { collectGarbage, MiB, rssMiB, samplePeakRss } from '../rss.js'
 import { CountdownCounter, forEachConcurrently, sleep } from '../stats.js'
 import { trackCompletions } from '../tracking-storage.js'
 
-const MiB = 2 ** 20
 const [backend, countText] = process.argv.slice(2) as [BackendName, string]
 const count = Number(countText)
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
-const rssMiB = () => process.memoryUsage().rss / MiB
 
 const opened = await openBackend(backend)
 const completed = new CountdownCounter()
@@ -22,12 +20,8 @@ const storage = trackCompletions(opened.storage, { onCompleted: () => completed.
 const executor = await DurableExecutor.make(storage, executorOptions('tuned', true))
 const noop = executor.task({ id: 'noop', timeoutMs: 60_000, run: () => undefined })
 await executor.start()
-gc()
-const before = rssMiB()
-let peak = before
-const sampler = setInterval(() => {
-  peak = Math.max(peak, rssMiB())
-}, 100)
+collectGarbage()
+const rss = samplePeakRss()
 const started = performance.now()
 let afterFirstThousand = Number.NaN
 void completed.waitFor(Math.min(1000, count), 600_000, 'first tasks').then(() => {
@@ -44,18 +38,18 @@ for (const block of blocks) {
 }
 await completed.waitFor(count, 600_000, 'drained tasks')
 const seconds = (performance.now() - started) / 1000
-clearInterval(sampler)
+const peak = rss.stop()
 const afterBeforeGc = rssMiB()
 await executor.shutdown()
-gc()
+collectGarbage()
 await sleep(200)
 const after = rssMiB()
 await opened.close()
 console.log(
   JSON.stringify({
-    rssBeforeMiB: before,
+    rssBeforeMiB: rss.before,
     rssAfterFirst1000MiB: afterFirstThousand,
-    rssPeakMiB: Math.max(peak, afterBeforeGc),
+    rssPeakMiB: peak,
     rssAtEndMiB: afterBeforeGc,
     rssAfterShutdownAndGcMiB: after,
     growthAfterFirst1000MiB: afterBeforeGc - afterFirstThousand,

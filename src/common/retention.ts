@@ -1,10 +1,10 @@
 /**
  * Retention of task executions: deleting finished-and-closed rows closed before a cutoff, in
- * bounded batches, never a row that an unfinished relative still needs. Dialect-neutral: each
- * batch selects ids (MariaDB rejects LIMIT inside IN) and then deletes by id.
+ * bounded batches, never a row that an unfinished relative still needs. Dialect-neutral.
  */
 import { and, asc, eq, inArray, isNotNull, isNull, lt, not, notInArray, or, sql, type SQL } from 'drizzle-orm'
 import { checkPurgeOptions, type PurgeTaskExecutionsOptions, type PurgeTaskExecutionsResult } from '../core/retention.js'
+import { deleteInBatches } from '../sql/batched-delete.js'
 import type { TaskExecutionsDialect } from './dialect.js'
 
 /** Finished and closed: final, so a row seen so stays so. */
@@ -43,16 +43,15 @@ export async function purgeTaskExecutions<TDb>(
     const [row] = await seam.selectRows(db, table, { fields: { count: sql`count(*)` }, where, groupBy: [], orderBy: [], limit: undefined, offset: undefined })
     return { executions: Number(row?.count ?? 0), closedBefore }
   }
-  let executions = 0
-  for (;;) {
-    const batch = await seam.selectRows(db, table, { fields: { id: columns.id }, where, groupBy: [], orderBy: [asc(columns.id)], limit: batchSize, offset: undefined })
-    if (batch.length === 0) break
-    // By id; no subquery on the target table, which MySQL 8 rejects in a DELETE. Finished-and-closed
-    // is final and no execution gains an unfinished relative once its own are all done.
-    const ids = batch.map((row) => Number(row.id))
-    const deleted = await seam.deleteRows(db, table, and(inArray(columns.id, ids), finishedAndClosedCondition(dialect)))
-    executions += deleted
-    if (batch.length < batchSize || deleted === 0) break
-  }
+  const executions = await deleteInBatches(
+    batchSize,
+    async (limit) =>
+      (await seam.selectRows(db, table, { fields: { id: columns.id }, where, groupBy: [], orderBy: [asc(columns.id)], limit, offset: undefined })).map(
+        (row) => Number(row.id),
+      ),
+    // Finished-and-closed is final and no execution gains an unfinished relative once its own are
+    // all done, so the ids stay deletable.
+    (ids) => seam.deleteRows(db, table, and(inArray(columns.id, ids), finishedAndClosedCondition(dialect))),
+  )
   return { executions, closedBefore }
 }

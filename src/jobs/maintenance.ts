@@ -8,6 +8,7 @@
 import { and, asc, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { checkPurgeOptions } from '../core/retention.js'
 import { DurableExecutionStorageError } from '../core/errors.js'
+import { deleteInBatches } from '../sql/batched-delete.js'
 import { classifyDatabaseError } from '../sql/errors.js'
 import type { JobStore } from './store.js'
 import type { TableOf } from './job-tables.js'
@@ -69,16 +70,11 @@ async function purgeTable(store: Pick<JobStore, 'session'>, table: PurgedTable, 
     const [row] = await store.session.selectRows(table, { fields: { count: sql`count(*)` }, where })
     return Number(row?.count ?? 0)
   }
-  let deleted = 0
-  for (;;) {
-    // Ids first, then DELETE by id: MariaDB rejects LIMIT inside IN, MySQL 8 a subquery on the target.
-    const batch = await store.session.selectRows(table, { fields: { id: table.id }, where, orderBy: [asc(table.id)], limit: batchSize })
-    if (batch.length === 0) break
-    const count = await store.session.deleteRows(table, and(inArray(table.id, batch.map((row) => Number(row.id))), where))
-    deleted += count
-    if (batch.length < batchSize || count === 0) break
-  }
-  return deleted
+  return deleteInBatches(
+    batchSize,
+    async (limit) => (await store.session.selectRows(table, { fields: { id: table.id }, where, orderBy: [asc(table.id)], limit })).map((row) => Number(row.id)),
+    (ids) => store.session.deleteRows(table, and(inArray(table.id, ids), where)),
+  )
 }
 
 /**
