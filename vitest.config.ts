@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // Chooses the SQL servers once per run: your PG_URL / MYSQL_URL, the local servers, or containers
+    // (TESTCONTAINERS=1, or a container runtime found and a URL unset): see tests/setup/server-source.ts.
+    globalSetup: ['tests/setup/global-setup.ts'],
     // Most files wait on database servers, child processes and timers, not on the CPU: three at a
     // time on two cores (vitest's default would be one) takes the suite from about 17 to about 9 minutes.
     maxWorkers: 3,
