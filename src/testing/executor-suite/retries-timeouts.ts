@@ -11,6 +11,7 @@ import {
   DurableExecutionTimedOutError,
   type DurableExecutionErrorStorageValue,
 } from '../../core/errors.js'
+import type { DurableExecutorLogContext, DurableExecutorLogger } from '../../core/executor/types.js'
 import type { TaskRetryOptions } from '../../core/storage.js'
 import {
   type ExecutorSuiteContext,
@@ -19,6 +20,19 @@ import {
   sleep,
   whenAborted,
 } from './harness.js'
+
+/**
+ * A logger that keeps each retry's planned delay and when it was logged (after the failure was
+ * written): bounds on the stored `startAt` that no slow machine can break.
+ */
+function retryLog(): { logger: DurableExecutorLogger; retries: Array<{ delayMs: number; loggedAt: number }> } {
+  const retries: Array<{ delayMs: number; loggedAt: number }> = []
+  const ignore = () => undefined
+  const warn = (_message: string, logContext?: DurableExecutorLogContext) => {
+    if (logContext?.delayMs !== undefined) retries.push({ delayMs: logContext.delayMs, loggedAt: Date.now() })
+  }
+  return { retries, logger: { debug: ignore, info: ignore, warn, error: ignore } }
+}
 
 /** Registers the retry and timeout tests in the calling `describe`. */
 export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext): void {
@@ -137,7 +151,8 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
     })
 
     it('delays only the first attempt by sleepMsBeforeRun, and retries at once without a base delay', async () => {
-      const executor = await context.startExecutor()
+      const log = retryLog()
+      const executor = await context.startExecutor({ logger: log.logger, logLevel: 'warn' })
       const sleepMsBeforeRun = 500
       const runStartedAt: Array<number> = []
       const storedStartAt: Array<number> = []
@@ -161,13 +176,16 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
       const handle = await executor.enqueueTask(task)
       await expectFinishedStatus(handle, 'completed')
       expect(runStartedAt[0]! - enqueuedAt).toBeGreaterThanOrEqual(sleepMsBeforeRun)
-      // The retry's startAt is "now" of the failure write: had the initial delay been applied
-      // again, it would lie at least sleepMsBeforeRun after the failure.
-      expect(storedStartAt[1]! - failedAt).toBeLessThan(sleepMsBeforeRun)
+      // The retry's startAt is "now" when the failure was planned, before it was written and logged:
+      // had the initial delay been applied again, it would lie sleepMsBeforeRun after that.
+      expect(log.retries.map((retry) => retry.delayMs)).toEqual([0])
+      expect(storedStartAt[1]!).toBeGreaterThanOrEqual(failedAt)
+      expect(storedStartAt[1]!).toBeLessThanOrEqual(log.retries[0]!.loggedAt)
     })
 
     it('waits the exponential backoff between retries, capped by maxDelayMs', async () => {
-      const executor = await context.startExecutor()
+      const log = retryLog()
+      const executor = await context.startExecutor({ logger: log.logger, logLevel: 'warn' })
       const retryOptions: TaskRetryOptions = {
         maxAttempts: 2,
         baseDelayMs: 50,
@@ -192,11 +210,14 @@ export function describeRetryAndTimeoutBehaviours(context: ExecutorSuiteContext)
       const handle = await executor.enqueueTask(task)
       const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.retryAttempts).toBe(2)
-      // First retry: the base delay.
+      // First retry: the base delay; second: 50 * 10 = 500 ms, capped at 150 ms.
+      expect(log.retries.map((retry) => retry.delayMs)).toEqual([50, 150])
+      // Each stored startAt lies that delay after the moment the failure was planned, which is
+      // after the throw and before the log line (bounds that hold however slow the machine is).
       expect(storedStartAt[1]! - failedAt[0]!).toBeGreaterThanOrEqual(50)
-      // Second retry: 50 * 10 = 500 ms, capped at 150 ms.
+      expect(storedStartAt[1]! - log.retries[0]!.loggedAt).toBeLessThanOrEqual(50)
       expect(storedStartAt[2]! - failedAt[1]!).toBeGreaterThanOrEqual(150)
-      expect(storedStartAt[2]! - failedAt[1]!).toBeLessThan(500)
+      expect(storedStartAt[2]! - log.retries[1]!.loggedAt).toBeLessThanOrEqual(150)
     })
 
     it('times out a run that outlives timeoutMs, aborts its signal, and retries the timeout', async () => {
