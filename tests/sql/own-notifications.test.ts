@@ -46,7 +46,7 @@ describe.runIf(postgresUrl !== undefined)('own notifications on PostgreSQL', () 
       // Notifications arrive in commit order: once the other object's is heard, this object's own
       // (committed before it) would have been heard too.
       await other.insertMany([buildTaskExecutionRow()])
-      await expect.poll(() => heard.length).toBeGreaterThanOrEqual(2)
+      await expect.poll(() => heard.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2)
       expect(heard).toEqual(['enqueued', 'enqueued'])
     } finally {
       await subscription.unsubscribe()

@@ -54,7 +54,7 @@ describe('finished rows handed to waiting handles', () => {
     })
     const handle = await executor.enqueueTask(task, 21)
     const waiting = handle.waitAndGetFinishedExecution({ pollingIntervalMs: NEVER_POLLS_MS, signal: AbortSignal.timeout(20_000) })
-    await expect.poll(() => storage.reads.get(handle.executionId)).toBe(1)
+    await expect.poll(() => storage.reads.get(handle.executionId), { timeout: 20_000 }).toBe(1)
     release.open()
     const finished = await waiting
     expect(storage.reads.get(handle.executionId)).toBe(1)
@@ -81,7 +81,7 @@ describe('finished rows handed to waiting handles', () => {
     })
     const handle = await executor.enqueueTask(parent)
     const waiting = handle.waitAndGetFinishedExecution({ pollingIntervalMs: NEVER_POLLS_MS, signal: AbortSignal.timeout(20_000) })
-    await expect.poll(() => storage.reads.get(handle.executionId)).toBe(1)
+    await expect.poll(() => storage.reads.get(handle.executionId), { timeout: 20_000 }).toBe(1)
     release.open()
     const finished = await waiting
     expect(storage.reads.get(handle.executionId)).toBe(1)
