@@ -92,6 +92,8 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   queryRows: async (db, statement) => readRows(await db.execute(statement)),
   // sysdate(3), not now(3): now() is frozen at the start of the statement's routine or trigger.
   currentTimeMs: sql`cast(unix_timestamp(sysdate(3)) * 1000 as double)`,
+  // mysql2 interpolates values into the text: the server sees literals, whose type it knows.
+  typedValue: (value, column) => [boundValue(value, column)],
   // No notifications in MySQL: the highest id grows with every enqueue, read from the primary key's end.
   changeSignal: { kind: 'poll', versionQuery: (table, primaryKey) => sql`select max(${primaryKey}) as version from ${table}` },
 }

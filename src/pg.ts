@@ -95,6 +95,8 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   queryRows: async (db, statement) => readRows(await db.execute(statement)),
   // clock_timestamp(), not now(): now() is frozen at the start of the transaction.
   currentTimeMs: sql`(extract(epoch from clock_timestamp()) * 1000)::float8`,
+  // node-postgres sends untyped parameters: inside CASE, PostgreSQL needs the column's type.
+  typedValue: castBoundValue,
   changeSignal: {
     kind: 'notify',
     listen: (db, channel, onNotification) =>

@@ -96,6 +96,8 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
     }),
   queryRows: (db, statement) => runSerialised(db, async (db) => db.all<SqlRow>(statement)),
   currentTimeMs: sql`cast((julianday('now') - 2440587.5) * 86400000.0 as real)`,
+  // SQLite's values carry their own type: no cast needed anywhere.
+  typedValue: (value, column) => [boundValue(value, column)],
   // Changes whenever another connection (another process) commits; no read of the table at all.
   changeSignal: { kind: 'poll', versionQuery: () => sql`pragma data_version` },
 }

@@ -7,7 +7,7 @@
  * `TDb` is the dialect's drizzle database; a transaction handle has the same type (a drizzle
  * transaction is a database), so every primitive runs inside or outside a transaction alike.
  */
-import type { Column, SQL, SQLWrapper, Table } from 'drizzle-orm'
+import type { Column, SQL, SQLChunk, SQLWrapper, Table } from 'drizzle-orm'
 import type { DatabaseErrorCodes } from './errors.js'
 import type { NotificationListener } from './notifications.js'
 
@@ -40,8 +40,8 @@ export type SqlClaimQuery = {
   readonly where: SQL | undefined
   readonly orderBy: ReadonlyArray<SQL>
   readonly limit: number
-  /** The columns to read (whole rows when absent). */
-  readonly fields?: Record<string, Column>
+  /** The columns (or expressions over the row) to read (whole rows when absent). */
+  readonly fields?: Record<string, Column | SQL>
 }
 
 /** A locking SELECT kept as a subquery: usable in `IN (…)` or, aliased, in an UPDATE's FROM. */
@@ -146,6 +146,12 @@ export type SqlDialect<TDb> = {
   readonly queryRows: (db: TDb, statement: SQL) => Promise<Array<SqlRow>>
   /** The database's clock in milliseconds since the epoch, as an integer expression. */
   readonly currentTimeMs: SQL
+  /**
+   * `value` bound as a parameter of `column`'s type, as chunks for `sql.fromList`: cast where the
+   * database cannot infer a parameter's type from its place (inside CASE on PostgreSQL, whose
+   * driver sends parameters untyped), plain elsewhere.
+   */
+  readonly typedValue: (value: unknown, column: Column) => ReadonlyArray<SQLChunk>
   /** How other processes learn of changes (the storages' `subscribeToChanges`). */
   readonly changeSignal: SqlChangeSignal<TDb>
 }
