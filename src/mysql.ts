@@ -80,6 +80,7 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
       .values(asValues(rows))
       .onDuplicateKeyUpdate({ set: { [primaryKey.key]: sql`${primaryKey.column}` } })
   },
+  ignoreDuplicatesClause: (primaryKey) => sql` on duplicate key update ${sql.identifier(primaryKey.column.name)} = ${sql.identifier(primaryKey.column.name)}`,
   insertRowReturningId: async (db, table, row) => insertIdOf(await db.insert(asMySqlTable(table)).values(asValues(row))),
   updateRows: async (db, table, set, where) =>
     readAffectedRowsCount(await db.update(asMySqlTable(table)).set(asSet(set)).where(where)),

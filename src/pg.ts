@@ -80,6 +80,7 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   insertRowsIgnoringDuplicates: async (db, table, rows) => {
     await db.insert(asPgTable(table)).values(asValues(rows)).onConflictDoNothing()
   },
+  ignoreDuplicatesClause: () => sql` on conflict do nothing`,
   insertRowReturningId: async (db, table, row, primaryKey) =>
     Number((await db.insert(asPgTable(table)).values(asValues(row)).returning({ id: sql<number>`${primaryKey.column}` }))[0]?.id),
   updateRows: async (db, table, set, where) =>

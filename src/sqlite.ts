@@ -75,6 +75,7 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
     runSerialised(db, async (db) => {
       await db.insert(asSQLiteTable(table)).values(asValues(rows)).onConflictDoNothing()
     }),
+  ignoreDuplicatesClause: () => sql` on conflict do nothing`,
   insertRowReturningId: (db, table, row, primaryKey) =>
     runSerialised(db, async (db) =>
       Number((await db.insert(asSQLiteTable(table)).values(asValues(row)).returning({ id: sql<number>`${primaryKey.column}` }))[0]?.id),

@@ -114,6 +114,12 @@ export type SqlDialect<TDb> = {
   readonly claimCandidates?: (db: TDb, table: Table, query: SqlClaimQuery) => ClaimCandidatesSubquery
   /** Inserts the rows in one statement (callers chunk them); a duplicate key rejects the statement. */
   readonly insertRows: (db: TDb, table: Table, rows: ReadonlyArray<SqlValues>) => Promise<void>
+  /**
+   * What follows a multi-row INSERT built flat (`flat-statements.ts`) so that rows violating a
+   * unique key are skipped silently: `ON CONFLICT DO NOTHING`, or MySQL's no-op `ON DUPLICATE KEY
+   * UPDATE id = id`.
+   */
+  readonly ignoreDuplicatesClause: (primaryKey: SqlPrimaryKey) => SQL
   /** Inserts the rows in one statement, silently skipping those that violate a unique key. */
   readonly insertRowsIgnoringDuplicates: (
     db: TDb,
