@@ -61,12 +61,13 @@ const MAX_DEFAULT_RETRY_DELAY_MS = 300_000
 /** The attempt counts whose default delay is below the cap (from 10 attempts on it is five minutes). */
 const UNCAPPED_ATTEMPTS = Array.from({ length: 10 }, (_, attempts) => attempts)
 
-/** The history event written when a claim or `failExpiredLastAttempts` fails a step whose lease expired after its last attempt. */
+/** The history event written when a claim or `failExpiredLastAttempts` fails a step with no attempt left (its last lease expired). */
 export const LEASE_EXPIRED_EVENT = 'step_lease_expired'
 /** The `error` stored on such a step. */
 export const LEASE_EXPIRED_ERROR = {
   name: 'StepLeaseExpiredError',
-  message: 'The lease expired after the last attempt (attempts reached maxAttempts): the step is failed, not claimed again. Renew leases of long steps (renewLease) or raise maxAttempts.',
+  message:
+    'No attempt left (attempts reached maxAttempts) when a claim reached the step: the lease of its last attempt expired (or it was created with no attempt left). It is failed, not claimed again. Renew the leases of long steps (renewLease) or raise maxAttempts.',
 } as const
 
 const statusList = (statuses: ReadonlyArray<string>) => sql.join(statuses.map((status) => sql`${status}`), sql`, `)
@@ -149,8 +150,9 @@ export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, 
           startedAt: now,
           updatedAt: now,
         },
-        // A running candidate's lease expired (else it is no candidate); after the last attempt it fails.
-        instead: this.failedAfterLastAttempt(now, eq(t.status, 'running')),
+        // A candidate with no attempt left (a running one's lease expired, else it is no candidate)
+        // fails instead of running once more than allowed.
+        instead: this.failedAfterLastAttempt(now, undefined),
       })) as Array<WorkflowStepRow>
       if (claimed?.status !== 'failed') return claimed
       await this.logLeaseExpiries(this.session, [claimed], now)

@@ -192,7 +192,7 @@ export function describeClaimCases(options: JobStoreSuiteOptions): void {
         expect(await steps.claimNextStep({ workerId: 'next', ...LEASE })).toMatchObject({ id: other.id, attempts: 1, claimedBy: 'next' })
         const failed = await steps.findById(once.id)
         expect(failed).toMatchObject({ status: 'failed', attempts: 1, maxAttempts: 1, error: LEASE_EXPIRED_ERROR, finishedAt: clock.now(), claimedBy: null, leaseExpiresAt: null })
-        expect(JSON.stringify(failed?.error)).toMatch(/lease expired after the last attempt/)
+        expect(JSON.stringify(failed?.error)).toMatch(/lease of its last attempt expired/)
         const timeline = await store.workflowHistory.getTimeline(workflow.id)
         expect(timeline).toMatchObject([{ stepId: once.id, event: LEASE_EXPIRED_EVENT, data: { attempts: 1, maxAttempts: 1 }, createdAt: clock.now() }])
         // The failed step keeps later positions waiting; its old holder cannot finish it.
@@ -208,6 +208,12 @@ export function describeClaimCases(options: JobStoreSuiteOptions): void {
         expect(await steps.findById(single.id)).toMatchObject({ status: 'failed', attempts: 1 })
         expect(await steps.claimStep({ workflowId: second.id, workerId: 'next', ...LEASE })).toBeUndefined()
         expect((await store.workflowHistory.getTimeline(second.id)).map((event) => event.event)).toEqual([LEASE_EXPIRED_EVENT])
+
+        // A step created with no attempt left never runs once more than allowed either.
+        const third = await store.workflows.create({ name: 'third' })
+        const spent = await steps.createStep({ workflowId: third.id, name: 'spent', attempts: 2, maxAttempts: 2 })
+        expect(await steps.claimStep({ workflowId: third.id, workerId: 'next', ...LEASE })).toBeUndefined()
+        expect(await steps.findById(spent.id)).toMatchObject({ status: 'failed', attempts: 2 })
       })
     })
 
