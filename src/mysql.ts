@@ -80,6 +80,7 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
       .values(asValues(rows))
       .onDuplicateKeyUpdate({ set: { [primaryKey.key]: sql`${primaryKey.column}` } })
   },
+  ignoreDuplicatesClause: (primaryKey) => sql` on duplicate key update ${sql.identifier(primaryKey.column.name)} = ${sql.identifier(primaryKey.column.name)}`,
   insertRowReturningId: async (db, table, row) => insertIdOf(await db.insert(asMySqlTable(table)).values(asValues(row))),
   updateRows: async (db, table, set, where) =>
     readAffectedRowsCount(await db.update(asMySqlTable(table)).set(asSet(set)).where(where)),
@@ -92,6 +93,8 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   queryRows: async (db, statement) => readRows(await db.execute(statement)),
   // sysdate(3), not now(3): now() is frozen at the start of the statement's routine or trigger.
   currentTimeMs: sql`cast(unix_timestamp(sysdate(3)) * 1000 as double)`,
+  // mysql2 interpolates values into the text: the server sees literals, whose type it knows.
+  typedValue: (value, column) => [boundValue(value, column)],
   // No notifications in MySQL: the highest id grows with every enqueue, read from the primary key's end.
   changeSignal: { kind: 'poll', versionQuery: (table, primaryKey) => sql`select max(${primaryKey}) as version from ${table}` },
 }

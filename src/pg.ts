@@ -80,6 +80,7 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   insertRowsIgnoringDuplicates: async (db, table, rows) => {
     await db.insert(asPgTable(table)).values(asValues(rows)).onConflictDoNothing()
   },
+  ignoreDuplicatesClause: () => sql` on conflict do nothing`,
   insertRowReturningId: async (db, table, row, primaryKey) =>
     Number((await db.insert(asPgTable(table)).values(asValues(row)).returning({ id: sql<number>`${primaryKey.column}` }))[0]?.id),
   updateRows: async (db, table, set, where) =>
@@ -95,6 +96,8 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   queryRows: async (db, statement) => readRows(await db.execute(statement)),
   // clock_timestamp(), not now(): now() is frozen at the start of the transaction.
   currentTimeMs: sql`(extract(epoch from clock_timestamp()) * 1000)::float8`,
+  // node-postgres sends untyped parameters: inside CASE, PostgreSQL needs the column's type.
+  typedValue: castBoundValue,
   changeSignal: {
     kind: 'notify',
     listen: (db, channel, onNotification) =>

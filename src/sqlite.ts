@@ -75,6 +75,7 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
     runSerialised(db, async (db) => {
       await db.insert(asSQLiteTable(table)).values(asValues(rows)).onConflictDoNothing()
     }),
+  ignoreDuplicatesClause: () => sql` on conflict do nothing`,
   insertRowReturningId: (db, table, row, primaryKey) =>
     runSerialised(db, async (db) =>
       Number((await db.insert(asSQLiteTable(table)).values(asValues(row)).returning({ id: sql<number>`${primaryKey.column}` }))[0]?.id),
@@ -96,6 +97,8 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
     }),
   queryRows: (db, statement) => runSerialised(db, async (db) => db.all<SqlRow>(statement)),
   currentTimeMs: sql`cast((julianday('now') - 2440587.5) * 86400000.0 as real)`,
+  // SQLite's values carry their own type: no cast needed anywhere.
+  typedValue: (value, column) => [boundValue(value, column)],
   // Changes whenever another connection (another process) commits; no read of the table at all.
   changeSignal: { kind: 'poll', versionQuery: () => sql`pragma data_version` },
 }

@@ -175,6 +175,10 @@ export function checkedJobSession(session: SqlSession): SqlSession {
       }
     },
     executeStatement: async (statement) => run(undefined, 'statement', () => session.executeStatement(statement)),
+    typedValue: (value, column) => {
+      checkColumnValue(column, value)
+      return session.typedValue(value, column)
+    },
   }
   checkedSessions.add(checked)
   return checked

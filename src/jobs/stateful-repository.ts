@@ -13,6 +13,16 @@ import { InvalidTransitionError, JobNotHeldError, JobRecordNotFoundError, status
 /** A row with an integer id and a status. */
 export type StatefulRow<TStatus extends string> = { id: number; status: TStatus }
 
+/** A transition whose target the UPDATE picks in SQL (e.g. retried or failed, by the attempts left). */
+export type StatusChoice<TRow, TStatus extends string> = {
+  /** Every status the UPDATE may set. */
+  readonly among: ReadonlyArray<TStatus>
+  /** The expression the UPDATE sets the status to. */
+  readonly status: SQL
+  /** The target the UPDATE would have chosen for `row`, named when the move is refused. */
+  readonly targetFor: (row: TRow) => TStatus
+}
+
 /** BaseRepository plus guarded status transitions. */
 export abstract class StatefulRepository<
   TRow extends StatefulRow<TStatus>,
@@ -31,22 +41,26 @@ export abstract class StatefulRepository<
 
   /**
    * Moves row `id` to `to` when its status allows it, also setting `set`.
+   * @param to - the new status, or a choice among several made in SQL by the same statement.
    * @param condition - a further condition the row must meet (e.g. the lease holder).
    * @returns the row afterwards.
    * @throws InvalidTransitionError when the row's status does not lead to `to`;
    *   JobRecordNotFoundError when there is no such row.
    */
-  protected async transition(id: number, to: TStatus, set: Record<string, unknown> = {}, condition?: SQL): Promise<TRow> {
-    const allowedFrom = statusesLeadingTo(this.machine, to)
+  protected async transition(id: number, to: TStatus | StatusChoice<TRow, TStatus>, set: Record<string, unknown> = {}, condition?: SQL): Promise<TRow> {
+    const targets = typeof to === 'string' ? [to] : to.among
+    const allowedFrom = [...new Set(targets.flatMap((target) => statusesLeadingTo(this.machine, target)))]
     // Only a row in an allowed source status matches, so two racing callers cannot both move it.
-    const moved = await this.updateByIdReturning(id, and(inArray(this.statusColumn, allowedFrom), condition), { ...set, status: to })
+    const status = typeof to === 'string' ? to : to.status
+    const moved = await this.updateByIdReturning(id, and(inArray(this.statusColumn, allowedFrom), condition), { ...set, status })
     if (moved !== undefined) return moved
     const row = await this.findById(id)
     if (row === undefined) throw new JobRecordNotFoundError(this.entity, id)
+    const target = typeof to === 'string' ? to : to.targetFor(row)
     if (allowedFrom.includes(row.status) && condition !== undefined) {
-      throw new JobNotHeldError(this.entity, id, to, row.status)
+      throw new JobNotHeldError(this.entity, id, target, row.status)
     }
-    throw new InvalidTransitionError(this.entity, id, row.status, to, allowedFrom)
+    throw new InvalidTransitionError(this.entity, id, row.status, target, statusesLeadingTo(this.machine, target))
   }
 
   /** The status new rows start in: the machine's first (`state-machines.ts` lists it first). */

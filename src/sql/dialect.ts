@@ -7,7 +7,7 @@
  * `TDb` is the dialect's drizzle database; a transaction handle has the same type (a drizzle
  * transaction is a database), so every primitive runs inside or outside a transaction alike.
  */
-import type { Column, SQL, SQLWrapper, Table } from 'drizzle-orm'
+import type { Column, SQL, SQLChunk, SQLWrapper, Table } from 'drizzle-orm'
 import type { DatabaseErrorCodes } from './errors.js'
 import type { NotificationListener } from './notifications.js'
 
@@ -40,8 +40,8 @@ export type SqlClaimQuery = {
   readonly where: SQL | undefined
   readonly orderBy: ReadonlyArray<SQL>
   readonly limit: number
-  /** The columns to read (whole rows when absent). */
-  readonly fields?: Record<string, Column>
+  /** The columns (or expressions over the row) to read (whole rows when absent). */
+  readonly fields?: Record<string, Column | SQL>
 }
 
 /** A locking SELECT kept as a subquery: usable in `IN (…)` or, aliased, in an UPDATE's FROM. */
@@ -114,6 +114,12 @@ export type SqlDialect<TDb> = {
   readonly claimCandidates?: (db: TDb, table: Table, query: SqlClaimQuery) => ClaimCandidatesSubquery
   /** Inserts the rows in one statement (callers chunk them); a duplicate key rejects the statement. */
   readonly insertRows: (db: TDb, table: Table, rows: ReadonlyArray<SqlValues>) => Promise<void>
+  /**
+   * What follows a multi-row INSERT built flat (`flat-statements.ts`) so that rows violating a
+   * unique key are skipped silently: `ON CONFLICT DO NOTHING`, or MySQL's no-op `ON DUPLICATE KEY
+   * UPDATE id = id`.
+   */
+  readonly ignoreDuplicatesClause: (primaryKey: SqlPrimaryKey) => SQL
   /** Inserts the rows in one statement, silently skipping those that violate a unique key. */
   readonly insertRowsIgnoringDuplicates: (
     db: TDb,
@@ -146,6 +152,12 @@ export type SqlDialect<TDb> = {
   readonly queryRows: (db: TDb, statement: SQL) => Promise<Array<SqlRow>>
   /** The database's clock in milliseconds since the epoch, as an integer expression. */
   readonly currentTimeMs: SQL
+  /**
+   * `value` bound as a parameter of `column`'s type, as chunks for `sql.fromList`: cast where the
+   * database cannot infer a parameter's type from its place (inside CASE on PostgreSQL, whose
+   * driver sends parameters untyped), plain elsewhere.
+   */
+  readonly typedValue: (value: unknown, column: Column) => ReadonlyArray<SQLChunk>
   /** How other processes learn of changes (the storages' `subscribeToChanges`). */
   readonly changeSignal: SqlChangeSignal<TDb>
 }

@@ -3,7 +3,7 @@
  * repositories hold, so that dialect-neutral code needs no database type parameter. A session
  * made from a transaction handle runs every statement on that transaction.
  */
-import { getTableColumns, type Column, type SQL, type Table } from 'drizzle-orm'
+import { getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
 import type { DatabaseErrorCodes } from './errors.js'
 import type { ClaimCandidatesSubquery, SqlClaimQuery, SqlDialect, SqlRow, SqlSelectQuery, SqlValues } from './dialect.js'
 import { insertRowsInChunks, type InsertDuplicates } from './insert.js'
@@ -52,6 +52,8 @@ export type SqlSession = {
   transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T>
   /** Runs one statement whose result does not matter (DDL). */
   executeStatement(statement: SQL): Promise<void>
+  /** See {@link SqlDialect.typedValue}: `value` bound as `column`'s type, for CASE branches. */
+  typedValue(value: unknown, column: Column): SQL
 }
 
 /**
@@ -110,5 +112,6 @@ export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSes
     insertRowReturning: insertRowReturning && ((table, row) => insertRowReturning(db, table, row)),
     transaction: (fn) => transactionKeepingCause(dialect, db, (tx) => fn(createSqlSession(dialect, tx))),
     executeStatement: (statement) => dialect.executeStatement(db, statement),
+    typedValue: (value, column) => sql.fromList([...dialect.typedValue(value, column)]),
   }
 }

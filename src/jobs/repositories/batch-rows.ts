@@ -4,7 +4,7 @@
  * insert counts the rows it stored and adds that count to the batch's counter in the same
  * transaction, so a re-run changes neither rows nor counters. Raw rows are read a page at a time.
  */
-import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm'
 import { chunkItems, type SqlSession, type SqlValues } from '../../sql/index.js'
 import { BaseRepository, type RepositoryContext } from '../base-repository.js'
 import { InvalidJobOptionError } from '../errors.js'
@@ -13,6 +13,9 @@ import type { JobTables, TableOf } from '../job-tables.js'
 import type { BatchRawRowRow, ErrorRowRow, ProcessedRowRow } from '../rows.js'
 import { JobRecordNotFoundError } from '../state-machines.js'
 import { runTransaction } from '../transactions.js'
+
+/** Row indexes spanning less than this many times their count are looked up as one range. */
+const DENSE_RANGE_FACTOR = 4
 
 /** A row of a batch, as every batch-row table stores it. */
 export type BatchRowRecord = { id: number; batchId: number; rowIndex: number; createdAt: number }
@@ -79,13 +82,23 @@ export abstract class BatchRowsRepository<TRow extends BatchRowRecord, TInsert e
     const locked = await tx.updateRows(this.batches, { updatedAt: now }, eq(batchIdColumn, batchId))
     if (locked === 0) throw new JobRecordNotFoundError('batch', Number(batchId))
     const pending = new Map<unknown, SqlValues>()
-    for (const row of rows) if (!pending.has(row.rowIndex)) pending.set(row.rowIndex, row)
-    for (const indexes of chunkItems([...pending.keys()], { maxItems: tx.maxBoundParameters - 1, maxBytes: Number.POSITIVE_INFINITY }, () => 0)) {
-      // Rows stored already (by an earlier run) are neither inserted nor counted again.
-      const stored = await tx.selectRows(this.table, {
-        fields: { rowIndex: this.table.rowIndex },
-        where: and(eq(this.table.batchId, batchId), inArray(this.table.rowIndex, indexes)),
-      })
+    let lowest = Number.POSITIVE_INFINITY
+    let highest = Number.NEGATIVE_INFINITY
+    for (const row of rows) {
+      if (pending.has(row.rowIndex)) continue
+      pending.set(row.rowIndex, row)
+      lowest = Math.min(lowest, Number(row.rowIndex))
+      highest = Math.max(highest, Number(row.rowIndex))
+    }
+    // Rows stored already (by an earlier run) are neither inserted nor counted again. Indexes close
+    // together (a page of a chunk) are looked up as one range, two parameters instead of one each;
+    // scattered ones by list, so the range never reads far more rows than were given.
+    const byRange = highest - lowest < DENSE_RANGE_FACTOR * pending.size
+    const lookups = byRange
+      ? [and(gte(this.table.rowIndex, lowest), lte(this.table.rowIndex, highest))]
+      : chunkItems([...pending.keys()], { maxItems: tx.maxBoundParameters - 1, maxBytes: Number.POSITIVE_INFINITY }, () => 0).map((indexes) => inArray(this.table.rowIndex, indexes))
+    for (const lookup of lookups) {
+      const stored = await tx.selectRows(this.table, { fields: { rowIndex: this.table.rowIndex }, where: and(eq(this.table.batchId, batchId), lookup) })
       for (const row of stored) pending.delete(Number(row.rowIndex))
     }
     if (pending.size === 0) return 0

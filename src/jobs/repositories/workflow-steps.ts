@@ -1,19 +1,22 @@
 /**
  * Workflow steps: creation, claims with leases (exactly one worker holds a step; an expired lease
- * lets another reclaim it, within the same claim), lease renewal, success and failure with
- * retries after a backoff, and the queries of a scheduler. Steps of equal `position` form a
+ * lets another reclaim it, within the same claim, unless it expired after the step's last attempt:
+ * then that claim fails the step), lease renewal, success and failure with retries after a
+ * backoff, and the queries of a scheduler. Steps of equal `position` form a
  * parallel group; a step is runnable once every step of a lower position succeeded or was
  * skipped, its `availableAt` has come, and its workflow is `pending` or `running` (not paused,
  * cancelled, finished or soft-deleted). Every claim path applies all of these rules in SQL.
  */
-import { and, asc, eq, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm'
+import { caseByKeyExpression } from '../../sql/flat-statements.js'
 import type { RepositoryContext } from '../base-repository.js'
-import { claimRows } from '../claim-rows.js'
+import { claimRows, type RowClaimInstead } from '../claim-rows.js'
 import { InvalidJobOptionError } from '../errors.js'
 import type { InsertOf } from '../insert-types.js'
 import type { JobTables, TableOf } from '../job-tables.js'
-import type { WorkflowRow, WorkflowStepRow } from '../rows.js'
+import type { WorkflowHistoryRow, WorkflowRow, WorkflowStepRow } from '../rows.js'
 import { StatefulRepository } from '../stateful-repository.js'
+import { runTransaction } from '../transactions.js'
 import { WORKFLOW_STEP_TRANSITIONS, type WorkflowStatus, type WorkflowStepStatus } from '../state-machines.js'
 
 /** What creating a step takes; it starts `pending` at position 0 with 3 attempts allowed, available now. */
@@ -53,7 +56,19 @@ const CLAIMABLE_WORKFLOW_STATUSES: ReadonlyArray<WorkflowStatus> = ['pending', '
 /** `availableAt` of a finished step: past every clock, so the claim's range over `availableAt` never reaches it. */
 const NEVER_AVAILABLE = Number.MAX_SAFE_INTEGER
 /** The retry delay when `markStepFailed` is given none: doubling from one second, at most five minutes. */
-const defaultRetryDelayMs = (attempts: number) => Math.min(1_000 * 2 ** Math.max(attempts - 1, 0), 300_000)
+const defaultRetryDelayMs = (attempts: number) => Math.min(1_000 * 2 ** Math.max(attempts - 1, 0), MAX_DEFAULT_RETRY_DELAY_MS)
+const MAX_DEFAULT_RETRY_DELAY_MS = 300_000
+/** The attempt counts whose default delay is below the cap (from 10 attempts on it is five minutes). */
+const UNCAPPED_ATTEMPTS = Array.from({ length: 10 }, (_, attempts) => attempts)
+
+/** The history event written when a claim or `failExpiredLastAttempts` fails a step with no attempt left (its last lease expired). */
+export const LEASE_EXPIRED_EVENT = 'step_lease_expired'
+/** The `error` stored on such a step. */
+export const LEASE_EXPIRED_ERROR = {
+  name: 'StepLeaseExpiredError',
+  message:
+    'No attempt left (attempts reached maxAttempts) when a claim reached the step: the lease of its last attempt expired (or it was created with no attempt left). It is failed, not claimed again. Renew the leases of long steps (renewLease) or raise maxAttempts.',
+} as const
 
 const statusList = (statuses: ReadonlyArray<string>) => sql.join(statuses.map((status) => sql`${status}`), sql`, `)
 
@@ -65,11 +80,13 @@ export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, 
   protected readonly entity = 'workflow step'
   protected readonly machine = WORKFLOW_STEP_TRANSITIONS
   private readonly workflows: TableOf<WorkflowRow>
+  private readonly history: TableOf<WorkflowHistoryRow>
 
   /** @param context - session and clock. @param tables - the job tables. */
-  constructor(context: RepositoryContext, tables: Pick<JobTables, 'workflowSteps' | 'workflows'>) {
+  constructor(context: RepositoryContext, tables: Pick<JobTables, 'workflowSteps' | 'workflows' | 'workflowHistory'>) {
     super(context, tables.workflowSteps)
     this.workflows = tables.workflows
+    this.history = tables.workflowHistory
   }
 
   /** Creates a `pending` step. */
@@ -114,28 +131,92 @@ export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, 
   private async claim(request: StepLeaseRequest, filter: StepFilter): Promise<WorkflowStepRow | undefined> {
     checkLease(request)
     const t = this.table
-    const now = this.now()
-    const leaseExpiresAt = now + request.leaseMs
-    const [claimed] = await claimRows(this.session, t, {
-      where: this.runnableCondition(now, filter),
-      recheck: this.claimableState(now),
-      orderBy: [asc(t.availableAt), asc(t.id)],
-      limit: 1,
+    // Each round that takes a step whose lease expired after its last attempt fails it (it is no
+    // longer claimable afterwards), so the loop ends.
+    for (;;) {
+      const now = this.now()
+      const leaseExpiresAt = now + request.leaseMs
+      const [claimed] = (await claimRows(this.session, t, {
+        where: this.runnableCondition(now, filter),
+        recheck: this.claimableState(now),
+        orderBy: [asc(t.availableAt), asc(t.id)],
+        limit: 1,
+        set: {
+          status: 'running',
+          claimedBy: request.workerId,
+          leaseExpiresAt,
+          availableAt: leaseExpiresAt,
+          attempts: sql`${t.attempts} + 1`,
+          startedAt: now,
+          updatedAt: now,
+        },
+        // A candidate with no attempt left (a running one's lease expired, else it is no candidate)
+        // fails instead of running once more than allowed.
+        instead: this.failedAfterLastAttempt(now, undefined),
+      })) as Array<WorkflowStepRow>
+      if (claimed?.status !== 'failed') return claimed
+      await this.logLeaseExpiries(this.session, [claimed], now)
+    }
+  }
+
+  /** Fails the steps meeting `when` (lease expired after their last attempt): `running` → `failed`. */
+  private failedAfterLastAttempt(now: number, when: SQL | undefined): RowClaimInstead {
+    const t = this.table
+    return {
+      when: and(when, gte(t.attempts, t.maxAttempts))!,
       set: {
-        status: 'running',
-        claimedBy: request.workerId,
-        leaseExpiresAt,
-        availableAt: leaseExpiresAt,
-        attempts: sql`${t.attempts} + 1`,
-        startedAt: now,
+        status: 'failed',
+        claimedBy: null,
+        leaseExpiresAt: null,
+        availableAt: NEVER_AVAILABLE,
+        finishedAt: now,
+        error: LEASE_EXPIRED_ERROR,
         updatedAt: now,
       },
-    })
-    return claimed as WorkflowStepRow | undefined
+    }
+  }
+
+  /** One history event per step failed because its lease expired after its last attempt. */
+  private async logLeaseExpiries(session: typeof this.session, steps: ReadonlyArray<WorkflowStepRow>, now: number): Promise<void> {
+    if (steps.length === 0) return
+    await session.insertRows(
+      this.history,
+      steps.map((step) => ({
+        workflowId: step.workflowId,
+        stepId: step.id,
+        event: LEASE_EXPIRED_EVENT,
+        data: { attempts: step.attempts, maxAttempts: step.maxAttempts, error: LEASE_EXPIRED_ERROR.message },
+        createdAt: now,
+      })),
+    )
   }
 
   /**
-   * A step's own claimable state: pending and due, or running with its lease expired. The range
+   * Fails every step whose lease expired after its last attempt (`running` → `failed`, with
+   * {@link LEASE_EXPIRED_ERROR} and a {@link LEASE_EXPIRED_EVENT} history event, in one
+   * transaction), whatever its workflow's status: claims do this for the steps they would take;
+   * this recovery sweep does it for the rest (e.g. of paused workflows, or when no one claims).
+   * Steps other callers are claiming are skipped.
+   * @param options - `limit`: most steps failed by one call (default 1,000).
+   * @returns the failed steps.
+   */
+  async failExpiredLastAttempts(options: { readonly limit?: number } = {}): Promise<Array<WorkflowStepRow>> {
+    const { limit = 1_000 } = options
+    if (!(Number.isSafeInteger(limit) && limit > 0)) throw new InvalidJobOptionError('limit', limit, 'expected a positive integer: most steps failed by one call.')
+    const t = this.table
+    const now = this.now()
+    const expired = and(lt(t.availableAt, now), eq(t.status, 'running'), lt(t.leaseExpiresAt, now))
+    const { when, set } = this.failedAfterLastAttempt(now, expired)
+    return runTransaction(this.session, async (tx) => {
+      const failed = (await claimRows(tx, t, { where: when, recheck: when, orderBy: [asc(t.availableAt), asc(t.id)], limit, set })) as Array<WorkflowStepRow>
+      await this.logLeaseExpiries(tx, failed, now)
+      return failed
+    })
+  }
+
+  /**
+   * A step's own claimable state: pending and due, or running with its lease expired (a claim
+   * fails instead of taking it when that was its last attempt). The range
    * on `availableAt` comes first: its index yields candidates in claim order, and finished steps
    * lie outside it.
    */
@@ -220,20 +301,35 @@ export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, 
     if (retryDelayMs !== undefined && (!Number.isSafeInteger(retryDelayMs) || retryDelayMs < 0)) {
       throw new InvalidJobOptionError('retryDelayMs', retryDelayMs, 'expected a non-negative integer of milliseconds.')
     }
-    const step = await this.getExisting(stepId)
-    const to: WorkflowStepStatus = step.attempts < step.maxAttempts ? 'pending' : 'failed'
+    const t = this.table
     const now = this.now()
+    const typed = (value: unknown, column: typeof t.availableAt) => this.session.typedValue(value, column)
+    // One UPDATE decides: retried (attempts left, available after the delay) or failed.
+    const retried = lt(t.attempts, t.maxAttempts)
+    const either = (ifRetried: SQL, ifFailed: SQL) => sql`(case when ${retried} then ${ifRetried} else ${ifFailed} end)`
+    const retryAt =
+      retryDelayMs !== undefined
+        ? typed(now + retryDelayMs, t.availableAt)
+        : caseByKeyExpression(
+            t.attempts,
+            UNCAPPED_ATTEMPTS.map((attempts) => [attempts, [typed(now + defaultRetryDelayMs(attempts), t.availableAt)]] as const),
+            typed(now + MAX_DEFAULT_RETRY_DELAY_MS, t.availableAt),
+          )
     return this.transition(
       stepId,
-      to,
+      {
+        among: ['pending', 'failed'],
+        status: either(typed('pending', t.status), typed('failed', t.status)),
+        targetFor: (step) => (step.attempts < step.maxAttempts ? 'pending' : 'failed'),
+      },
       {
         error: options.error ?? null,
         leaseExpiresAt: null,
         claimedBy: null,
-        finishedAt: to === 'failed' ? now : null,
-        availableAt: to === 'failed' ? NEVER_AVAILABLE : now + (retryDelayMs ?? defaultRetryDelayMs(step.attempts)),
+        finishedAt: either(sql`null`, typed(now, t.finishedAt)),
+        availableAt: either(retryAt, typed(NEVER_AVAILABLE, t.availableAt)),
       },
-      and(eq(this.table.attempts, step.attempts), this.holderCondition(options.workerId)),
+      this.holderCondition(options.workerId),
     )
   }
 
@@ -272,8 +368,10 @@ export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, 
   }
 
   /**
-   * Steps whose lease expired while running (crashed or stalled workers), of one workflow or of
-   * all; the next claim recovers them.
+   * Steps whose lease expired while running (crashed or stalled workers) with attempts left, of
+   * one workflow or of all: the next claim recovers them. A lease that expired after the step's
+   * last attempt is not listed: the claim that reaches the step fails it, and
+   * {@link failExpiredLastAttempts} fails all of them.
    */
   async findExpiredLeases(workflowId?: number): Promise<Array<WorkflowStepRow>> {
     const t = this.table
@@ -284,6 +382,7 @@ export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, 
         lt(t.availableAt, now),
         eq(t.status, 'running'),
         lt(t.leaseExpiresAt, now),
+        lt(t.attempts, t.maxAttempts),
       ),
       {},
       { orderBy: [asc(t.availableAt), asc(t.id)] },

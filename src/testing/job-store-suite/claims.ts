@@ -4,7 +4,8 @@
  * position rule, backoff, lease renewal and expired-lease recovery, and due timers are claimed once.
  */
 import { describe, expect, it } from 'vitest'
-import { createJobStore, type JobStore } from '../../jobs/index.js'
+import { createJobStore, LEASE_EXPIRED_ERROR, LEASE_EXPIRED_EVENT, type JobStore } from '../../jobs/index.js'
+import type { SqlSession } from '../../sql/index.js'
 import { manualClock, withFreshStore, type JobStoreSuiteOptions } from './harness.js'
 
 const LEASE = { leaseMs: 10_000 }
@@ -13,6 +14,22 @@ const LEASE = { leaseMs: 10_000 }
 function withClock(store: JobStore) {
   const clock = manualClock()
   return { clock, store: createJobStore(store.session, store.tables, clock.now) }
+}
+
+/** `session` with a count of the statements (and transactions) asked of it, by primitive. */
+function countingSession(session: SqlSession) {
+  const calls: Array<string> = []
+  const counted = new Proxy(session, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver)
+      if (typeof value !== 'function' || key === 'typedValue' || key === 'claimCandidates') return value
+      return (...args: Array<unknown>) => {
+        calls.push(String(key))
+        return (value as (...args: Array<unknown>) => unknown).apply(target, args)
+      }
+    },
+  })
+  return { session: counted, calls }
 }
 
 /** Registers the claim cases. */
@@ -119,6 +136,106 @@ export function describeClaimCases(options: JobStoreSuiteOptions): void {
         // Without a delay given, the second failure waits two seconds (doubling from one).
         expect((await steps.markStepFailed(step.id, { workerId: 'w' })).availableAt).toBe(clock.now() + 2_000)
         await expect(steps.markStepFailed(step.id, { workerId: 'w', retryDelayMs: -1 })).rejects.toThrow(/retryDelayMs/)
+      })
+    })
+
+    it('decides retry or failure and the default backoff in the one UPDATE of markStepFailed', async () => {
+      await withFreshStore(options, async (opened) => {
+        const clock = manualClock()
+        const counting = countingSession(opened.session)
+        const store = createJobStore(counting.session, opened.tables, clock.now)
+        const steps = store.workflowSteps
+        // One UPDATE … RETURNING; on MySQL the UPDATE and its read-back in one short transaction.
+        const oneStatement = [opened.session.updateReturnsRows ? 'updateRowsReturning' : 'transaction']
+        const workflow = await store.workflows.create({ name: 'w' })
+        const step = await steps.createStep({ workflowId: workflow.id, name: 's', maxAttempts: 12 })
+        // Doubling from one second, at most five minutes, for every attempt until the last.
+        for (let attempt = 1; attempt < 12; attempt++) {
+          expect((await steps.claimStep({ workflowId: workflow.id, workerId: 'w', ...LEASE }))?.attempts).toBe(attempt)
+          counting.calls.length = 0
+          const retried = await steps.markStepFailed(step.id, { workerId: 'w', error: { attempt } })
+          expect(counting.calls, 'markStepFailed reads nothing before its update').toEqual(oneStatement)
+          expect(retried).toMatchObject({ status: 'pending', availableAt: clock.now() + Math.min(1_000 * 2 ** (attempt - 1), 300_000), error: { attempt }, finishedAt: null, claimedBy: null })
+          clock.advance(retried.availableAt - clock.now())
+        }
+        await steps.claimStep({ workflowId: workflow.id, workerId: 'w', ...LEASE })
+        counting.calls.length = 0
+        const failed = await steps.markStepFailed(step.id, { workerId: 'w', error: 'last', retryDelayMs: 5 })
+        expect(counting.calls).toEqual(oneStatement)
+        expect(failed).toMatchObject({ status: 'failed', attempts: 12, finishedAt: clock.now(), error: 'last', claimedBy: null, leaseExpiresAt: null })
+        expect(failed.availableAt).toBe(Number.MAX_SAFE_INTEGER)
+        expect(await steps.claimNextStep({ workerId: 'w', ...LEASE })).toBeUndefined()
+        // Refusals still name the move the UPDATE would have made.
+        await expect(steps.markStepFailed(step.id, { workerId: 'w' })).rejects.toThrow(/"failed" to "failed"/)
+        const other = await steps.createStep({ workflowId: workflow.id, name: 'other', maxAttempts: 2 })
+        await expect(steps.markStepFailed(other.id, { workerId: 'w' })).rejects.toThrow(/"pending" to "pending"/)
+        await steps.claimStep({ workflowId: workflow.id, stepId: other.id, workerId: 'holder', ...LEASE })
+        await expect(steps.markStepFailed(other.id, { workerId: 'w' })).rejects.toThrow(/does not hold it/)
+      })
+    })
+
+    it('fails a step whose lease expired after its last attempt instead of claiming it again', async () => {
+      await withFreshStore(options, async (opened) => {
+        const { clock, store } = withClock(opened)
+        const steps = store.workflowSteps
+        const workflow = await store.workflows.create({ name: 'w' })
+        const once = await steps.createStep({ workflowId: workflow.id, name: 'once', maxAttempts: 1 })
+        const later = await steps.createStep({ workflowId: workflow.id, name: 'later', position: 1 })
+        expect(await steps.claimNextStep({ workerId: 'crashed', leaseMs: 1_000 })).toMatchObject({ id: once.id, attempts: 1 })
+        clock.advance(1_001)
+        // Available after the expired lease, so a claim reaches the expired step first.
+        const elsewhere = await store.workflows.create({ name: 'elsewhere' })
+        const other = await steps.createStep({ workflowId: elsewhere.id, name: 'other' })
+        // Not a lease to recover: no attempt is left.
+        expect(await steps.findExpiredLeases()).toEqual([])
+        // The claim that reaches it fails it, then takes the next runnable step.
+        expect(await steps.claimNextStep({ workerId: 'next', ...LEASE })).toMatchObject({ id: other.id, attempts: 1, claimedBy: 'next' })
+        const failed = await steps.findById(once.id)
+        expect(failed).toMatchObject({ status: 'failed', attempts: 1, maxAttempts: 1, error: LEASE_EXPIRED_ERROR, finishedAt: clock.now(), claimedBy: null, leaseExpiresAt: null })
+        expect(JSON.stringify(failed?.error)).toMatch(/lease of its last attempt expired/)
+        const timeline = await store.workflowHistory.getTimeline(workflow.id)
+        expect(timeline).toMatchObject([{ stepId: once.id, event: LEASE_EXPIRED_EVENT, data: { attempts: 1, maxAttempts: 1 }, createdAt: clock.now() }])
+        // The failed step keeps later positions waiting; its old holder cannot finish it.
+        expect(await steps.claimStep({ workflowId: workflow.id, stepId: later.id, workerId: 'next', ...LEASE })).toBeUndefined()
+        await expect(steps.markStepSuccess(once.id, { workerId: 'crashed' })).rejects.toThrow(/"failed" to "succeeded"/)
+
+        // By id, through claimStep: failed, nothing claimed, once.
+        const second = await store.workflows.create({ name: 'second' })
+        const single = await steps.createStep({ workflowId: second.id, name: 'single', maxAttempts: 1 })
+        await steps.claimStep({ workflowId: second.id, workerId: 'crashed', leaseMs: 1_000 })
+        clock.advance(1_001)
+        expect(await steps.claimStep({ workflowId: second.id, stepId: single.id, workerId: 'next', ...LEASE })).toBeUndefined()
+        expect(await steps.findById(single.id)).toMatchObject({ status: 'failed', attempts: 1 })
+        expect(await steps.claimStep({ workflowId: second.id, workerId: 'next', ...LEASE })).toBeUndefined()
+        expect((await store.workflowHistory.getTimeline(second.id)).map((event) => event.event)).toEqual([LEASE_EXPIRED_EVENT])
+
+        // A step created with no attempt left never runs once more than allowed either.
+        const third = await store.workflows.create({ name: 'third' })
+        const spent = await steps.createStep({ workflowId: third.id, name: 'spent', attempts: 2, maxAttempts: 2 })
+        expect(await steps.claimStep({ workflowId: third.id, workerId: 'next', ...LEASE })).toBeUndefined()
+        expect(await steps.findById(spent.id)).toMatchObject({ status: 'failed', attempts: 2 })
+      })
+    })
+
+    it('fails expired last attempts in the recovery sweep, whatever the workflow, and leaves retryable leases', async () => {
+      await withFreshStore(options, async (opened) => {
+        const { clock, store } = withClock(opened)
+        const steps = store.workflowSteps
+        const paused = await store.workflows.create({ name: 'paused' })
+        const exhausted = await steps.createStep({ workflowId: paused.id, name: 'exhausted', maxAttempts: 1 })
+        const running = await store.workflows.create({ name: 'running' })
+        const retryable = await steps.createStep({ workflowId: running.id, name: 'retryable', maxAttempts: 2 })
+        await steps.claimStep({ workflowId: paused.id, workerId: 'crashed', leaseMs: 1_000 })
+        await steps.claimStep({ workflowId: running.id, workerId: 'crashed', leaseMs: 1_000 })
+        await store.workflows.pause(paused.id)
+        clock.advance(1_001)
+        // Claims pass over the paused workflow's step; the sweep fails it, and only it.
+        expect(await steps.failExpiredLastAttempts()).toMatchObject([{ id: exhausted.id, status: 'failed', error: LEASE_EXPIRED_ERROR }])
+        expect(await steps.failExpiredLastAttempts()).toEqual([])
+        expect((await store.workflowHistory.getTimeline(paused.id)).map((event) => [event.stepId, event.event])).toEqual([[exhausted.id, LEASE_EXPIRED_EVENT]])
+        expect((await steps.findExpiredLeases()).map((step) => step.id)).toEqual([retryable.id])
+        expect(await steps.claimNextStep({ workerId: 'next', ...LEASE })).toMatchObject({ id: retryable.id, attempts: 2 })
+        await expect(steps.failExpiredLastAttempts({ limit: 0 })).rejects.toThrow(/limit/)
       })
     })
 
