@@ -111,6 +111,28 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
         limit: number,
       ) => Promise<Array<TaskExecutionsRow & { claimOrder: unknown }>>)
     | undefined
+  /**
+   * Where the dialect can in one statement (see `SqlDialect.claimReleasingToParents`): the claim of
+   * {@link selectRowsToClaim} with `set` applied, each claimed child that is not a finalize child
+   * released to its parent (`activeChildrenCount` less one, `updatedAt` set); resolves to how
+   * many rows it claimed.
+   */
+  readonly claimReleasingChildren:
+    | ((db: TDb, set: TaskExecutionsSet, where: SQL | undefined, orderBy: ReadonlyArray<SQL>, limit: number, updatedAt: number) => Promise<number>)
+    | undefined
+  /**
+   * Where the dialect can in one statement (see `SqlDialect.updateInsertingOwned`): updates the
+   * rows matching `where` and inserts each of `children` whose `owner` (an execution id) is among
+   * them; resolves to the execution ids of the updated rows.
+   */
+  readonly updateInsertingChildren:
+    | ((
+        db: TDb,
+        set: TaskExecutionsSet,
+        where: SQL,
+        children: ReadonlyArray<{ readonly owner: string; readonly values: TaskExecutionsInsertRow }>,
+      ) => Promise<Set<string>>)
+    | undefined
   /** Inserts the rows in one statement; with `andThen`, a SELECT run by the same statement (a notification). */
   readonly insertRows: (db: TDb, rows: ReadonlyArray<TaskExecutionsInsertRow>, andThen?: SQL) => Promise<unknown>
   /** The value of the dialect's change version (see `SqlChangeSignal`), for a dialect that polls one. */

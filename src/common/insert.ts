@@ -11,7 +11,7 @@ import { classifyDatabaseError, describeDatabaseError, runWithConflictRetry } fr
 import { taskExecutionValueToInsertRow } from './row-mapping.js'
 
 /** Most parameters one row binds (every column set). */
-const PARAMETERS_PER_ROW = 42
+export const PARAMETERS_PER_ROW = 42
 
 /**
  * Where the insert runs: `own-transaction` opens one when the rows need several statements and

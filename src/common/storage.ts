@@ -38,10 +38,10 @@ import { definedFilterEntries, filtersCondition, updateToSet } from './condition
 import type { TaskExecutionsDialect } from './dialect.js'
 import { classifyDatabaseError, runWithConflictRetry, toStorageError } from '../sql/errors.js'
 import { runClaim, type Claim } from './claims.js'
-import { explainDuplicateKeys, insertTaskExecutionValues } from './insert.js'
+import { explainDuplicateKeys, insertTaskExecutionValues, PARAMETERS_PER_ROW } from './insert.js'
 import { buildMergedUpdate, chunkMergeGroup, planMergedUpdates, type MergeableUpdate } from './merged-update.js'
 import { taskExecutionRowToValue, taskExecutionValueToInsertRow } from './row-mapping.js'
-import { chunkItems } from '../sql/chunks.js'
+import { chunkItems, estimateValueBytes } from '../sql/chunks.js'
 import { changeNotificationPayload, parseChangeNotification, pollVersion, wakesOtherExecutors } from './change-signal.js'
 import { guardDriverErrors } from '../sql/driver-errors.js'
 import { checkRowsFitPacket } from '../sql/packet-limit.js'
@@ -611,8 +611,10 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   ): Promise<Array<boolean>> {
     const inKeyOrder = [...requests].sort((left, right) => (left.executionId < right.executionId ? -1 : 1))
     const children = inKeyOrder.flatMap((request) => request.childrenTaskExecutionsToInsertIfAnyUpdated)
+    const inOneStatement = this.updateAndInsertChildrenInOneStatement(inKeyOrder)
     const matched = await runWithConflictRetry(
       () =>
+        inOneStatement?.() ??
         this.dialect.transaction(this.db, async (tx) => {
           const matchedIds = await this.updateReportingMatches(tx, inKeyOrder.map(toMergeableByIdUpdate))
           const childrenOfMatched = inKeyOrder.flatMap((request) =>
@@ -626,6 +628,34 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       throw await explainDuplicateKeys(this.dialect, this.db, children, error)
     })
     return requests.map((request) => matched.has(request.executionId))
+  }
+
+  /**
+   * {@link updateAndInsertChildren} as one statement, where the dialect can and the requests make
+   * one merged UPDATE whose children fit one INSERT; `undefined` otherwise.
+   */
+  private updateAndInsertChildrenInOneStatement(
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
+  ): (() => Promise<Set<string>>) | undefined {
+    const { columns, limits, typedValue, updateInsertingChildren } = this.dialect
+    if (!updateInsertingChildren) return undefined
+    const mergeables = requests.map(toMergeableByIdUpdate)
+    const [round, ...laterRounds] = planMergedUpdates(mergeables)
+    if (!round || round.length !== 1 || laterRounds.length > 0) return undefined
+    const children = requests.flatMap((request) =>
+      request.childrenTaskExecutionsToInsertIfAnyUpdated.map((child) => ({
+        owner: request.executionId,
+        values: taskExecutionValueToInsertRow(child),
+      })),
+    )
+    // The owner key and the update's values travel with the rows: one row's worth more each.
+    const statementLimits = {
+      maxItems: Math.floor((limits.boundParameters - 64) / (PARAMETERS_PER_ROW + 1)),
+      maxBytes: limits.statementBytes,
+    }
+    if (chunkItems<object>([...children, ...mergeables], statementLimits, estimateValueBytes).length > 1) return undefined
+    const { set, where } = buildMergedUpdate(columns, typedValue, 'executionId', mergeables)
+    return () => updateInsertingChildren(this.db, set, where, children)
   }
 
   /** Applies by-id updates inside `tx` and returns the ids of the rows that matched their filters. */
