@@ -53,6 +53,11 @@ export type TaskExecutionsDialectDeclaration<TDb> = {
   readonly readPacketLimit: (db: TDb) => Promise<number>
   /** Runs `fn` in a transaction that takes write locks as claims need them. */
   readonly transaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
+  /**
+   * Runs `fn` in a transaction that only inserts rows and updates rows by a unique key (no locking
+   * range reads), opened with fewer statements where the dialect can (see `SqlDialect.writeTransaction`).
+   */
+  readonly writeTransaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
   /** Runs one statement whose result does not matter (DDL). */
   readonly executeStatement: (db: TDb, statement: SQL) => Promise<unknown>
   /** How the table is created at runtime. */
@@ -183,6 +188,7 @@ export function bindTaskExecutionsDialect<TDb>(
     errorCodes: seam.errorCodes,
     readPacketLimit: (db) => readPacketLimit(db as object, seam.packetLimitQuery, (query) => seam.queryRows(db, query)),
     transaction: extras.transaction ?? seam.transaction,
+    writeTransaction: extras.transaction ?? seam.writeTransaction ?? seam.transaction,
     changeSignal: extras.changeSignal ?? (() => seam.changeSignal),
     executeStatement: seam.executeStatement,
     ddl: { ...extras.ddl, indexesInline: seam.ddl.indexesInline },

@@ -601,10 +601,12 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   }
 
   /**
-   * Conditional updates whose children are inserted iff they match, all in one transaction: the
+   * Conditional updates whose children are inserted iff they match, in one statement where the
+   * dialect can ({@link updateAndInsertChildrenInOneStatement}), else in one transaction: the
    * updates (requests of one shape merged into one UPDATE … RETURNING the matched ids where the
-   * dialect can, otherwise one by one, in key order so concurrent batches lock alike), then one
-   * insert of the children of the requests that matched. Answers whether each matched.
+   * dialect can; without RETURNING merged when every row matches, otherwise one by one, in key
+   * order so concurrent batches lock alike), then one insert of the children of the requests that
+   * matched. Answers whether each matched.
    */
   private async updateAndInsertChildren(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
@@ -612,17 +614,20 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     const inKeyOrder = [...requests].sort((left, right) => (left.executionId < right.executionId ? -1 : 1))
     const children = inKeyOrder.flatMap((request) => request.childrenTaskExecutionsToInsertIfAnyUpdated)
     const inOneStatement = this.updateAndInsertChildrenInOneStatement(inKeyOrder)
+    const inTransaction = (mergesWithoutReturning: boolean) =>
+      this.dialect.writeTransaction(this.db, async (tx) => {
+        const matchedIds = await this.updateReportingMatches(tx, inKeyOrder.map(toMergeableByIdUpdate), mergesWithoutReturning)
+        const childrenOfMatched = inKeyOrder.flatMap((request) =>
+          matchedIds.has(request.executionId) ? request.childrenTaskExecutionsToInsertIfAnyUpdated : [],
+        )
+        await insertTaskExecutionValues(this.dialect, tx, childrenOfMatched, 'caller-transaction')
+        return matchedIds
+      })
     const matched = await runWithConflictRetry(
       () =>
         inOneStatement?.() ??
-        this.dialect.transaction(this.db, async (tx) => {
-          const matchedIds = await this.updateReportingMatches(tx, inKeyOrder.map(toMergeableByIdUpdate))
-          const childrenOfMatched = inKeyOrder.flatMap((request) =>
-            matchedIds.has(request.executionId) ? request.childrenTaskExecutionsToInsertIfAnyUpdated : [],
-          )
-          await insertTaskExecutionValues(this.dialect, tx, childrenOfMatched, 'caller-transaction')
-          return matchedIds
-        }),
+        // Without RETURNING, a merged UPDATE that missed a row cannot say which: roll back, then one by one.
+        inTransaction(true).catch((error: unknown) => (error instanceof MergedUpdateMissedRows ? inTransaction(false) : Promise.reject(error))),
       this.dialect.errorCodes,
     ).catch(async (error: unknown) => {
       throw await explainDuplicateKeys(this.dialect, this.db, children, error)
@@ -659,7 +664,11 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   }
 
   /** Applies by-id updates inside `tx` and returns the ids of the rows that matched their filters. */
-  private async updateReportingMatches(tx: TDb, requests: ReadonlyArray<MergeableUpdate>): Promise<Set<string>> {
+  private async updateReportingMatches(
+    tx: TDb,
+    requests: ReadonlyArray<MergeableUpdate>,
+    mergesWithoutReturning: boolean,
+  ): Promise<Set<string>> {
     const { columns, typedValue, updateRowsReturningIds } = this.dialect
     const matched = new Set<string>()
     for (const group of planMergedUpdates(requests).flat()) {
@@ -669,6 +678,13 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
           const { set, where } = buildMergedUpdate(columns, typedValue, 'executionId', chunkRequests)
           // One UPDATE for requests of one shape; RETURNING names the rows that matched.
           for (const row of await updateRowsReturningIds(tx, set, where)) matched.add(row.executionId)
+          continue
+        }
+        if (chunk.length > 1 && mergesWithoutReturning) {
+          const { set, where } = buildMergedUpdate(columns, typedValue, 'executionId', chunkRequests)
+          // One UPDATE for requests of one shape (the keys are distinct): every row matched iff the count says so.
+          if ((await this.dialect.updateRows(tx, set, where)) < chunk.length) throw new MergedUpdateMissedRows()
+          for (const request of chunkRequests) matched.add(request.key)
           continue
         }
         for (const request of chunkRequests) {
@@ -689,6 +705,13 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   private async claimAndCount(operation: string, claim: Claim): Promise<number> {
     if (!(claim.limit > 0)) return 0
     return this.run(operation, async () => (await runClaim(this.dialect, this.db, claim, false)).count)
+  }
+}
+
+/** Thrown inside a transaction to roll back a merged UPDATE that matched fewer rows than requests. */
+class MergedUpdateMissedRows extends Error {
+  constructor() {
+    super('A merged UPDATE matched fewer rows than it had requests; the transaction is rolled back and run request by request.')
   }
 }
 

@@ -182,6 +182,12 @@ export type SqlDialect<TDb> = {
    * transaction handle as `db`, runs `fn` in a savepoint instead.
    */
   readonly transaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
+  /**
+   * {@link transaction} for work that only inserts rows and updates rows found by a unique key,
+   * where the dialect can open it with fewer statements (MySQL: without `SET TRANSACTION
+   * ISOLATION LEVEL`); absent where it is the same as {@link transaction}.
+   */
+  readonly writeTransaction?: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
   /** Runs one statement whose result does not matter (DDL). */
   readonly executeStatement: (db: TDb, statement: SQL) => Promise<void>
   /** Runs one statement and returns its rows keyed by the database's column names (`RETURNING`, a SELECT). */

@@ -147,11 +147,35 @@ for (const backend of backends) {
         })),
       )
       if (backend.dialect === 'pg') expect(opened.statements.statements).toHaveLength(1)
+      // On MySQL (no RETURNING) the merged UPDATE missed a row: rolled back, then one request at a time.
+      if (backend.dialect === 'mysql') expect(opened.statements.count('update')).toBe(3)
       expect(matched).toEqual([true, false])
       const [inserted, notInserted] = await opened.storage.getManyByParentExecutionId([running, stale].map((parent) => ({ parentExecutionId: parent.executionId })))
       const expected = childrenOf(running).map((child) => [child.input, child.parent, child.sleepingTaskUniqueId, child.isSleepingTask, child.status])
       expect(inserted?.map((child) => [child.input, child.parent, child.sleepingTaskUniqueId, child.isSleepingTask, child.status]).sort()).toEqual(expected.sort())
       expect(notInserted).toEqual([])
+    })
+
+    it('merges the updates of parents that all match into one UPDATE, on MySQL without setting the isolation level', async () => {
+      await opened.storage.deleteAll()
+      const now = Date.now()
+      const parents = Array.from({ length: 3 }, () => buildTaskExecutionRow({ status: 'running', updatedAt: now - 100 }))
+      await opened.storage.insertMany(parents)
+      const update = { status: 'waiting_for_children', activeChildrenCount: 1, waitingForChildrenStartedAt: now, updatedAt: now } as const
+      opened.statements.reset()
+      const matched = await opened.storage.updateManyByIdAndInsertChildrenIfUpdated(
+        parents.map((parent) => ({
+          executionId: parent.executionId,
+          filters: { status: 'running' },
+          update,
+          childrenTaskExecutionsToInsertIfAnyUpdated: [buildChildRow(parent)],
+        })),
+      )
+      expect(matched).toEqual([true, true, true])
+      expect(opened.statements.count('update')).toBe(1)
+      expect(opened.statements.count('set')).toBe(0)
+      const children = await opened.storage.getManyByParentExecutionId(parents.map((parent) => ({ parentExecutionId: parent.executionId })))
+      expect(children.map((list) => list.length)).toEqual([1, 1, 1])
     })
   })
 }
