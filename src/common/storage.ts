@@ -627,7 +627,10 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       () =>
         inOneStatement?.() ??
         // Without RETURNING, a merged UPDATE that missed a row cannot say which: roll back, then one by one.
-        inTransaction(true).catch((error: unknown) => (error instanceof MergedUpdateMissedRows ? inTransaction(false) : Promise.reject(error))),
+        inTransaction(true).catch((error: unknown) => {
+          if (error instanceof MergedUpdateMissedRows) return inTransaction(false)
+          throw error
+        }),
       this.dialect.errorCodes,
     ).catch(async (error: unknown) => {
       throw await explainDuplicateKeys(this.dialect, this.db, children, error)
