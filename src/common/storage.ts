@@ -656,6 +656,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
         values: taskExecutionValueToInsertRow(child),
       })),
     )
+    if (children.length === 0) return undefined
     // The owner key and the update's values travel with the rows: one row's worth more each.
     const statementLimits = {
       maxItems: Math.floor((limits.boundParameters - 64) / (PARAMETERS_PER_ROW + 1)),
