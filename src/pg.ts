@@ -3,7 +3,7 @@
  * the dialect's one seam object, the task-executions table and the job-runner binding. Logic lives
  * in `common/`, `sql/` and `jobs/`.
  */
-import { sql, type SQL } from 'drizzle-orm'
+import { getTableColumns, sql, type SQL } from 'drizzle-orm'
 import {
   bigint,
   boolean,
@@ -29,7 +29,7 @@ import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.
 import { createPgJobTables, type PgJobTables } from './jobs/tables/pg.js'
 import type { SqlDialect, SqlRow } from './sql/dialect.js'
 import { listenForNotifications } from './sql/notifications.js'
-import { castBoundValue } from './sql/flat-statements.js'
+import { castBoundValue, ownedValuesList, setAssignments } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
 
@@ -74,6 +74,48 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   selectRows: async (db, table, q) => selectRowsWithBuilder(db, table, q),
   selectRowsToClaim: async (db, table, q) => selectClaimCandidates(db, table, q).for('update', { skipLocked: true }),
   claimCandidates: (db, table, q) => selectClaimCandidates(db, table, q).for('update', { skipLocked: true }),
+  // One statement instead of a transaction of four: claim (skipping locked rows), lock the parents in key
+  // order, update both; a parent claimed by the same statement takes its release in the claim's UPDATE,
+  // because PostgreSQL updates a row at most once per statement.
+  claimReleasingToParents: async (db, table, q) => {
+    const columns = getTableColumns(asPgTable(table))
+    const counter = sql.identifier(q.counter.name)
+    const [row] = readRows(
+      await db.execute(sql`with claim_candidates as materialized (
+        select ${q.key} as claim_key, ${q.parentKey} as claim_parent, (${q.releases}) as counts_toward_parent from ${table}
+        where ${q.where ?? sql`true`} order by ${sql.join([...q.orderBy], sql`, `)} limit ${q.limit} for update skip locked
+      ), claim_releases as (
+        select claim_parent, count(*)::int as released from claim_candidates where counts_toward_parent group by claim_parent
+      ), claim_parents as materialized (
+        select ${q.key} as parent_key from ${table}
+        where ${q.key} in (select claim_parent from claim_releases) and ${q.key} not in (select claim_key from claim_candidates)
+        order by ${q.key} for update
+      ), claim_updated as (
+        update ${table} set ${setAssignments(columns, q.set)},
+          ${counter} = ${q.counter} - coalesce((select released from claim_releases where claim_parent = ${q.key}), 0)
+        where ${q.key} in (select claim_key from claim_candidates) returning 1
+      ), claim_released as (
+        update ${table} set ${counter} = ${q.counter} - claim_releases.released, ${setAssignments(columns, q.parentSet)}
+        from claim_releases where ${q.key} = claim_releases.claim_parent and ${q.key} in (select parent_key from claim_parents)
+      ) select (select count(*) from claim_updated)::int as claimed`),
+    )
+    return Number(row?.claimed)
+  },
+  // One statement instead of a transaction of four: the conditional UPDATE, and the INSERT of the rows
+  // owned by the rows it updated (the same snapshot, committed or rolled back together).
+  updateInsertingOwned: async (db, table, q) => {
+    const columns = getTableColumns(asPgTable(table))
+    const names = sql.join(q.insertColumns.map(([, column]) => sql.identifier(column.name)), sql`, `)
+    const owned = ownedValuesList('owned', q.key, q.insertColumns, q.rows, castBoundValue)
+    const rows = readRows(
+      await db.execute(sql`with owners_updated as (
+        update ${table} set ${setAssignments(columns, q.set)} where ${q.where} returning ${q.key} as owner_key
+      ), owned_inserted as (
+        insert into ${table} (${names}) select ${names} from ${owned} where owned.owner in (select owner_key from owners_updated)
+      ) select owner_key from owners_updated`),
+    )
+    return rows.map((row) => row.owner_key)
+  },
   insertRows: async (db, table, rows) => {
     await db.insert(asPgTable(table)).values(asValues(rows))
   },

@@ -73,8 +73,9 @@ export async function runClaim<TDb>(
  * The claim as one statement, where the dialect can (no BEGIN/SELECT/COMMIT round trips): the
  * locking subquery picks and skips rows as the transaction's SELECT would. Rows come back in no
  * particular order, so they are sorted by the order column, or by its value before the update
- * where the update overwrites it. `undefined` when the claim needs the transaction (it releases
- * children, or the dialect cannot return the rows in order).
+ * where the update overwrites it; a claim that releases children to their parents does that in
+ * the same statement. `undefined` when the claim needs the transaction (the dialect cannot do it
+ * in one statement, or cannot return the rows in order).
  */
 function claimInOneStatement<TDb>(
   dialect: TaskExecutionsDialect<TDb>,
@@ -84,8 +85,12 @@ function claimInOneStatement<TDb>(
   limit: number,
   returnsRows: boolean,
 ): ((db: TDb) => Promise<ClaimResult>) | undefined {
-  if (claim.releasesChildrenToParents) return undefined
-  const { columns, claimCandidateIds, claimRowsReturningOrder, updateRowsReturning } = dialect
+  const { columns, claimCandidateIds, claimReleasingChildren, claimRowsReturningOrder, updateRowsReturning } = dialect
+  if (claim.releasesChildrenToParents) {
+    // The statement writes the counter of claimed parents itself, so the claim's update must not.
+    if (returnsRows || !claimReleasingChildren || set.activeChildrenCount !== undefined) return undefined
+    return async (db) => ({ count: await claimReleasingChildren(db, set, claim.where, orderBy, limit, claim.update.updatedAt), rows: [] })
+  }
   const orderColumnWritten = set[claim.orderBy as keyof TaskExecutionsSet] !== undefined
   if (returnsRows && orderColumnWritten && claimRowsReturningOrder) {
     return async (db) => {

@@ -53,6 +53,11 @@ export type TaskExecutionsDialectDeclaration<TDb> = {
   readonly readPacketLimit: (db: TDb) => Promise<number>
   /** Runs `fn` in a transaction that takes write locks as claims need them. */
   readonly transaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
+  /**
+   * Runs `fn` in a transaction that only inserts rows and updates rows by a unique key (no locking
+   * range reads), opened with fewer statements where the dialect can (see `SqlDialect.writeTransaction`).
+   */
+  readonly writeTransaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
   /** Runs one statement whose result does not matter (DDL). */
   readonly executeStatement: (db: TDb, statement: SQL) => Promise<unknown>
   /** How the table is created at runtime. */
@@ -111,6 +116,28 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
         limit: number,
       ) => Promise<Array<TaskExecutionsRow & { claimOrder: unknown }>>)
     | undefined
+  /**
+   * Where the dialect can in one statement (see `SqlDialect.claimReleasingToParents`): the claim of
+   * {@link selectRowsToClaim} with `set` applied, each claimed child that is not a finalize child
+   * released to its parent (`activeChildrenCount` less one, `updatedAt` set); resolves to how
+   * many rows it claimed.
+   */
+  readonly claimReleasingChildren:
+    | ((db: TDb, set: TaskExecutionsSet, where: SQL | undefined, orderBy: ReadonlyArray<SQL>, limit: number, updatedAt: number) => Promise<number>)
+    | undefined
+  /**
+   * Where the dialect can in one statement (see `SqlDialect.updateInsertingOwned`): updates the
+   * rows matching `where` and inserts each of `children` whose `owner` (an execution id) is among
+   * them; resolves to the execution ids of the updated rows.
+   */
+  readonly updateInsertingChildren:
+    | ((
+        db: TDb,
+        set: TaskExecutionsSet,
+        where: SQL,
+        children: ReadonlyArray<{ readonly owner: string; readonly values: TaskExecutionsInsertRow }>,
+      ) => Promise<Set<string>>)
+    | undefined
   /** Inserts the rows in one statement; with `andThen`, a SELECT run by the same statement (a notification). */
   readonly insertRows: (db: TDb, rows: ReadonlyArray<TaskExecutionsInsertRow>, andThen?: SQL) => Promise<unknown>
   /** The value of the dialect's change version (see `SqlChangeSignal`), for a dialect that polls one. */
@@ -161,6 +188,7 @@ export function bindTaskExecutionsDialect<TDb>(
     errorCodes: seam.errorCodes,
     readPacketLimit: (db) => readPacketLimit(db as object, seam.packetLimitQuery, (query) => seam.queryRows(db, query)),
     transaction: extras.transaction ?? seam.transaction,
+    writeTransaction: extras.transaction ?? seam.writeTransaction ?? seam.transaction,
     changeSignal: extras.changeSignal ?? (() => seam.changeSignal),
     executeStatement: seam.executeStatement,
     ddl: { ...extras.ddl, indexesInline: seam.ddl.indexesInline },

@@ -11,7 +11,7 @@ import { classifyDatabaseError, describeDatabaseError, runWithConflictRetry } fr
 import { taskExecutionValueToInsertRow } from './row-mapping.js'
 
 /** Most parameters one row binds (every column set). */
-const PARAMETERS_PER_ROW = 42
+export const PARAMETERS_PER_ROW = 42
 
 /**
  * Where the insert runs: `own-transaction` opens one when the rows need several statements and
@@ -46,7 +46,7 @@ export async function insertTaskExecutionValues<TDb>(
   try {
     if (mode === 'caller-transaction') await insertChunks(db)
     else if (chunks.length === 1) await runWithConflictRetry(() => insertChunks(db), dialect.errorCodes)
-    else await runWithConflictRetry(() => dialect.transaction(db, insertChunks), dialect.errorCodes)
+    else await runWithConflictRetry(() => dialect.writeTransaction(db, insertChunks), dialect.errorCodes)
   } catch (error) {
     if (mode === 'caller-transaction') throw error
     throw await explainDuplicateKeys(dialect, db, values, error)

@@ -40,7 +40,7 @@ export function queryPrimitives<TDb>(
   const insertColumns = Object.entries(fields).filter(([key]) => key !== 'id')
   const updateWhere = (db: TDb, set: object, where: SQL) => asUpdateBuilder(db).update(table).set(set).where(where)
   const { affectedRowsCount } = extras
-  const { claimCandidates } = seam
+  const { claimCandidates, claimReleasingToParents, updateInsertingOwned } = seam
   const claimFields = {
     executionId: table.executionId,
     parentExecutionId: table.parentExecutionId,
@@ -69,6 +69,29 @@ export function queryPrimitives<TDb>(
               .from(claimed)
               .where(eq(table.executionId, claimed.executionId))
               .returning({ ...fields, claimOrder: claimed.claimOrder })
+          },
+    claimReleasingChildren:
+      claimReleasingToParents === undefined
+        ? undefined
+        : async (db, set, where, orderBy, limit, updatedAt) =>
+            claimReleasingToParents(db, table, {
+              where,
+              orderBy,
+              limit,
+              key: table.executionId,
+              parentKey: table.parentExecutionId,
+              // Finalize children are not counted in their parent's active children (spec 2.3, our choice).
+              releases: sql`${table.parentExecutionId} is not null and ${table.isFinalizeOfParent} is not true`,
+              counter: table.activeChildrenCount,
+              set,
+              parentSet: { updatedAt },
+            }),
+    updateInsertingChildren:
+      updateInsertingOwned === undefined
+        ? undefined
+        : async (db, set, where, children) => {
+            const keys = await updateInsertingOwned(db, table, { set, where, key: table.executionId, insertColumns, rows: children })
+            return new Set(keys.map(String))
           },
     insertRows: async (db, rows, andThen) => {
       const insert = insertEveryColumnStatement(table, insertColumns, rows)

@@ -38,10 +38,10 @@ import { definedFilterEntries, filtersCondition, updateToSet } from './condition
 import type { TaskExecutionsDialect } from './dialect.js'
 import { classifyDatabaseError, runWithConflictRetry, toStorageError } from '../sql/errors.js'
 import { runClaim, type Claim } from './claims.js'
-import { explainDuplicateKeys, insertTaskExecutionValues } from './insert.js'
+import { explainDuplicateKeys, insertTaskExecutionValues, PARAMETERS_PER_ROW } from './insert.js'
 import { buildMergedUpdate, chunkMergeGroup, planMergedUpdates, type MergeableUpdate } from './merged-update.js'
 import { taskExecutionRowToValue, taskExecutionValueToInsertRow } from './row-mapping.js'
-import { chunkItems } from '../sql/chunks.js'
+import { chunkItems, estimateValueBytes } from '../sql/chunks.js'
 import { changeNotificationPayload, parseChangeNotification, pollVersion, wakesOtherExecutors } from './change-signal.js'
 import { guardDriverErrors } from '../sql/driver-errors.js'
 import { checkRowsFitPacket } from '../sql/packet-limit.js'
@@ -601,25 +601,35 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   }
 
   /**
-   * Conditional updates whose children are inserted iff they match, all in one transaction: the
+   * Conditional updates whose children are inserted iff they match, in one statement where the
+   * dialect can ({@link updateAndInsertChildrenInOneStatement}), else in one transaction: the
    * updates (requests of one shape merged into one UPDATE … RETURNING the matched ids where the
-   * dialect can, otherwise one by one, in key order so concurrent batches lock alike), then one
-   * insert of the children of the requests that matched. Answers whether each matched.
+   * dialect can; without RETURNING merged when every row matches, otherwise one by one, in key
+   * order so concurrent batches lock alike), then one insert of the children of the requests that
+   * matched. Answers whether each matched.
    */
   private async updateAndInsertChildren(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
   ): Promise<Array<boolean>> {
     const inKeyOrder = [...requests].sort((left, right) => (left.executionId < right.executionId ? -1 : 1))
     const children = inKeyOrder.flatMap((request) => request.childrenTaskExecutionsToInsertIfAnyUpdated)
+    const inOneStatement = this.updateAndInsertChildrenInOneStatement(inKeyOrder)
+    const inTransaction = (mergesWithoutReturning: boolean) =>
+      this.dialect.writeTransaction(this.db, async (tx) => {
+        const matchedIds = await this.updateReportingMatches(tx, inKeyOrder.map(toMergeableByIdUpdate), mergesWithoutReturning)
+        const childrenOfMatched = inKeyOrder.flatMap((request) =>
+          matchedIds.has(request.executionId) ? request.childrenTaskExecutionsToInsertIfAnyUpdated : [],
+        )
+        await insertTaskExecutionValues(this.dialect, tx, childrenOfMatched, 'caller-transaction')
+        return matchedIds
+      })
     const matched = await runWithConflictRetry(
       () =>
-        this.dialect.transaction(this.db, async (tx) => {
-          const matchedIds = await this.updateReportingMatches(tx, inKeyOrder.map(toMergeableByIdUpdate))
-          const childrenOfMatched = inKeyOrder.flatMap((request) =>
-            matchedIds.has(request.executionId) ? request.childrenTaskExecutionsToInsertIfAnyUpdated : [],
-          )
-          await insertTaskExecutionValues(this.dialect, tx, childrenOfMatched, 'caller-transaction')
-          return matchedIds
+        inOneStatement?.() ??
+        // Without RETURNING, a merged UPDATE that missed a row cannot say which: roll back, then one by one.
+        inTransaction(true).catch((error: unknown) => {
+          if (error instanceof MergedUpdateMissedRows) return inTransaction(false)
+          throw error
         }),
       this.dialect.errorCodes,
     ).catch(async (error: unknown) => {
@@ -628,8 +638,41 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     return requests.map((request) => matched.has(request.executionId))
   }
 
+  /**
+   * {@link updateAndInsertChildren} as one statement, where the dialect can and the requests make
+   * one merged UPDATE whose children fit one INSERT; `undefined` otherwise.
+   */
+  private updateAndInsertChildrenInOneStatement(
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
+  ): (() => Promise<Set<string>>) | undefined {
+    const { columns, limits, typedValue, updateInsertingChildren } = this.dialect
+    if (!updateInsertingChildren) return undefined
+    const mergeables = requests.map(toMergeableByIdUpdate)
+    const [round, ...laterRounds] = planMergedUpdates(mergeables)
+    if (!round || round.length !== 1 || laterRounds.length > 0) return undefined
+    const children = requests.flatMap((request) =>
+      request.childrenTaskExecutionsToInsertIfAnyUpdated.map((child) => ({
+        owner: request.executionId,
+        values: taskExecutionValueToInsertRow(child),
+      })),
+    )
+    if (children.length === 0) return undefined
+    // The owner key and the update's values travel with the rows: one row's worth more each.
+    const statementLimits = {
+      maxItems: Math.floor((limits.boundParameters - 64) / (PARAMETERS_PER_ROW + 1)),
+      maxBytes: limits.statementBytes,
+    }
+    if (chunkItems<object>([...children, ...mergeables], statementLimits, estimateValueBytes).length > 1) return undefined
+    const { set, where } = buildMergedUpdate(columns, typedValue, 'executionId', mergeables)
+    return () => updateInsertingChildren(this.db, set, where, children)
+  }
+
   /** Applies by-id updates inside `tx` and returns the ids of the rows that matched their filters. */
-  private async updateReportingMatches(tx: TDb, requests: ReadonlyArray<MergeableUpdate>): Promise<Set<string>> {
+  private async updateReportingMatches(
+    tx: TDb,
+    requests: ReadonlyArray<MergeableUpdate>,
+    mergesWithoutReturning: boolean,
+  ): Promise<Set<string>> {
     const { columns, typedValue, updateRowsReturningIds } = this.dialect
     const matched = new Set<string>()
     for (const group of planMergedUpdates(requests).flat()) {
@@ -639,6 +682,13 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
           const { set, where } = buildMergedUpdate(columns, typedValue, 'executionId', chunkRequests)
           // One UPDATE for requests of one shape; RETURNING names the rows that matched.
           for (const row of await updateRowsReturningIds(tx, set, where)) matched.add(row.executionId)
+          continue
+        }
+        if (chunk.length > 1 && mergesWithoutReturning) {
+          const { set, where } = buildMergedUpdate(columns, typedValue, 'executionId', chunkRequests)
+          // One UPDATE for requests of one shape (the keys are distinct): every row matched iff the count says so.
+          if ((await this.dialect.updateRows(tx, set, where)) < chunk.length) throw new MergedUpdateMissedRows()
+          for (const request of chunkRequests) matched.add(request.key)
           continue
         }
         for (const request of chunkRequests) {
@@ -659,6 +709,13 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   private async claimAndCount(operation: string, claim: Claim): Promise<number> {
     if (!(claim.limit > 0)) return 0
     return this.run(operation, async () => (await runClaim(this.dialect, this.db, claim, false)).count)
+  }
+}
+
+/** Thrown inside a transaction to roll back a merged UPDATE that matched fewer rows than requests. */
+class MergedUpdateMissedRows extends Error {
+  constructor() {
+    super('A merged UPDATE matched fewer rows than it had requests; the transaction is rolled back and run request by request.')
   }
 }
 

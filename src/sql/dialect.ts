@@ -44,6 +44,35 @@ export type SqlClaimQuery = {
   readonly fields?: Record<string, Column | SQL>
 }
 
+/**
+ * A claim that also releases each claimed row to its parent row, in one statement: the claimed
+ * rows take `set`; each parent (the row whose `key` is a claimed row's `parentKey`) loses one from
+ * `counter` per claimed child for which `releases` holds, and takes `parentSet`.
+ */
+export type SqlClaimReleasingQuery = SqlClaimQuery & {
+  readonly key: Column
+  readonly parentKey: Column
+  /** Which claimed rows count toward their parent's `counter` (evaluated on the claimed row). */
+  readonly releases: SQL
+  readonly counter: Column
+  readonly set: SqlValues
+  readonly parentSet: SqlValues
+}
+
+/**
+ * A conditional UPDATE and the rows to insert for each updated row, in one statement: each row to
+ * insert names its `owner`, the `key` of the updated row it belongs to, and is inserted iff that
+ * row matched `where`.
+ */
+export type SqlUpdateInsertingOwnedQuery = {
+  readonly set: SqlValues
+  readonly where: SQL
+  readonly key: Column
+  /** The columns every inserted row writes (an absent value is NULL). */
+  readonly insertColumns: ReadonlyArray<readonly [key: string, column: Column]>
+  readonly rows: ReadonlyArray<{ readonly owner: string; readonly values: SqlValues }>
+}
+
 /** A locking SELECT kept as a subquery: usable in `IN (…)` or, aliased, in an UPDATE's FROM. */
 export type ClaimCandidatesSubquery = SQLWrapper & {
   /** The SELECT as a named subquery whose fields render qualified by `alias`. */
@@ -112,6 +141,19 @@ export type SqlDialect<TDb> = {
    * subquery (MySQL rejects LIMIT inside IN).
    */
   readonly claimCandidates?: (db: TDb, table: Table, query: SqlClaimQuery) => ClaimCandidatesSubquery
+  /**
+   * Claims as {@link claimCandidates} would, applies the query's `set` and releases the claimed
+   * rows to their parents (see {@link SqlClaimReleasingQuery}), all in one statement; resolves to
+   * how many rows it claimed. Absent where one statement cannot update a table twice (MySQL,
+   * SQLite): the caller then runs the claim and the release in a transaction.
+   */
+  readonly claimReleasingToParents?: (db: TDb, table: Table, query: SqlClaimReleasingQuery) => Promise<number>
+  /**
+   * Updates the rows matching `where` and inserts the rows owned by the ones that matched, in one
+   * statement; resolves to the `key` values of the updated rows. Absent where the dialect has no
+   * data-modifying subquery (MySQL, SQLite): the caller then runs both in a transaction.
+   */
+  readonly updateInsertingOwned?: (db: TDb, table: Table, query: SqlUpdateInsertingOwnedQuery) => Promise<Array<unknown>>
   /** Inserts the rows in one statement (callers chunk them); a duplicate key rejects the statement. */
   readonly insertRows: (db: TDb, table: Table, rows: ReadonlyArray<SqlValues>) => Promise<void>
   /**
@@ -146,6 +188,12 @@ export type SqlDialect<TDb> = {
    * transaction handle as `db`, runs `fn` in a savepoint instead.
    */
   readonly transaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
+  /**
+   * {@link transaction} for work that only inserts rows and updates rows found by a unique key,
+   * where the dialect can open it with fewer statements (MySQL: without `SET TRANSACTION
+   * ISOLATION LEVEL`); absent where it is the same as {@link transaction}.
+   */
+  readonly writeTransaction?: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
   /** Runs one statement whose result does not matter (DDL). */
   readonly executeStatement: (db: TDb, statement: SQL) => Promise<void>
   /** Runs one statement and returns its rows keyed by the database's column names (`RETURNING`, a SELECT). */

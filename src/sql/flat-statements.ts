@@ -93,16 +93,55 @@ export function updateStatement(
   where: SQL,
   returning?: Column,
 ): SQL {
-  const chunks: Array<SQLChunk> = [new StringChunk('update '), table, new StringChunk(' set ')]
-  let first = true
+  const chunks: Array<SQLChunk> = [new StringChunk('update '), table, new StringChunk(' set '), setAssignments(columns, set)]
+  chunks.push(new StringChunk(' where '), where)
+  if (returning !== undefined) chunks.push(new StringChunk(' returning '), sql.identifier(returning.name))
+  return sql.fromList(chunks)
+}
+
+/**
+ * `c1 = …, c2 = …` of an UPDATE's SET: each value bound (encoded by its column) unless it is SQL;
+ * keys holding `undefined` or naming no column are left out.
+ */
+export function setAssignments(columns: Readonly<Record<string, Column>>, set: Readonly<Record<string, unknown>>): SQL {
+  const chunks: Array<SQLChunk> = []
   for (const [key, value] of Object.entries(set)) {
     const column = columns[key]
     if (value === undefined || column === undefined) continue
-    if (!first) chunks.push(COMMA)
-    first = false
+    if (chunks.length > 0) chunks.push(COMMA)
     chunks.push(sql.identifier(column.name), new StringChunk(' = '), is(value, SQL) ? value : boundValue(value, column))
   }
-  chunks.push(new StringChunk(' where '), where)
-  if (returning !== undefined) chunks.push(new StringChunk(' returning '), sql.identifier(returning.name))
+  return sql.fromList(chunks)
+}
+
+/**
+ * `(values (o1, a1, b1), (o2, a2, b2), …) as <alias>(owner, a, b, …)`: each row led by its owner
+ * key. A VALUES list in FROM has no target columns to take types from, so the first row's values
+ * (owner included) are typed with `typedValue`; the database gives the other rows the same types.
+ */
+export function ownedValuesList(
+  alias: string,
+  owner: Column,
+  columns: ReadonlyArray<readonly [key: string, column: Column]>,
+  rows: ReadonlyArray<{ readonly owner: unknown; readonly values: Record<string, unknown> }>,
+  typedValue: (value: unknown, column: Column) => ReadonlyArray<SQLChunk>,
+): SQL {
+  const chunks: Array<SQLChunk> = [new StringChunk('(values ')]
+  rows.forEach((row, rowIndex) => {
+    const first = rowIndex === 0
+    chunks.push(first ? OPEN : new StringChunk(', ('))
+    if (first) chunks.push(...typedValue(row.owner, owner))
+    else chunks.push(boundValue(row.owner, owner))
+    for (const [key, column] of columns) {
+      const value = row.values[key]
+      chunks.push(COMMA)
+      if (first) chunks.push(...typedValue(value ?? null, column))
+      else chunks.push(value == null ? NULL : boundValue(value, column))
+    }
+    chunks.push(CLOSE)
+  })
+  chunks.push(new StringChunk(`) as ${alias}(owner`))
+  for (const [, column] of columns) chunks.push(COMMA, sql.identifier(column.name))
+  chunks.push(CLOSE)
   return sql.fromList(chunks)
 }

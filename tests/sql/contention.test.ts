@@ -1,7 +1,8 @@
 /**
  * Concurrency against the real servers: four OS processes claiming from one table (no row claimed
- * twice, none left behind), and concurrent insert-children-if-updated on one parent (children
- * inserted by exactly the caller whose update matched).
+ * twice, none left behind), concurrent insert-children-if-updated on one parent (children
+ * inserted by exactly the caller whose update matched), and concurrent close-ready sweeps (each
+ * child released to its parent exactly once).
  */
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -93,6 +94,39 @@ for (const { backend, dialect, url } of servers) {
       const [inserted] = await opened.storage.getManyByParentExecutionId([{ parentExecutionId: parent.executionId }])
       expect(after?.status).toBe('waiting_for_children')
       expect(inserted?.map((child) => child.executionId).sort()).toEqual(childSets[winner]?.map((child) => child.executionId).sort())
+    })
+
+    it('releases every finished child to its parent exactly once under 8 concurrent close-ready sweeps', async () => {
+      const now = Date.now()
+      const finished = { status: 'completed', isFinished: true, closeStatus: 'idle' } as const
+      // Half the parents are finished themselves, so sweeps also claim parents whose children they release.
+      const parents = Array.from({ length: 10 }, (_, index) =>
+        buildTaskExecutionRow({ ...(index % 2 === 0 ? { status: 'waiting_for_children' } : { ...finished, status: 'cancelled' }), activeChildrenCount: 30, updatedAt: now - 1000 + index }),
+      )
+      const children = parents.flatMap((parent) =>
+        Array.from({ length: 30 }, (_, index) =>
+          buildTaskExecutionRow({ ...finished, parent: parentLinkTo(parent, { indexInParentChildren: index }), updatedAt: now - 500 + index }),
+        ),
+      )
+      await opened.storage.insertMany([...parents, ...children])
+      const sweep = () =>
+        opened.storage.updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus({
+          isFinished: true,
+          closeStatus: 'idle',
+          update: { closeStatus: 'ready', updatedAt: now },
+          limit: 7,
+        })
+      const sweeper = async () => {
+        let claimed = 0
+        for (let count = await sweep(); count > 0; count = await sweep()) claimed += count
+        return claimed
+      }
+      const claimed = await Promise.all(Array.from({ length: 8 }, sweeper))
+      expect(claimed.reduce((sum, count) => sum + count, 0)).toBe(children.length + parents.length / 2)
+      const after = await opened.storage.getManyById(parents.map((parent) => ({ executionId: parent.executionId })))
+      expect(after.map((parent) => parent?.activeChildrenCount)).toEqual(parents.map(() => 0))
+      const childrenAfter = await opened.storage.getManyById(children.map((child) => ({ executionId: child.executionId })))
+      expect(childrenAfter.filter((child) => child?.closeStatus !== 'ready')).toEqual([])
     })
   })
 }
