@@ -21,6 +21,7 @@ import * as common from './common/index.js'
 import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.js'
 import { createSQLiteJobTables, type SQLiteJobTables } from './jobs/tables/sqlite.js'
 import type { SqlDialect, SqlRow } from './sql/dialect.js'
+import { sqliteDatabaseFile } from './sql/database-file.js'
 import { boundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
@@ -97,7 +98,8 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
   queryRows: (db, statement) => runSerialised(db, async (db) => db.all<SqlRow>(statement)),
   currentTimeMs: sql`cast((julianday('now') - 2440587.5) * 86400000.0 as real)`,
   // Changes whenever another connection (another process) commits; no read of the table at all.
-  changeSignal: { kind: 'poll', versionQuery: () => sql`pragma data_version` },
+  // Read after each write to the database's files, which a watch reports.
+  changeSignal: { kind: 'poll', versionQuery: () => sql`pragma data_version`, watchedFile: sqliteDatabaseFile },
 }
 
 /**
