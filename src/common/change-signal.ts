@@ -2,8 +2,8 @@
  * The storage's change signal (`subscribeToChanges`), written once: which writes must wake the
  * executors of other processes, and, for dialects without notifications (MySQL, SQLite), a cheap
  * version the database keeps, read after each write to a watched database file (SQLite) or else
- * polled (every 50 ms while changes come, every second after ten quiet seconds); only a change
- * makes the executors run their real sweeps.
+ * polled (every 50 ms for ten seconds after the start and after each change, every second
+ * otherwise); only a change makes the executors run their real sweeps.
  * Where the dialect has notifications (PostgreSQL), each payload says what changed and which
  * storage object sent it, so that listeners skip their own (that object wakes its subscribers
  * in-process instead).
@@ -19,8 +19,8 @@ import type {
 /** Version checks while changes come. */
 export const ACTIVE_POLL_INTERVAL_MS = 50
 /**
- * Version checks once nothing changed for {@link STAYS_ACTIVE_MS}, and from the start: an idle
- * executor's reads, so the first change after a quiet spell waits up to this long.
+ * Version checks once nothing changed for {@link STAYS_ACTIVE_MS}: an idle executor's reads, so
+ * the first change after a quiet spell waits up to this long.
  */
 export const IDLE_POLL_INTERVAL_MS = 1_000
 /** How long after the last change the checks stay frequent. */
@@ -76,13 +76,15 @@ function versionChecker(readVersion: () => Promise<unknown>, onChange: () => voi
 }
 
 /**
- * Reads `readVersion` at the adaptive interval (every {@link IDLE_POLL_INTERVAL_MS}, every
- * {@link ACTIVE_POLL_INTERVAL_MS} for {@link STAYS_ACTIVE_MS} after a change) and calls `onChange`
- * when it changed. Resolves once the first read set the baseline (or failed), so that any change
- * made after it is seen.
+ * Reads `readVersion` at the adaptive interval (every {@link ACTIVE_POLL_INTERVAL_MS} for
+ * {@link STAYS_ACTIVE_MS} after the start and after each change, every
+ * {@link IDLE_POLL_INTERVAL_MS} otherwise) and calls `onChange` when it changed. A process that
+ * just subscribed is likely to get work soon (a worker started beside its producers), hence the
+ * fast start. Resolves once the first read set the baseline (or failed), so that any change made
+ * after it is seen.
  */
 export async function pollVersion(readVersion: () => Promise<unknown>, onChange: () => void): Promise<VersionPoll> {
-  let lastChangeAt = Number.NEGATIVE_INFINITY
+  let lastChangeAt = Date.now()
   let timer: ReturnType<typeof setTimeout> | undefined
   let isStopped = false
   const check = versionChecker(readVersion, () => {
