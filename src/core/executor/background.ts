@@ -151,6 +151,8 @@ export async function retryExpiredTaskExecutions(runtime: ExecutorRuntime): Prom
   const limit = runtime.options.retryExpiredTaskExecutionsBatchSize
   const now = runtime.clock.now()
   const work = await findSweepWork(runtime, now)
+  // A result may have started waiting during the read: the same hold applies.
+  if (waiting.count > 0 && Date.now() < waiting.holdSweepUntil) return false
   // A sweep the read found nothing for is skipped (a lease that ends after it waits for the next).
   const sweep = (hasWork: boolean, update: () => Promise<number>) => (hasWork ? update() : Promise.resolve(0))
   const [expiredRuns, expiredSleeps, expiredProcessing, expiredClosing] = await Promise.all([
