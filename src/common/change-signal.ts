@@ -2,7 +2,7 @@
  * The storage's change signal (`subscribeToChanges`), written once: which writes must wake the
  * executors of other processes, and, for dialects without notifications (MySQL, SQLite), a cheap
  * version the database keeps, read after each write to a watched database file (SQLite) or else
- * polled (every 50 ms for ten seconds after the start and after each change, every second
+ * polled (every 25 ms for ten seconds after the start and after each change, every second
  * otherwise); only a change makes the executors run their real sweeps.
  * Where the dialect has notifications (PostgreSQL), each payload says what changed and which
  * storage object sent it, so that listeners skip their own (that object wakes its subscribers
@@ -16,8 +16,11 @@ import type {
   TaskExecutionStorageUpdate,
 } from '../core/index.js'
 
-/** Version checks while changes come. */
-export const ACTIVE_POLL_INTERVAL_MS = 50
+/**
+ * Version checks while changes come: a change waits half of it on average before this process
+ * sees it, which is most of the enqueue-to-start time across processes.
+ */
+export const ACTIVE_POLL_INTERVAL_MS = 25
 /**
  * Version checks once nothing changed for {@link STAYS_ACTIVE_MS}: an idle executor's reads, so
  * the first change after a quiet spell waits up to this long.

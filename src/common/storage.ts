@@ -130,7 +130,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
    * Calls `onChange` when another process may have made work ready (beyond upstream): a LISTEN
    * on PostgreSQL, fed by the notifications enqueues, cancels, wake-ups and hand-backs send; on
    * MySQL and SQLite a cheap version (the highest id, SQLite's `data_version`), read after each
-   * write to a SQLite database file (watched), otherwise polled every 50 ms while changes come and
+   * write to a SQLite database file (watched), otherwise polled every 25 ms while changes come and
    * every second when quiet. On PostgreSQL the listener skips this object's
    * own notifications: the object calls its subscribers itself once the write committed, so an
    * executor does not sweep again for its own writes while executors sharing the object still
