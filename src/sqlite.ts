@@ -97,8 +97,7 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
     }),
   queryRows: (db, statement) => runSerialised(db, async (db) => db.all<SqlRow>(statement)),
   currentTimeMs: sql`cast((julianday('now') - 2440587.5) * 86400000.0 as real)`,
-  // Changes whenever another connection (another process) commits; no read of the table at all.
-  // Read after each write to the database's files, which a watch reports.
+  // Changes whenever another connection commits, read only after a watched write to the file.
   changeSignal: { kind: 'poll', versionQuery: () => sql`pragma data_version`, watchedFile: sqliteDatabaseFile },
 }
 
