@@ -21,6 +21,7 @@ import * as common from './common/index.js'
 import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.js'
 import { createSQLiteJobTables, type SQLiteJobTables } from './jobs/tables/sqlite.js'
 import type { SqlDialect, SqlRow } from './sql/dialect.js'
+import { sqliteDatabaseFile } from './sql/database-file.js'
 import { boundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
@@ -99,8 +100,8 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
   currentTimeMs: sql`cast((julianday('now') - 2440587.5) * 86400000.0 as real)`,
   // SQLite's values carry their own type: no cast needed anywhere.
   typedValue: (value, column) => [boundValue(value, column)],
-  // Changes whenever another connection (another process) commits; no read of the table at all.
-  changeSignal: { kind: 'poll', versionQuery: () => sql`pragma data_version` },
+  // Changes whenever another connection commits, read only after a watched write to the file.
+  changeSignal: { kind: 'poll', versionQuery: () => sql`pragma data_version`, watchedFile: sqliteDatabaseFile },
 }
 
 /**

@@ -31,6 +31,8 @@ import {
   type TaskExecutionsStorageTransaction,
   type TaskExecutionsStorageChange,
   type TaskExecutionsStorageChangeSubscription,
+  type TaskExecutionsStorageFindSweepWorkRequest,
+  type TaskExecutionsStorageSweepWork,
   type TaskExecutionStorageValue,
 } from '../core/index.js'
 import type { TaskExecutionsColumnKey, TaskExecutionsRow } from './columns.js'
@@ -42,10 +44,11 @@ import { explainDuplicateKeys, insertTaskExecutionValues, PARAMETERS_PER_ROW } f
 import { buildMergedUpdate, chunkMergeGroup, planMergedUpdates, type MergeableUpdate } from './merged-update.js'
 import { taskExecutionRowToValue, taskExecutionValueToInsertRow } from './row-mapping.js'
 import { chunkItems, estimateValueBytes } from '../sql/chunks.js'
-import { changeNotificationPayload, parseChangeNotification, pollVersion, wakesOtherExecutors } from './change-signal.js'
+import { changeNotificationPayload, parseChangeNotification, pollVersion, wakesOtherExecutors, watchVersion } from './change-signal.js'
 import { guardDriverErrors } from '../sql/driver-errors.js'
 import { checkRowsFitPacket } from '../sql/packet-limit.js'
 import { checkTaskExecutionsTable } from './table-check.js'
+import { findSweepWork } from './sweep-work.js'
 import { purgeTaskExecutions } from './retention.js'
 import type { PurgeTaskExecutionsOptions, PurgeTaskExecutionsResult } from '../core/retention.js'
 import { inspectTaskExecutions, type InspectTaskExecutionsOptions, type TaskExecutionsOverview } from './overview.js'
@@ -126,8 +129,9 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   /**
    * Calls `onChange` when another process may have made work ready (beyond upstream): a LISTEN
    * on PostgreSQL, fed by the notifications enqueues, cancels, wake-ups and hand-backs send; on
-   * MySQL and SQLite a cheap version (the highest id, SQLite's `data_version`) polled every 50 ms
-   * while changes come and every 500 ms when quiet. On PostgreSQL the listener skips this object's
+   * MySQL and SQLite a cheap version (the highest id, SQLite's `data_version`), read after each
+   * write to a SQLite database file (watched), otherwise polled every 25 ms while changes come and
+   * every second when quiet. On PostgreSQL the listener skips this object's
    * own notifications: the object calls its subscribers itself once the write committed, so an
    * executor does not sweep again for its own writes while executors sharing the object still
    * wake each other.
@@ -149,7 +153,9 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
         },
       }
     }
-    const poll = await pollVersion(() => this.run('subscribeToChanges', () => this.dialect.selectChangeVersion(this.db, signal.versionQuery)), onChange)
+    const readVersion = () => this.run('subscribeToChanges', () => this.dialect.selectChangeVersion(this.db, signal.versionQuery))
+    const file = signal.watchedFile?.(this.db)
+    const poll = await (file === undefined ? pollVersion(readVersion, onChange) : watchVersion(file, readVersion, onChange))
     return { unsubscribe: () => poll.stop() }
   }
 
@@ -401,6 +407,12 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       update: request.update,
       releasesChildrenToParents: true,
     })
+  }
+
+  /** Which of the executor's sweeps would find work: one SELECT of one EXISTS per sweep. */
+  async findSweepWork(request: TaskExecutionsStorageFindSweepWorkRequest): Promise<TaskExecutionsStorageSweepWork> {
+    checkTaskExecutionStorageRequest('findSweepWork', request)
+    return this.run('findSweepWork', () => findSweepWork(this.dialect, this.db, request))
   }
 
   /** The database's clock in milliseconds since the epoch (the executor computes leases on it). */

@@ -207,6 +207,7 @@ const REQUEST_FIELD_RULES: Record<string, Rule> = {
   onChildrenFinishedProcessingExpiresAtLessThan: milliseconds,
   closeExpiresAtLessThan: milliseconds,
   updateExpiresAtWithStartedAt: milliseconds,
+  now: milliseconds,
   limit,
   incrementExpiryCount: flag,
 }

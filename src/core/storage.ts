@@ -269,6 +269,39 @@ export type TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIs
  */
 export type TaskExecutionsStorageChange = 'enqueued' | undefined
 
+/** What {@link TaskExecutionsStorageCommonMethods.findSweepWork} asks: the sweeps' `now`, and whose cancellations. */
+export type TaskExecutionsStorageFindSweepWorkRequest = {
+  /** The time the sweeps compare `startAt` and the leases with (strict `<`, as they do). */
+  now: number
+  /** The executor whose runs the promise-cancellation sweep looks at. */
+  executorId: string
+}
+
+/**
+ * Which of the executor's sweeps (spec 4.9) would find at least one row at `now`; each flag is the
+ * sweep's own filter (status, flags, time), without its limit, order or locks.
+ */
+export type TaskExecutionsStorageSweepWork = {
+  /** `status = 'ready'` and `startAt < now` (the pickup). */
+  ready: boolean
+  /** `status = 'waiting_for_children'`, children-finished processing `idle`, no active children. */
+  childrenFinished: boolean
+  /** `isFinished` and `closeStatus = 'idle'` (the close-ready sweep). */
+  closeReady: boolean
+  /** `closeStatus = 'ready'` (closing). */
+  close: boolean
+  /** The executor's runs with `needsPromiseCancellation`. */
+  promiseCancellation: boolean
+  /** `running`, not a sleeping task, `expiresAt < now`. */
+  expiredRuns: boolean
+  /** `running`, a sleeping task, `expiresAt < now`. */
+  expiredSleeps: boolean
+  /** `onChildrenFinishedProcessingExpiresAt < now`. */
+  expiredChildrenFinishedProcessing: boolean
+  /** `closeExpiresAt < now`. */
+  expiredClosing: boolean
+}
+
 /** A subscription to a storage's change signal; see `subscribeToChanges`. */
 export type TaskExecutionsStorageChangeSubscription = {
   /** Stops the signal (closes its connection); no `onChange` call follows. */
@@ -332,6 +365,13 @@ export type TaskExecutionsStorageCommonMethods = {
   subscribeToChanges?: (
     onChange: (change?: TaskExecutionsStorageChange) => void,
   ) => MaybePromise<TaskExecutionsStorageChangeSubscription>
+  /**
+   * Beyond upstream (optional): which sweeps would find work, in one cheap read. The executor reads
+   * it before its expiry sweeps and runs only those that would find rows, and, with a change signal,
+   * lets it stand in for the other loops' polling (waking those with work). Without it, the executor
+   * runs every sweep.
+   */
+  findSweepWork?: (request: TaskExecutionsStorageFindSweepWorkRequest) => MaybePromise<TaskExecutionsStorageSweepWork>
   /**
    * Beyond upstream (optional): throws an error saying what to do when the storage cannot work at
    * all (its table is missing or lacks columns). `DurableExecutor.start()` calls it before any

@@ -98,6 +98,12 @@ export type SqlChangeSignal<TDb> =
       readonly kind: 'poll'
       /** A one-row query whose value changes when another process commits a change to `table`. */
       readonly versionQuery: (table: Table, primaryKey: Column) => SQL
+      /**
+       * The database's file, where every commit writes to it or to files named after it (SQLite's
+       * `-wal`, `-journal`): watched, so the version is read only after such a write instead of
+       * on a timer. `undefined` (an in-memory database, an unknown driver) keeps the polling.
+       */
+      readonly watchedFile?: (db: TDb) => string | undefined
     }
 
 /** How the dialect creates tables at runtime (see `src/jobs/ddl.ts`). */

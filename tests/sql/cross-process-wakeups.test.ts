@@ -1,7 +1,8 @@
 /**
  * Work enqueued by one OS process starts in another without waiting for a poll: the worker's
  * loops poll every 10 minutes, so only the storage's change signal can start its tasks
- * (LISTEN/NOTIFY on PostgreSQL, a polled version on MariaDB and SQLite). On PostgreSQL the
+ * (LISTEN/NOTIFY on PostgreSQL, a polled version on MariaDB, a watched file on SQLite, whose
+ * version is read only after a write to it). On PostgreSQL the
  * listener survives a killed connection (on a private instance), and an enqueue inside a
  * transaction notifies on commit only.
  */
@@ -13,7 +14,12 @@ import { sql } from 'drizzle-orm'
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import { afterAll, describe, it } from 'vitest'
+import Database from 'better-sqlite3'
+import { drizzle as drizzleBetterSqlite } from 'drizzle-orm/better-sqlite3'
 import { DurableExecutor } from '../../src/core/index.js'
+import { createSQLiteTaskExecutionsStorage, createSQLiteTaskExecutionsTable, ensureSQLiteTaskExecutionsTables } from '../../src/sqlite.js'
+import { buildTaskExecutionRow } from '../../src/testing/index.js'
+import { countCalls } from './driver-recording.js'
 import { createPgTaskExecutionsStorage, createPgTaskExecutionsTable, ensurePgTaskExecutionsTables } from '../../src/pg.js'
 import { startPrivateServerOrSkip } from '../faults/servers/availability.js'
 import { startPrivatePostgres } from '../faults/servers/private-postgres.js'
@@ -86,6 +92,33 @@ describe.concurrent('cross-process wake-ups', () => {
       })
     }, 90_000)
   }
+
+  it('reads a SQLite file\'s version only after another connection wrote the file, and then hears the change (better-sqlite3, WAL file)', async ({ expect }) => {
+    const file = join(directory, 'watched.sqlite')
+    const [listening, writing] = [new Database(file), new Database(file)]
+    listening.pragma('journal_mode = WAL')
+    const reads: Array<string> = []
+    countCalls(listening, 'prepare', { record: (statement) => reads.push(String(statement)) })
+    const table = createSQLiteTaskExecutionsTable('te_watched')
+    const listeningDb = drizzleBetterSqlite({ client: listening })
+    await ensureSQLiteTaskExecutionsTables(listeningDb, [table])
+    const storage = createSQLiteTaskExecutionsStorage(listeningDb, table)
+    const other = createSQLiteTaskExecutionsStorage(drizzleBetterSqlite({ client: writing }), table)
+    let changes = 0
+    reads.length = 0
+    const subscription = await storage.subscribeToChanges(() => changes++)
+    try {
+      // The baseline only: a poll (every second when quiet) would have read again by now.
+      await new Promise((resolve) => setTimeout(resolve, 2_500))
+      expect(reads).toEqual(['pragma data_version'])
+      await other.insertMany([buildTaskExecutionRow()])
+      await expect.poll(() => changes, { timeout: 10_000 }).toBe(1)
+    } finally {
+      await subscription.unsubscribe()
+      listening.close()
+      writing.close()
+    }
+  })
 
   if (privatePostgres) {
     const where: StorageLocation = { dialect: 'pg', location: privatePostgres.url, tableName: 'te_wakeup' }

@@ -1,11 +1,12 @@
 /**
  * What reaches the database: coalesced single calls of the executor's storage layer become one
- * SQL statement per batch, on every dialect (counted by a wrapper around each driver).
+ * SQL statement per batch, on every dialect (counted by a wrapper around each driver); an idle
+ * executor sends at most 2 statements a second.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TaskExecutionsStorageLayer } from '../../src/core/index.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { DurableExecutor, TaskExecutionsStorageLayer } from '../../src/core/index.js'
 import { buildChildRow, buildTaskExecutionRow } from '../../src/testing/index.js'
-import { uniqueTableName, type OpenedBackend } from './backends.js'
+import { sqliteMemoryBackend, uniqueTableName, type OpenedBackend } from './backends.js'
 import { availableBackends } from './available-backends.js'
 
 const { backends, shutdown } = await availableBackends()
@@ -179,3 +180,35 @@ for (const backend of backends) {
     })
   })
 }
+
+describe('statement counts of an idle executor (better-sqlite3 in memory, fake time)', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('sends at most 2 statements a second once idle: the polled version, the sweep-work read and the one-minute backstop', async () => {
+    // better-sqlite3 answers synchronously, so fake time drives every loop and read.
+    vi.useFakeTimers({ now: 1_000_000 })
+    const opened = await sqliteMemoryBackend.open(uniqueTableName('te_idle'))
+    const executor = await DurableExecutor.make(opened.storage, { logLevel: 'error' })
+    try {
+      await executor.start()
+      // Past the start-up sweeps and the fast polling after the start.
+      await vi.advanceTimersByTimeAsync(15_000)
+      opened.statements.reset()
+      const seconds = 120
+      await vi.advanceTimersByTimeAsync(seconds * 1000)
+      const counted = opened.statements.statements.length
+      expect(counted).toBeLessThanOrEqual(2 * seconds)
+      // Each quiet second reads the version; every 3 s the sweep-work read runs; no expiry UPDATE.
+      expect(opened.statements.count('pragma')).toBeGreaterThanOrEqual(seconds * 0.9)
+      expect(opened.statements.statements.filter((statement) => statement.startsWith('select exists')).length).toBeGreaterThanOrEqual(seconds / 3.3)
+      expect(opened.statements.statements.filter((statement) => /expires_at" </.test(statement) && statement.startsWith('update'))).toEqual([])
+    } finally {
+      const shutdown = executor.shutdown()
+      await vi.runAllTimersAsync()
+      await shutdown
+      await opened.close()
+    }
+  })
+})

@@ -22,6 +22,8 @@ import type {
   TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnRequest,
   TaskExecutionsStorageChange,
   TaskExecutionsStorageChangeSubscription,
+  TaskExecutionsStorageFindSweepWorkRequest,
+  TaskExecutionsStorageSweepWork,
   TaskExecutionStorageValue,
 } from '../storage.js'
 import { DurableExecutionError } from '../errors.js'
@@ -463,6 +465,18 @@ export class TaskExecutionsStorageLayer {
   /** Deletes one execution (test helper). */
   async deleteById(request: { executionId: string }): Promise<void> {
     await this.callWithRetry('deleteById', () => this.storage.deleteById(request))
+  }
+
+  /** Whether the storage can tell which sweeps have work (`findSweepWork`). */
+  get hasSweepWorkRead(): boolean {
+    return typeof this.storage.findSweepWork === 'function'
+  }
+
+  /** Which sweeps would find work, from the storage (see `hasSweepWorkRead`). */
+  async findSweepWork(request: TaskExecutionsStorageFindSweepWorkRequest): Promise<TaskExecutionsStorageSweepWork> {
+    const read = this.storage.findSweepWork?.bind(this.storage)
+    if (!read) throw DurableExecutionError.nonRetryable('The storage has no findSweepWork method')
+    return await this.callWithRetry('findSweepWork', () => read(request))
   }
 
   /** Whether the storage has a change signal (`subscribeToChanges`). */

@@ -11,6 +11,7 @@ import {
 import {
   normalizeTaskExecutionStorageInternalUpdate as normalize,
 } from '../internal-update.js'
+import type { TaskExecutionsStorageSweepWork } from '../storage.js'
 import { processChildrenFinished } from './children-finished.js'
 import { closeFinishedExecution, hasClosingWork, markExecutionsClosed } from './close.js'
 import { interruptExecutionRun } from './run.js'
@@ -149,8 +150,13 @@ export async function retryExpiredTaskExecutions(runtime: ExecutorRuntime): Prom
   if (waiting.count > 0 && Date.now() < waiting.holdSweepUntil) return false
   const limit = runtime.options.retryExpiredTaskExecutionsBatchSize
   const now = runtime.clock.now()
+  const work = await findSweepWork(runtime, now)
+  // A result may have started waiting during the read: the same hold applies.
+  if (waiting.count > 0 && Date.now() < waiting.holdSweepUntil) return false
+  // A sweep the read found nothing for is skipped (a lease that ends after it waits for the next).
+  const sweep = (hasWork: boolean, update: () => Promise<number>) => (hasWork ? update() : Promise.resolve(0))
   const [expiredRuns, expiredSleeps, expiredProcessing, expiredClosing] = await Promise.all([
-    runtime.storage.updateByStatusAndIsSleepingTaskAndExpiresAtLessThan({
+    sweep(work.expiredRuns, () => runtime.storage.updateByStatusAndIsSleepingTaskAndExpiresAtLessThan({
       status: 'running',
       isSleepingTask: false,
       expiresAtLessThan: now,
@@ -160,8 +166,8 @@ export async function retryExpiredTaskExecutions(runtime: ExecutorRuntime): Prom
       ),
       limit,
       incrementExpiryCount: true,
-    }),
-    runtime.storage.updateByStatusAndIsSleepingTaskAndExpiresAtLessThan({
+    })),
+    sweep(work.expiredSleeps, () => runtime.storage.updateByStatusAndIsSleepingTaskAndExpiresAtLessThan({
       status: 'running',
       isSleepingTask: true,
       expiresAtLessThan: now,
@@ -170,17 +176,17 @@ export async function retryExpiredTaskExecutions(runtime: ExecutorRuntime): Prom
         now,
       ),
       limit,
-    }),
-    runtime.storage.updateByOnChildrenFinishedProcessingExpiresAtLessThan({
+    })),
+    sweep(work.expiredChildrenFinishedProcessing, () => runtime.storage.updateByOnChildrenFinishedProcessingExpiresAtLessThan({
       onChildrenFinishedProcessingExpiresAtLessThan: now,
       update: normalize({ onChildrenFinishedProcessingStatus: 'idle' }, now),
       limit,
-    }),
-    runtime.storage.updateByCloseExpiresAtLessThan({
+    })),
+    sweep(work.expiredClosing, () => runtime.storage.updateByCloseExpiresAtLessThan({
       closeExpiresAtLessThan: now,
       update: normalize({ closeStatus: 'ready' }, now),
       limit,
-    }),
+    })),
   ])
   if (expiredRuns > 0) {
     runtime.log.warn(`Leases of ${expiredRuns} running task execution(s) expired; they are ready again`, { count: expiredRuns })
@@ -190,4 +196,33 @@ export async function retryExpiredTaskExecutions(runtime: ExecutorRuntime): Prom
   if (expiredProcessing > 0) runtime.wake.childrenFinished()
   if (expiredClosing > 0) runtime.wake.close()
   return expiredRuns + expiredSleeps + expiredProcessing + expiredClosing >= limit * 0.25
+}
+
+/** Every sweep, as if each had work: what the executor assumes without the storage's read. */
+const EVERY_SWEEP: TaskExecutionsStorageSweepWork = {
+  ready: true,
+  childrenFinished: true,
+  closeReady: true,
+  close: true,
+  promiseCancellation: true,
+  expiredRuns: true,
+  expiredSleeps: true,
+  expiredChildrenFinishedProcessing: true,
+  expiredClosing: true,
+}
+
+/**
+ * Which sweeps have work, where the storage can tell in one read (`findSweepWork`); the loops
+ * with work are woken, so that with a change signal this read is their backstop too (a delayed
+ * start come due, a write by another process that signals nothing). Every sweep otherwise.
+ */
+async function findSweepWork(runtime: ExecutorRuntime, now: number): Promise<TaskExecutionsStorageSweepWork> {
+  if (!runtime.storage.hasSweepWorkRead) return EVERY_SWEEP
+  const work = await runtime.storage.findSweepWork({ now, executorId: runtime.executorId })
+  if (work.ready) runtime.wake.pickup()
+  if (work.childrenFinished) runtime.wake.childrenFinished()
+  if (work.closeReady) runtime.wake.closeReady()
+  if (work.close) runtime.wake.close()
+  if (work.promiseCancellation) runtime.wake.promiseCancellation()
+  return work
 }

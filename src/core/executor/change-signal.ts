@@ -2,8 +2,9 @@
  * Cross-process wake-ups (beyond upstream): when the storage has a change signal
  * (`subscribeToChanges`: LISTEN/NOTIFY on PostgreSQL, a watched file on SQLite, a polled counter
  * on MySQL), work another process makes ready wakes this executor's loops at once, and polling
- * becomes a slow backstop: an idle executor then sends a few statements a minute instead of
- * several a second. Without a signal, the loops poll at `backgroundProcessIntraBatchSleepMs` as
+ * becomes a slow backstop: an idle executor then sends one read every few seconds (the expiry
+ * sweep's `findSweepWork`, which also wakes the other loops that have work) instead of several
+ * statements a second. Without a signal, the loops poll at `backgroundProcessIntraBatchSleepMs` as
  * upstream's do.
  */
 import type { TaskExecutionsStorageLayer } from '../batching/storage-layer.js'
@@ -15,8 +16,16 @@ import type { BackgroundLoop } from './loops.js'
 export const BACKSTOP_POLL_INTERVAL_MS = 10_000
 
 /**
+ * With a change signal and a storage that tells which sweeps have work (`findSweepWork`), how often
+ * the loops other than the expiry sweep still poll: the expiry sweep's read, every
+ * {@link EXPIRY_SWEEP_INTERVAL_MS}, wakes those with work, so this is only a safety net.
+ */
+export const READ_BACKED_POLL_INTERVAL_MS = 60_000
+
+/**
  * With a change signal, how often leases are swept, at the least: a lease that ends in another
- * process sends no signal, so this bounds how long recovery waits after it.
+ * process sends no signal, so this bounds how long recovery waits after it. With `findSweepWork`,
+ * each sweep is one read, and the UPDATEs run only for what it found.
  */
 export const EXPIRY_SWEEP_INTERVAL_MS = 3_000
 
@@ -64,8 +73,9 @@ export async function subscribeLoopsToChanges(
     void subscribing.then((late) => late.unsubscribe(), () => undefined)
     return undefined
   }
+  const otherLoopsBackstop = storage.hasSweepWorkRead ? READ_BACKED_POLL_INTERVAL_MS : BACKSTOP_POLL_INTERVAL_MS
   for (const [name, loop] of Object.entries(loops) as Array<[BackgroundProcessName, BackgroundLoop]>) {
-    const backstop = name === 'retryExpiredTaskExecutions' ? EXPIRY_SWEEP_INTERVAL_MS : BACKSTOP_POLL_INTERVAL_MS
+    const backstop = name === 'retryExpiredTaskExecutions' ? EXPIRY_SWEEP_INTERVAL_MS : otherLoopsBackstop
     loop.setIdleIntervalMs(Math.max(intervalMs, backstop))
   }
   return subscription
