@@ -40,12 +40,13 @@ export function queryPrimitives<TDb>(
   const insertColumns = Object.entries(fields).filter(([key]) => key !== 'id')
   const updateWhere = (db: TDb, set: object, where: SQL) => asUpdateBuilder(db).update(table).set(set).where(where)
   const { affectedRowsCount } = extras
-  const { claimCandidates, claimReleasingToParents, updateInsertingOwned } = seam
+  const { claimCandidates } = seam
   const claimFields = {
     executionId: table.executionId,
     parentExecutionId: table.parentExecutionId,
     isFinalizeOfParent: table.isFinalizeOfParent,
   }
+  const { claimReleasingToParents, updateInsertingOwned } = seam
   return {
     selectRows: async (db, where) =>
       (await seam.selectRows(db, table, { fields, where, groupBy: [], orderBy: [], limit: undefined, offset: undefined })) as Array<TaskExecutionsRow>,

@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm'
 import { PgDialect, pgTable, text, bigint, json } from 'drizzle-orm/pg-core'
 import { describe, expect, it } from 'vitest'
-import { castBoundValue, caseByKeyExpression, insertEveryColumnStatement, updateStatement } from '../../src/sql/flat-statements.js'
+import { castBoundValue, caseByKeyExpression, insertEveryColumnStatement, ownedValuesList, updateStatement } from '../../src/sql/flat-statements.js'
 
 const table = pgTable('flat_things', {
   id: text('id').notNull(),
@@ -36,5 +36,18 @@ describe('flat statements', () => {
     const query = render(caseByKeyExpression(table.id, [['a', castBoundValue(5, table.startAt)], ['b', castBoundValue(null, table.startAt)]], sql`0`))
     expect(query.sql).toBe('(case "flat_things"."id" when $1 then $2::bigint when $3 then $4::bigint else 0 end)')
     expect(query.params).toEqual(['a', 5, 'b', null])
+  })
+
+  it('lists owned rows as VALUES led by their owner, typing only the first row (nulls included)', () => {
+    const query = render(
+      ownedValuesList('owned', table.id, Object.entries(columns), [
+        { owner: 'p', values: { id: 'a', startAt: undefined, payload: { n: 1 } } },
+        { owner: 'q', values: { id: 'b', startAt: 2, payload: null } },
+      ], castBoundValue),
+    )
+    expect(query.sql).toBe(
+      '(values ($1::text, $2::text, $3::bigint, $4::json), ($5, $6, $7, null)) as owned(owner, "id", "start_at", "payload")',
+    )
+    expect(query.params).toEqual(['p', 'a', null, '{"n":1}', 'q', 'b', 2])
   })
 })

@@ -133,18 +133,18 @@ for (const backend of backends) {
       const running = buildTaskExecutionRow({ status: 'running', updatedAt: now - 100 })
       const stale = buildTaskExecutionRow({ status: 'ready', updatedAt: now - 100 })
       await opened.storage.insertMany([running, stale])
-      const childrenOf = (parent: typeof running) => [
+      const [runningChildren, staleChildren] = [running, stale].map((parent) => [
         buildChildRow(parent, { input: 'first', link: { indexInParentChildren: 0 } }),
         buildChildRow(parent, { input: 'second', sleepingTaskUniqueId: `unique-${parent.executionId}`, link: { indexInParentChildren: 1 } }),
-      ]
+      ])
       const update = { status: 'waiting_for_children', activeChildrenCount: 2, waitingForChildrenStartedAt: now, updatedAt: now } as const
       opened.statements.reset()
       const matched = await opened.storage.updateManyByIdAndInsertChildrenIfUpdated(
-        [running, stale].map((parent) => ({
+        [running, stale].map((parent, index) => ({
           executionId: parent.executionId,
           filters: { status: 'running' },
           update,
-          childrenTaskExecutionsToInsertIfAnyUpdated: childrenOf(parent),
+          childrenTaskExecutionsToInsertIfAnyUpdated: (index === 0 ? runningChildren : staleChildren) ?? [],
         })),
       )
       if (backend.dialect === 'pg') expect(opened.statements.statements).toHaveLength(1)
@@ -152,8 +152,8 @@ for (const backend of backends) {
       if (backend.dialect === 'mysql') expect(opened.statements.count('update')).toBe(3)
       expect(matched).toEqual([true, false])
       const [inserted, notInserted] = await opened.storage.getManyByParentExecutionId([running, stale].map((parent) => ({ parentExecutionId: parent.executionId })))
-      const expected = childrenOf(running).map((child) => [child.input, child.parent, child.sleepingTaskUniqueId, child.isSleepingTask, child.status])
-      expect(inserted?.map((child) => [child.input, child.parent, child.sleepingTaskUniqueId, child.isSleepingTask, child.status]).sort()).toEqual(expected.sort())
+      const stored = (child: (typeof inserted & object)[number]) => [child.executionId, child.input, child.parent, child.sleepingTaskUniqueId, child.isSleepingTask, child.status]
+      expect(inserted?.map(stored).sort()).toEqual(runningChildren?.map(stored).sort())
       expect(notInserted).toEqual([])
     })
 
