@@ -6,7 +6,7 @@
  * The second connection waits at most one second for a lock.
  */
 import { sql } from 'drizzle-orm'
-import { drizzle } from 'drizzle-orm/mysql2'
+import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2'
 import mysql from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMySqlTaskExecutionsStorage, createMySqlTaskExecutionsTable, ensureMySqlTaskExecutionsTables } from '../../src/mysql.js'
@@ -58,7 +58,7 @@ if (url) {
     const db = drizzle({ client: pool })
     const storage = createMySqlTaskExecutionsStorage(db, table, { enableTestMode: true })
     let probeConnection: mysql.Connection
-    let probe: ReturnType<typeof drizzle>
+    let probe: MySql2Database
     beforeAll(async () => {
       await db.execute(sql`drop table if exists ${table}`)
       await ensureMySqlTaskExecutionsTables(db, [table])
@@ -99,7 +99,7 @@ if (url) {
       const outcome = async (statement: Promise<unknown>) =>
         statement.then(
           () => 'done',
-          (error: { cause?: { code?: string }; code?: string }) => error.cause?.code ?? error.code ?? String(error),
+          (error: { cause?: { code?: string }; code?: string; message?: string }) => error.cause?.code ?? error.code ?? error.message,
         )
       try {
         // Another executor's write to a row the UPDATE did not match.
