@@ -87,9 +87,9 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   deleteRows: async (db, table, where) => readAffectedRowsCount(await db.delete(asMySqlTable(table)).where(where)),
   // READ COMMITTED: no gap locks, so SKIP LOCKED claimers do not serialise on each other. Nested: a savepoint.
   transaction: async (db, fn) => db.transaction(fn, { isolationLevel: 'read committed' }),
-  // The session's own isolation level, saving the SET statement: InnoDB's UPDATE and INSERT act on the
-  // latest committed rows under every level, so which rows match and what is written is the same; a
-  // unique-key equality locks only the row it finds (a gap only when the key is missing, rare here).
+  // The session's own isolation level, saving the SET statement: an INSERT takes no gap locks but its
+  // insert intention under every level. Not for UPDATEs: under REPEATABLE READ their index scans keep
+  // next-key locks until COMMIT, blocking other sessions' inserts.
   writeTransaction: async (db, fn) => db.transaction(fn),
   executeStatement: async (db, statement) => {
     await db.execute(statement)

@@ -54,8 +54,8 @@ export type TaskExecutionsDialectDeclaration<TDb> = {
   /** Runs `fn` in a transaction that takes write locks as claims need them. */
   readonly transaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
   /**
-   * Runs `fn` in a transaction that only inserts rows and updates rows by a unique key (no locking
-   * range reads), opened with fewer statements where the dialect can (see `SqlDialect.writeTransaction`).
+   * Runs `fn` in a transaction that only inserts rows (no UPDATE, no locking reads), opened with
+   * fewer statements where the dialect can (see `SqlDialect.writeTransaction`).
    */
   readonly writeTransaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
   /** Runs one statement whose result does not matter (DDL). */

@@ -626,8 +626,11 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     const inKeyOrder = [...requests].sort((left, right) => (left.executionId < right.executionId ? -1 : 1))
     const children = inKeyOrder.flatMap((request) => request.childrenTaskExecutionsToInsertIfAnyUpdated)
     const inOneStatement = this.updateAndInsertChildrenInOneStatement(inKeyOrder)
+    // Not writeTransaction: an UPDATE filtered on a unique key may still scan another index
+    // (MariaDB picks (status, start_at) when the estimates tie), and under REPEATABLE READ that
+    // scan's next-key locks would block other inserts until COMMIT.
     const inTransaction = (mergesWithoutReturning: boolean) =>
-      this.dialect.writeTransaction(this.db, async (tx) => {
+      this.dialect.transaction(this.db, async (tx) => {
         const matchedIds = await this.updateReportingMatches(tx, inKeyOrder.map(toMergeableByIdUpdate), mergesWithoutReturning)
         const childrenOfMatched = inKeyOrder.flatMap((request) =>
           matchedIds.has(request.executionId) ? request.childrenTaskExecutionsToInsertIfAnyUpdated : [],

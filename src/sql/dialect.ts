@@ -195,9 +195,10 @@ export type SqlDialect<TDb> = {
    */
   readonly transaction: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
   /**
-   * {@link transaction} for work that only inserts rows and updates rows found by a unique key,
-   * where the dialect can open it with fewer statements (MySQL: without `SET TRANSACTION
-   * ISOLATION LEVEL`); absent where it is the same as {@link transaction}.
+   * {@link transaction} for work that only inserts rows (no UPDATE: even one filtered on a unique
+   * key may range-scan another index), where the dialect can open it with fewer statements
+   * (MySQL: without `SET TRANSACTION ISOLATION LEVEL`); absent where it is the same as
+   * {@link transaction}.
    */
   readonly writeTransaction?: <T>(db: TDb, fn: (tx: TDb) => Promise<T>) => Promise<T>
   /** Runs one statement whose result does not matter (DDL). */
