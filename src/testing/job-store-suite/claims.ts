@@ -174,6 +174,30 @@ export function describeClaimCases(options: JobStoreSuiteOptions): void {
       })
     })
 
+    it('creates, claims and moves a step in one statement where the dialect allows', async () => {
+      await withFreshStore(options, async (opened) => {
+        const counting = countingSession(opened.session)
+        const store = createJobStore(counting.session, opened.tables)
+        const oneStatement = opened.session.updateReturnsRows && opened.session.claimCandidates !== undefined
+        const count = async (operation: () => Promise<unknown>) => {
+          counting.calls.length = 0
+          await operation()
+          return [...counting.calls]
+        }
+        const workflow = await store.workflows.create({ name: 'w' })
+        // MySQL 8 has no INSERT … RETURNING: the insert, then a read by the new id.
+        expect(await count(() => store.workflowSteps.createStep({ workflowId: workflow.id, name: 's' }))).toEqual(
+          opened.session.insertRowReturning === undefined ? ['insertRowReturningId', 'selectRows'] : ['insertRowReturning'],
+        )
+        // MySQL: the locking SELECT, the UPDATE and a read in one short transaction.
+        expect(await count(() => store.workflowSteps.claimNextStep({ workerId: 'w', ...LEASE }))).toEqual(oneStatement ? ['updateRowsReturning'] : ['transaction'])
+        const step = await store.workflowSteps.findOne({ workflowId: workflow.id })
+        expect(await count(() => store.workflowSteps.markStepSuccess(step!.id, { workerId: 'w' }))).toEqual(
+          opened.session.updateReturnsRows ? ['updateRowsReturning'] : ['transaction'],
+        )
+      })
+    })
+
     it('fails a step whose lease expired after its last attempt instead of claiming it again', async () => {
       await withFreshStore(options, async (opened) => {
         const { clock, store } = withClock(opened)
