@@ -11,7 +11,7 @@ import { and, asc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from '
 import { caseByKeyExpression } from '../../sql/flat-statements.js'
 import type { RepositoryContext } from '../base-repository.js'
 import { claimRows, type RowClaimInstead } from '../claim-rows.js'
-import { InvalidJobOptionError } from '../errors.js'
+import { InvalidJobOptionError, InvalidJobValueError } from '../errors.js'
 import type { InsertOf } from '../insert-types.js'
 import type { JobTables, TableOf } from '../job-tables.js'
 import type { WorkflowHistoryRow, WorkflowRow, WorkflowStepRow } from '../rows.js'
@@ -61,13 +61,13 @@ const MAX_DEFAULT_RETRY_DELAY_MS = 300_000
 /** The attempt counts whose default delay is below the cap (from 10 attempts on it is five minutes). */
 const UNCAPPED_ATTEMPTS = Array.from({ length: 10 }, (_, attempts) => attempts)
 
-/** The history event written when a claim or `failExpiredLastAttempts` fails a step with no attempt left (its last lease expired). */
+/** The history event written when a claim or `failExpiredLastAttempts` fails a step whose lease expired after its last attempt. */
 export const LEASE_EXPIRED_EVENT = 'step_lease_expired'
 /** The `error` stored on such a step. */
 export const LEASE_EXPIRED_ERROR = {
   name: 'StepLeaseExpiredError',
   message:
-    'No attempt left (attempts reached maxAttempts) when a claim reached the step: the lease of its last attempt expired (or it was created with no attempt left). It is failed, not claimed again. Renew the leases of long steps (renewLease) or raise maxAttempts.',
+    'The lease of the last attempt expired (attempts reached maxAttempts): the step is failed, not claimed again. Renew the leases of long steps (renewLease) or raise maxAttempts.',
 } as const
 
 const statusList = (statuses: ReadonlyArray<string>) => sql.join(statuses.map((status) => sql`${status}`), sql`, `)
@@ -106,7 +106,12 @@ export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, 
 
   private withDefaults(values: NewWorkflowStep): NewWorkflowStep {
     this.checkedValues(values)
-    return { status: 'pending', position: 0, attempts: 0, maxAttempts: 3, availableAt: this.now(), ...values }
+    const step = { status: 'pending' as const, position: 0, attempts: 0, maxAttempts: 3, availableAt: this.now(), ...values }
+    // A pending step always has an attempt left, so no claim ever runs it more than maxAttempts times.
+    if (typeof step.attempts === 'number' && typeof step.maxAttempts === 'number' && step.attempts >= step.maxAttempts) {
+      throw new InvalidJobValueError('attempts', step.attempts, `a new step needs an attempt left: attempts (${step.attempts}) must be below maxAttempts (${step.maxAttempts}).`)
+    }
+    return step
   }
 
   /**
@@ -150,9 +155,9 @@ export class WorkflowStepRepository extends StatefulRepository<WorkflowStepRow, 
           startedAt: now,
           updatedAt: now,
         },
-        // A candidate with no attempt left (a running one's lease expired, else it is no candidate)
-        // fails instead of running once more than allowed.
-        instead: this.failedAfterLastAttempt(now, undefined),
+        // A running candidate's lease expired (else it is no candidate); after the last attempt it
+        // fails instead of running once more than allowed. (A pending step always has one left.)
+        instead: this.failedAfterLastAttempt(now, eq(t.status, 'running')),
       })) as Array<WorkflowStepRow>
       if (claimed?.status !== 'failed') return claimed
       await this.logLeaseExpiries(this.session, [claimed], now)

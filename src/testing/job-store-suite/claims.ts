@@ -174,6 +174,30 @@ export function describeClaimCases(options: JobStoreSuiteOptions): void {
       })
     })
 
+    it('creates, claims and moves a step in one statement where the dialect allows', async () => {
+      await withFreshStore(options, async (opened) => {
+        const counting = countingSession(opened.session)
+        const store = createJobStore(counting.session, opened.tables)
+        const oneStatement = opened.session.updateReturnsRows && opened.session.claimCandidates !== undefined
+        const count = async (operation: () => Promise<unknown>) => {
+          counting.calls.length = 0
+          await operation()
+          return [...counting.calls]
+        }
+        const workflow = await store.workflows.create({ name: 'w' })
+        // MySQL 8 has no INSERT … RETURNING: the insert, then a read by the new id.
+        expect(await count(() => store.workflowSteps.createStep({ workflowId: workflow.id, name: 's' }))).toEqual(
+          opened.session.insertRowReturning === undefined ? ['insertRowReturningId', 'selectRows'] : ['insertRowReturning'],
+        )
+        // MySQL: the locking SELECT, the UPDATE and a read in one short transaction.
+        expect(await count(() => store.workflowSteps.claimNextStep({ workerId: 'w', ...LEASE }))).toEqual(oneStatement ? ['updateRowsReturning'] : ['transaction'])
+        const step = await store.workflowSteps.findOne({ workflowId: workflow.id })
+        expect(await count(() => store.workflowSteps.markStepSuccess(step!.id, { workerId: 'w' }))).toEqual(
+          opened.session.updateReturnsRows ? ['updateRowsReturning'] : ['transaction'],
+        )
+      })
+    })
+
     it('fails a step whose lease expired after its last attempt instead of claiming it again', async () => {
       await withFreshStore(options, async (opened) => {
         const { clock, store } = withClock(opened)
@@ -192,7 +216,7 @@ export function describeClaimCases(options: JobStoreSuiteOptions): void {
         expect(await steps.claimNextStep({ workerId: 'next', ...LEASE })).toMatchObject({ id: other.id, attempts: 1, claimedBy: 'next' })
         const failed = await steps.findById(once.id)
         expect(failed).toMatchObject({ status: 'failed', attempts: 1, maxAttempts: 1, error: LEASE_EXPIRED_ERROR, finishedAt: clock.now(), claimedBy: null, leaseExpiresAt: null })
-        expect(JSON.stringify(failed?.error)).toMatch(/lease of its last attempt expired/)
+        expect(JSON.stringify(failed?.error)).toMatch(/lease of the last attempt expired/)
         const timeline = await store.workflowHistory.getTimeline(workflow.id)
         expect(timeline).toMatchObject([{ stepId: once.id, event: LEASE_EXPIRED_EVENT, data: { attempts: 1, maxAttempts: 1 }, createdAt: clock.now() }])
         // The failed step keeps later positions waiting; its old holder cannot finish it.
@@ -209,11 +233,9 @@ export function describeClaimCases(options: JobStoreSuiteOptions): void {
         expect(await steps.claimStep({ workflowId: second.id, workerId: 'next', ...LEASE })).toBeUndefined()
         expect((await store.workflowHistory.getTimeline(second.id)).map((event) => event.event)).toEqual([LEASE_EXPIRED_EVENT])
 
-        // A step created with no attempt left never runs once more than allowed either.
-        const third = await store.workflows.create({ name: 'third' })
-        const spent = await steps.createStep({ workflowId: third.id, name: 'spent', attempts: 2, maxAttempts: 2 })
-        expect(await steps.claimStep({ workflowId: third.id, workerId: 'next', ...LEASE })).toBeUndefined()
-        expect(await steps.findById(spent.id)).toMatchObject({ status: 'failed', attempts: 2 })
+        // Nor does a step start with no attempt left, which a claim would run once more than allowed.
+        await expect(steps.createStep({ workflowId: second.id, name: 'spent', attempts: 2, maxAttempts: 2 })).rejects.toThrow(/attempt left/)
+        await expect(steps.createMany([{ workflowId: second.id, name: 'never', maxAttempts: 0 }])).rejects.toThrow(/attempt left/)
       })
     })
 
