@@ -27,10 +27,10 @@ export async function processReadyTaskExecutions(
   runtime: ExecutorRuntime,
   capacity: PickupCapacityState,
 ): Promise<boolean> {
-  const { maxConcurrentTaskExecutions, maxTaskExecutionsPerBatch, expireLeewayMs } = runtime.options
+  const { maxTaskExecutionsPerBatch, expireLeewayMs } = runtime.options
   // Once shutdown began, nothing more is claimed: a run handed back at shutdown must go to another executor.
   if (runtime.shutdownSignal.aborted) return false
-  const freeSlots = maxConcurrentTaskExecutions - runtime.running.size
+  const freeSlots = freeRunSlots(runtime)
   if (freeSlots <= 0) {
     capacity.isBlocked = true
     return false
@@ -75,6 +75,21 @@ export async function processReadyTaskExecutions(
     for (const handBack of handBacks) runtime.track(handBack)
   }
   return rows.length >= limit
+}
+
+/**
+ * How many claimed rows could start now. A run holds its slot until its run function ends; its
+ * result may then still be waiting to be written (batched with others), which needs no slot, so
+ * the next claim overlaps those writes. Rows held under this executor's leases stay bounded: at
+ * most `maxConcurrentTaskExecutions` running and as many results being written. Nothing is
+ * claimed that cannot start at once, so a crash loses at most the runs in progress and the
+ * results not yet written, all recovered by lease expiry.
+ */
+export function freeRunSlots(runtime: ExecutorRuntime): number {
+  const max = runtime.options.maxConcurrentTaskExecutions
+  const held = runtime.running.size
+  const runsInProgress = held - runtime.resultsBeingWritten.count
+  return Math.min(max - runsInProgress, 2 * max - held)
 }
 
 /** Whether an execution with this many expiries runs only while no other suspect does. */

@@ -20,7 +20,8 @@ import type { TaskRunContext } from './types.js'
 /**
  * Starts the in-process run of a claimed row unless it already runs here or its lease has ended
  * already (this process was paused after the claim: another executor may run it by now). The run
- * is tracked in `runtime.running` until its result is written or it is interrupted.
+ * is tracked in `runtime.running` until its result is written or it is interrupted; its run slot
+ * is free again once the run function has ended (see `pickup.ts`).
  */
 export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionStorageValue, isSuspect = false): void {
   if (runtime.running.has(row.executionId)) return
@@ -50,6 +51,7 @@ export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionSt
     settleRun: undefined,
     cancelDeadline: undefined,
     done: undefined,
+    isWritingResult: false,
   }
   runtime.running.set(row.executionId, entry)
   entry.done = runExecution(runtime, row, entry)
@@ -59,7 +61,7 @@ export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionSt
     .finally(() => {
       entry.cancelDeadline?.()
       abortRun(entry, undefined)
-      if (runtime.running.get(row.executionId) === entry) runtime.running.delete(row.executionId)
+      removeRunning(runtime, entry)
       runtime.onRunEnded()
     })
 }
@@ -73,12 +75,19 @@ export function interruptExecutionRun(
   entry: RunningExecution,
   error: DurableExecutionError,
 ): void {
-  if (runtime.running.get(entry.executionId) === entry) runtime.running.delete(entry.executionId)
+  removeRunning(runtime, entry)
   if (entry.isInterrupted) return
   entry.isInterrupted = true
   entry.cancelDeadline?.()
   entry.settleRun?.(error)
   abortRun(entry, error)
+}
+
+/** Takes the run out of `runtime.running` (once), and out of the results being written. */
+function removeRunning(runtime: ExecutorRuntime, entry: RunningExecution): void {
+  if (runtime.running.get(entry.executionId) !== entry) return
+  runtime.running.delete(entry.executionId)
+  if (entry.isWritingResult) runtime.resultsBeingWritten.count--
 }
 
 /** Aborts the run's `abortSignal` (now, or when it is first read). */
@@ -105,6 +114,11 @@ async function runExecution(
 ): Promise<void> {
   const write = await planRun(runtime, row, entry)
   if (write === undefined || entry.isInterrupted) return
+  // The run is over: its slot goes to the next claim while the result is written (pickup bounds
+  // how many results may wait so).
+  entry.isWritingResult = true
+  runtime.resultsBeingWritten.count++
+  runtime.onRunEnded()
   const outcome = await writeRunResult(runtime, row, write, () => entry.isInterrupted)
   if (outcome === 'lease_lost') abortRun(entry, DurableExecutionError.nonRetryable('Task execution lease lost'))
 }

@@ -31,6 +31,7 @@ import type { FinishedExecutionWaiters } from './finish-waiters.js'
 import type { ResolvedDurableExecutorOptions } from './options.js'
 import type { TaskDefinition, TaskRegistry } from './registry.js'
 import type { ExecutorLog } from './log.js'
+import type { RunResultWrites } from './result-writes.js'
 import type { TaskEnqueueOptions } from './types.js'
 
 /** An in-process run of an execution. */
@@ -51,6 +52,8 @@ export type RunningExecution = {
   done: Promise<void> | undefined
   /** Whether the execution expired before (see `isSuspect` in `pickup.ts`); such runs go one at a time. */
   readonly isSuspect: boolean
+  /** Set once the run function has ended and its result is being written (counted in `resultsBeingWritten`). */
+  isWritingResult: boolean
 }
 
 /** The loops local events wake up at once instead of waiting for their next poll. */
@@ -86,6 +89,13 @@ export type ExecutorRuntime = {
   readonly options: ResolvedDurableExecutorOptions
   readonly serializer: Serializer
   readonly storage: TaskExecutionsStorageLayer
+  /** Run results written together (group commit), when storage batching is off; see `result-writes.ts`. */
+  readonly resultWrites: RunResultWrites | undefined
+  /**
+   * Runs whose run function has ended and whose result is still being written: they keep their
+   * entry in `running` (shutdown and cancellation still see them) but no longer hold a run slot.
+   */
+  readonly resultsBeingWritten: { count: number }
   readonly registry: TaskRegistry
   readonly log: ExecutorLog
   /** The serialization of `undefined`: the stored input of sleeping tasks. */
@@ -118,6 +128,23 @@ export async function updateExecutionById(
   const normalized = normalizeTaskExecutionStorageInternalUpdate(update, runtime.clock.now(), currentRow)
   const matched = await runtime.storage.updateById({ executionId, filters, update: normalized })
   notifyFinished(runtime, executionId, normalized, matched, rowUnderLease)
+  return matched
+}
+
+/**
+ * {@link updateExecutionById} for the result of a run held under `row`'s lease: written together
+ * with the other results finishing around it when the executor groups them (`resultWrites`).
+ */
+export async function writeRunResultById(
+  runtime: ExecutorRuntime,
+  row: TaskExecutionStorageValue,
+  filters: TaskExecutionStorageGetByIdFilters,
+  update: TaskExecutionStorageInternalUpdate,
+): Promise<UpdateMatch> {
+  if (runtime.resultWrites === undefined) return updateExecutionById(runtime, row.executionId, filters, update, row)
+  const normalized = normalizeTaskExecutionStorageInternalUpdate(update, runtime.clock.now(), row)
+  const matched = await runtime.resultWrites.updateById({ executionId: row.executionId, filters, update: normalized })
+  notifyFinished(runtime, row.executionId, normalized, matched, row)
   return matched
 }
 
