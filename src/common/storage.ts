@@ -295,6 +295,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       limit: request.limit,
       update: request.update,
       expiresAtBase: request.updateExpiresAtWithStartedAt,
+      returnsRunValues: request.returnsRunFieldsOnly === true && request.status === 'ready',
     })
   }
 
