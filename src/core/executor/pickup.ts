@@ -82,16 +82,24 @@ export async function processReadyTaskExecutions(
 /**
  * How many claimed rows could start now. A run holds its slot until its run function ends; its
  * result may then still be waiting to be written (batched with others), which needs no slot, so
- * the next claim overlaps those writes. Rows held under this executor's leases stay bounded: at
- * most `maxConcurrentTaskExecutions` running and as many results being written. Nothing is
- * claimed that cannot start at once, so a crash loses at most the runs in progress and the
- * results not yet written, all recovered by lease expiry.
+ * the next claim overlaps those writes, unless the write has stalled: still unwritten when the
+ * run's lease ended (a hung connection, say), the result keeps its slot, so an executor whose
+ * writes do not land takes no more work while others take over what expires. Rows held under this
+ * executor's leases stay bounded: at most `maxConcurrentTaskExecutions` running and as many
+ * results being written. Nothing is claimed that cannot start at once, so a crash loses at most
+ * the runs in progress and the results not yet written, all recovered by lease expiry.
  */
 export function freeRunSlots(runtime: ExecutorRuntime): number {
   const max = runtime.options.maxConcurrentTaskExecutions
   const held = runtime.running.size
-  const runsInProgress = held - runtime.resultsBeingWritten.count
-  return Math.min(max - runsInProgress, 2 * max - held)
+  let resultsInFlight = 0
+  if (runtime.resultsBeingWritten.count > 0) {
+    const now = runtime.clock.now()
+    for (const entry of runtime.running.values()) {
+      if (entry.isWritingResult && (entry.leaseEndsAt === undefined || now < entry.leaseEndsAt)) resultsInFlight++
+    }
+  }
+  return Math.min(max - (held - resultsInFlight), 2 * max - held)
 }
 
 /** Whether an execution with this many expiries runs only while no other suspect does. */

@@ -24,7 +24,11 @@ import type { TaskRunContext } from './types.js'
  * is free again once the run function has ended (see `pickup.ts`).
  */
 export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionStorageValue, isSuspect = false): void {
-  if (runtime.running.has(row.executionId)) return
+  const previous = runtime.running.get(row.executionId)
+  if (previous && !previous.isWritingResult) return
+  // Claimed again while an earlier result of ours waits to be written: that lease ended and was
+  // swept, so the earlier write (fenced by its token) will be dropped; this claim runs it again.
+  if (previous) removeRunning(runtime, previous)
   if (row.expiresAt !== undefined && runtime.clock.now() >= row.expiresAt) {
     runtime.log.warn(
       `Not starting task execution [executionId=${row.executionId}]: its lease ended before it could start ` +
@@ -52,6 +56,7 @@ export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionSt
     cancelDeadline: undefined,
     done: undefined,
     isWritingResult: false,
+    leaseEndsAt: row.expiresAt,
   }
   runtime.running.set(row.executionId, entry)
   entry.done = runExecution(runtime, row, entry)

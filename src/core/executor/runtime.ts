@@ -54,6 +54,8 @@ export type RunningExecution = {
   readonly isSuspect: boolean
   /** Set once the run function has ended and its result is being written (counted in `resultsBeingWritten`). */
   isWritingResult: boolean
+  /** When the run's lease ends (storage time; `undefined` without one): a result still unwritten then has stalled. */
+  readonly leaseEndsAt: number | undefined
 }
 
 /** The loops local events wake up at once instead of waiting for their next poll. */
