@@ -1,10 +1,10 @@
 /**
  * Run results written together (group commit): with storage batching off, each finished run's
- * write would be one statement. Here the results that finish while no write of them is in flight
- * go out at the end of the current turn of the event loop, and the results that finish while one
- * is in flight go out together as soon as it answers, in one `updateManyById` call. Nothing waits
- * for a time window: a lone result goes out at once, and a burst costs one call per round trip.
- * (With batching on, the storage layer's batch windows already coalesce the writes.)
+ * write would be one statement; with it on, each would wait for a batch window. Here the results
+ * that finish while no write of them is in flight go out at the end of the current turn of the
+ * event loop, and the results that finish while one is in flight go out together as soon as it
+ * answers, in one `updateManyById` call, outside the batch windows. Nothing waits for a time
+ * window: a lone result goes out at once, and a burst costs one call per round trip.
  */
 import type { TaskExecutionsStorageLayer, UpdateMatch } from '../batching/storage-layer.js'
 import type { TaskExecutionsStorageUpdateByIdRequest } from '../storage.js'

@@ -91,8 +91,8 @@ export type ExecutorRuntime = {
   readonly options: ResolvedDurableExecutorOptions
   readonly serializer: Serializer
   readonly storage: TaskExecutionsStorageLayer
-  /** Run results written together (group commit), when storage batching is off; see `result-writes.ts`. */
-  readonly resultWrites: RunResultWrites | undefined
+  /** Run results written together (group commit); see `result-writes.ts`. */
+  readonly resultWrites: RunResultWrites
   /**
    * Runs whose run function has ended and whose result is still being written: they keep their
    * entry in `running` (shutdown and cancellation still see them) but no longer hold a run slot.
@@ -135,7 +135,7 @@ export async function updateExecutionById(
 
 /**
  * {@link updateExecutionById} for the result of a run held under `row`'s lease: written together
- * with the other results finishing around it when the executor groups them (`resultWrites`).
+ * with the other results finishing around it (`resultWrites`).
  */
 export async function writeRunResultById(
   runtime: ExecutorRuntime,
@@ -143,7 +143,6 @@ export async function writeRunResultById(
   filters: TaskExecutionStorageGetByIdFilters,
   update: TaskExecutionStorageInternalUpdate,
 ): Promise<UpdateMatch> {
-  if (runtime.resultWrites === undefined) return updateExecutionById(runtime, row.executionId, filters, update, row)
   const normalized = normalizeTaskExecutionStorageInternalUpdate(update, runtime.clock.now(), row)
   const matched = await runtime.resultWrites.updateById({ executionId: row.executionId, filters, update: normalized })
   notifyFinished(runtime, row.executionId, normalized, matched, row)
