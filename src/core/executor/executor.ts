@@ -179,7 +179,6 @@ export class DurableExecutor {
       serializer: options.serializer,
       storage: this.storage,
       resultWrites: new RunResultWrites(this.storage),
-      resultsBeingWritten: { count: 0 },
       registry: this.registry,
       log: this.log,
       serializedUndefined,

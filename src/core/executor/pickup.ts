@@ -27,10 +27,10 @@ export async function processReadyTaskExecutions(
   runtime: ExecutorRuntime,
   capacity: PickupCapacityState,
 ): Promise<boolean> {
-  const { maxTaskExecutionsPerBatch, expireLeewayMs } = runtime.options
+  const { maxConcurrentTaskExecutions, maxTaskExecutionsPerBatch, expireLeewayMs } = runtime.options
   // Once shutdown began, nothing more is claimed: a run handed back at shutdown must go to another executor.
   if (runtime.shutdownSignal.aborted) return false
-  const freeSlots = freeRunSlots(runtime)
+  const freeSlots = maxConcurrentTaskExecutions - runtime.running.size
   if (freeSlots <= 0) {
     capacity.isBlocked = true
     return false
@@ -77,29 +77,6 @@ export async function processReadyTaskExecutions(
     for (const handBack of handBacks) runtime.track(handBack)
   }
   return rows.length >= limit
-}
-
-/**
- * How many claimed rows could start now. A run holds its slot until its run function ends; its
- * result may then still be waiting to be written (batched with others), which needs no slot, so
- * the next claim overlaps those writes, unless the write has stalled: still unwritten when the
- * run's lease ended (a hung connection, say), the result keeps its slot, so an executor whose
- * writes do not land takes no more work while others take over what expires. Rows held under this
- * executor's leases stay bounded: at most `maxConcurrentTaskExecutions` running and as many
- * results being written. Nothing is claimed that cannot start at once, so a crash loses at most
- * the runs in progress and the results not yet written, all recovered by lease expiry.
- */
-export function freeRunSlots(runtime: ExecutorRuntime): number {
-  const max = runtime.options.maxConcurrentTaskExecutions
-  const held = runtime.running.size
-  let resultsInFlight = 0
-  if (runtime.resultsBeingWritten.count > 0) {
-    const now = runtime.clock.now()
-    for (const entry of runtime.running.values()) {
-      if (entry.isWritingResult && (entry.leaseEndsAt === undefined || now < entry.leaseEndsAt)) resultsInFlight++
-    }
-  }
-  return Math.min(max - (held - resultsInFlight), 2 * max - held)
 }
 
 /** Whether an execution with this many expiries runs only while no other suspect does. */

@@ -1,10 +1,9 @@
 /**
- * Run results written together (group commit): with storage batching off, each finished run's
- * write would be one statement; with it on, each would wait for a batch window. Here the results
- * that finish while no write of them is in flight go out at the end of the current turn of the
- * event loop, and the results that finish while one is in flight go out together as soon as it
- * answers, in one `updateManyById` call, outside the batch windows. Nothing waits for a time
- * window: a lone result goes out at once, and a burst costs one call per round trip.
+ * Run results written together: with storage batching off, each finished run's write would be one
+ * statement; with it on, each would wait for a batch window. Here the results that finish in one
+ * turn of the event loop (the runs of one claim, typically) go out together at the end of that
+ * turn, in one `updateManyById` call, outside the batch windows. Nothing waits for a time window
+ * nor for an earlier call: a lone result goes out at once, as before.
  */
 import type { TaskExecutionsStorageLayer, UpdateMatch } from '../batching/storage-layer.js'
 import type { TaskExecutionsStorageUpdateByIdRequest } from '../storage.js'
@@ -16,10 +15,9 @@ type PendingWrite = {
   readonly reject: (error: unknown) => void
 }
 
-/** Writes by-id updates of run results in shared storage calls, one call in flight at a time. */
+/** Writes by-id updates of run results in shared storage calls, one per turn of the event loop. */
 export class RunResultWrites {
   private pending: Array<PendingWrite> = []
-  private isSending = false
   private isScheduled = false
 
   /** @param storage - the executor's storage layer. */
@@ -35,7 +33,7 @@ export class RunResultWrites {
 
   // The end of the turn, so results finishing in the same turn (one claim's runs) share the call.
   private schedule(): void {
-    if (this.isSending || this.isScheduled) return
+    if (this.isScheduled) return
     this.isScheduled = true
     setImmediate(() => {
       this.isScheduled = false
@@ -47,7 +45,6 @@ export class RunResultWrites {
     const writes = this.pending
     if (writes.length === 0) return
     this.pending = []
-    this.isSending = true
     try {
       const outcomes = await this.storage.updateManyById(writes.map((write) => write.request), false)
       outcomes.forEach((outcome, index) => {
@@ -57,10 +54,6 @@ export class RunResultWrites {
       })
     } catch (error) {
       for (const write of writes) write.reject(error)
-    } finally {
-      this.isSending = false
-      // What finished meanwhile goes out now, together.
-      if (this.pending.length > 0) this.schedule()
     }
   }
 }

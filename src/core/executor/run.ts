@@ -20,15 +20,10 @@ import type { TaskRunContext } from './types.js'
 /**
  * Starts the in-process run of a claimed row unless it already runs here or its lease has ended
  * already (this process was paused after the claim: another executor may run it by now). The run
- * is tracked in `runtime.running` until its result is written or it is interrupted; its run slot
- * is free again once the run function has ended (see `pickup.ts`).
+ * is tracked in `runtime.running` until its result is written or it is interrupted.
  */
 export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionStorageValue, isSuspect = false): void {
-  const previous = runtime.running.get(row.executionId)
-  if (previous && !previous.isWritingResult) return
-  // Claimed again while an earlier result of ours waits to be written: that lease ended and was
-  // swept, so the earlier write (fenced by its token) will be dropped; this claim runs it again.
-  if (previous) removeRunning(runtime, previous)
+  if (runtime.running.has(row.executionId)) return
   if (row.expiresAt !== undefined && runtime.clock.now() >= row.expiresAt) {
     runtime.log.warn(
       `Not starting task execution [executionId=${row.executionId}]: its lease ended before it could start ` +
@@ -55,8 +50,6 @@ export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionSt
     settleRun: undefined,
     cancelDeadline: undefined,
     done: undefined,
-    isWritingResult: false,
-    leaseEndsAt: row.expiresAt,
   }
   runtime.running.set(row.executionId, entry)
   entry.done = runExecution(runtime, row, entry)
@@ -66,7 +59,7 @@ export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionSt
     .finally(() => {
       entry.cancelDeadline?.()
       abortRun(entry, undefined)
-      removeRunning(runtime, entry)
+      if (runtime.running.get(row.executionId) === entry) runtime.running.delete(row.executionId)
       runtime.onRunEnded()
     })
 }
@@ -80,19 +73,12 @@ export function interruptExecutionRun(
   entry: RunningExecution,
   error: DurableExecutionError,
 ): void {
-  removeRunning(runtime, entry)
+  if (runtime.running.get(entry.executionId) === entry) runtime.running.delete(entry.executionId)
   if (entry.isInterrupted) return
   entry.isInterrupted = true
   entry.cancelDeadline?.()
   entry.settleRun?.(error)
   abortRun(entry, error)
-}
-
-/** Takes the run out of `runtime.running` (once), and out of the results being written. */
-function removeRunning(runtime: ExecutorRuntime, entry: RunningExecution): void {
-  if (runtime.running.get(entry.executionId) !== entry) return
-  runtime.running.delete(entry.executionId)
-  if (entry.isWritingResult) runtime.resultsBeingWritten.count--
 }
 
 /** Aborts the run's `abortSignal` (now, or when it is first read). */
@@ -119,11 +105,6 @@ async function runExecution(
 ): Promise<void> {
   const write = await planRun(runtime, row, entry)
   if (write === undefined || entry.isInterrupted) return
-  // The run is over: its slot goes to the next claim while the result is written (pickup bounds
-  // how many results may wait so).
-  entry.isWritingResult = true
-  runtime.resultsBeingWritten.count++
-  runtime.onRunEnded()
   const outcome = await writeRunResult(runtime, row, write, () => entry.isInterrupted)
   if (outcome === 'lease_lost') abortRun(entry, DurableExecutionError.nonRetryable('Task execution lease lost'))
 }

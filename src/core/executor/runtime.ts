@@ -52,10 +52,6 @@ export type RunningExecution = {
   done: Promise<void> | undefined
   /** Whether the execution expired before (see `isSuspect` in `pickup.ts`); such runs go one at a time. */
   readonly isSuspect: boolean
-  /** Set once the run function has ended and its result is being written (counted in `resultsBeingWritten`). */
-  isWritingResult: boolean
-  /** When the run's lease ends (storage time; `undefined` without one): a result still unwritten then has stalled. */
-  readonly leaseEndsAt: number | undefined
 }
 
 /** The loops local events wake up at once instead of waiting for their next poll. */
@@ -93,11 +89,6 @@ export type ExecutorRuntime = {
   readonly storage: TaskExecutionsStorageLayer
   /** Run results written together (group commit); see `result-writes.ts`. */
   readonly resultWrites: RunResultWrites
-  /**
-   * Runs whose run function has ended and whose result is still being written: they keep their
-   * entry in `running` (shutdown and cancellation still see them) but no longer hold a run slot.
-   */
-  readonly resultsBeingWritten: { count: number }
   readonly registry: TaskRegistry
   readonly log: ExecutorLog
   /** The serialization of `undefined`: the stored input of sleeping tasks. */
