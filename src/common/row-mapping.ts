@@ -176,7 +176,7 @@ export const RUN_COLUMN_KEYS = [
  * A hand-written reader of raw driver rows (keyed by column name) holding the
  * {@link RUN_COLUMN_KEYS} of rows claimed from `ready`, into storage values: each column decoded
  * once by its own driver mapping, without drizzle's per-row walk over a selection. A `ready` row
- * holds nothing else (spec 1.3: output, children, finalize, the waiting, finishing and closing
+ * holds nothing else (spec 1.6.1, 1.7: output, children, finalize, the waiting, finishing and closing
  * fields are written only once a run has ended), so every other field is what a `ready` row holds.
  */
 export function createRunValueReader(columns: TaskExecutionsColumns): (row: Record<string, unknown>) => TaskExecutionStorageValue {

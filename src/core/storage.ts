@@ -203,7 +203,7 @@ export type TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnReques
    * Our addition, an optional capability: the caller only runs the claimed rows (the executor's
    * pickup). With `status: 'ready'`, a storage may then read back only what a run reads (the
    * fields every row holds, `error`, and what the claim writes) and give every other field the
-   * value a `ready` row holds (spec 1.3: absent, `isFinished: false`, `activeChildrenCount: 0`, the
+   * value a `ready` row holds (spec 1.6.1 and 1.7: absent, `isFinished: false`, `activeChildrenCount: 0`, the
    * `idle` statuses, `needsPromiseCancellation: false`). Storages that ignore it return full
    * values, as without it.
    */
