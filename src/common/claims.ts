@@ -5,7 +5,7 @@
  */
 import { asc, inArray, sql, type SQL } from 'drizzle-orm'
 import type { TaskExecutionStorageUpdate, TaskExecutionStorageValue } from '../core/index.js'
-import type { TaskExecutionsColumnKey, TaskExecutionsRow, TaskExecutionsSet } from './columns.js'
+import type { TaskExecutionsColumnKey, TaskExecutionsSet } from './columns.js'
 import { updateToSet } from './conditions.js'
 import type { ClaimCandidate, TaskExecutionsDialect } from './dialect.js'
 import { runWithConflictRetry } from '../sql/errors.js'
@@ -24,6 +24,11 @@ export type Claim = {
   readonly releasesChildrenToParents?: boolean
   /** Add one to each claimed row's `expiryCount` (the expiry sweep of runs). */
   readonly incrementsExpiryCount?: boolean
+  /**
+   * The claimed rows were `ready` and are read only to be run: return just their run columns
+   * (`RUN_COLUMN_KEYS`), read by hand (see `createRunValueReader`).
+   */
+  readonly returnsRunValues?: boolean
 }
 
 /** What a claim did: how many rows it claimed and, when asked, the rows as they are afterwards. */
@@ -59,11 +64,11 @@ export async function runClaim<TDb>(
         const claimed = await dialect.selectRowsToClaim(tx, claim.where, orderBy, limit)
         if (claimed.length === 0) return { count: 0, rows: [] }
         const ids = claimed.map((row) => row.executionId)
-        const { count, rows } = await updateClaimed(dialect, tx, set, inArray(columns.executionId, ids), returnsRows)
+        const { count, rows } = await updateClaimed(dialect, tx, set, inArray(columns.executionId, ids), returnsRows, claim)
         if (claim.releasesChildrenToParents) await releaseChildrenToParents(dialect, tx, claimed, claim.update.updatedAt)
         const position = new Map(ids.map((id, index) => [id, index]))
         rows.sort((left, right) => position.get(left.executionId)! - position.get(right.executionId)!)
-        return { count, rows: rows.map(taskExecutionRowToValue) }
+        return { count, rows }
       }),
     dialect.errorCodes,
   )
@@ -102,9 +107,11 @@ function claimInOneStatement<TDb>(
   if (!claimCandidateIds || (returnsRows && (orderColumnWritten || !updateRowsReturning))) return undefined
   return async (db) => {
     const byClaimedIds = inArray(columns.executionId, claimCandidateIds(db, claim.where, orderBy, limit))
-    const { count, rows } = await updateClaimed(dialect, db, set, byClaimedIds, returnsRows)
-    rows.sort((left, right) => compareClaimOrder(left[claim.orderBy], right[claim.orderBy]))
-    return { count, rows: rows.map(taskExecutionRowToValue) }
+    const { count, rows } = await updateClaimed(dialect, db, set, byClaimedIds, returnsRows, claim)
+    // The order column is not written here, so the values still hold the order it was claimed in.
+    const orderKey = claim.orderBy as keyof TaskExecutionStorageValue
+    rows.sort((left, right) => compareClaimOrder(left[orderKey], right[orderKey]))
+    return { count, rows }
   }
 }
 
@@ -114,22 +121,30 @@ function compareClaimOrder(left: unknown, right: unknown): number {
   return Number(left) - Number(right)
 }
 
+/** Updates the claimed rows and, when asked, reads them back as values (only their run columns for `returnsRunValues`). */
 async function updateClaimed<TDb>(
   dialect: TaskExecutionsDialect<TDb>,
   tx: TDb,
   set: TaskExecutionsSet,
   byIds: SQL,
   returnsRows: boolean,
-): Promise<{ count: number; rows: Array<TaskExecutionsRow> }> {
+  claim: Claim,
+): Promise<ClaimResult> {
+  if (returnsRows && claim.returnsRunValues && dialect.updateRowsReturningRunValues) {
+    // Update the claimed rows and read back the columns their runs need, in the same statement.
+    const rows = await dialect.updateRowsReturningRunValues(tx, set, byIds)
+    return { count: rows.length, rows }
+  }
   if (returnsRows && dialect.updateRowsReturning) {
     // Update the claimed rows and read them back in the same statement.
     const rows = await dialect.updateRowsReturning(tx, set, byIds)
-    return { count: rows.length, rows }
+    return { count: rows.length, rows: rows.map(taskExecutionRowToValue) }
   }
   // Update the claimed rows (they are locked, so every one of them matches).
   const count = await dialect.updateRows(tx, set, byIds)
+  if (!returnsRows) return { count, rows: [] }
   // Without UPDATE … RETURNING (MySQL), read the claimed rows back inside the transaction.
-  const rows = returnsRows ? await dialect.selectRows(tx, byIds) : []
+  const rows = claim.returnsRunValues ? await dialect.selectRunValues(tx, byIds) : (await dialect.selectRows(tx, byIds)).map(taskExecutionRowToValue)
   return { count, rows }
 }
 

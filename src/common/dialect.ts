@@ -7,6 +7,7 @@
 import { getTableName, sql, type Column, type SQL, type SQLChunk, type SQLWrapper, type Table } from 'drizzle-orm'
 import type { SqlChangeSignal, SqlDialect } from '../sql/dialect.js'
 import type { DatabaseErrorCodes } from '../sql/errors.js'
+import type { TaskExecutionStorageValue } from '../core/index.js'
 import type { TaskExecutionsColumns, TaskExecutionsInsertRow, TaskExecutionsRow, TaskExecutionsSet } from './columns.js'
 import { queryPrimitives } from './query-primitives.js'
 import { readPacketLimit } from '../sql/packet-limit.js'
@@ -150,6 +151,15 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
   readonly updateRowsReturning:
     | ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Array<TaskExecutionsRow>>)
     | undefined
+  /**
+   * {@link updateRowsReturning} for rows claimed from `ready`: returns only their
+   * `RUN_COLUMN_KEYS` (`row-mapping.ts`), read by hand into storage values.
+   */
+  readonly updateRowsReturningRunValues:
+    | ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Array<TaskExecutionStorageValue>>)
+    | undefined
+  /** {@link selectRows} of rows claimed from `ready`: only their `RUN_COLUMN_KEYS`, read by hand into storage values. */
+  readonly selectRunValues: (db: TDb, where: SQL) => Promise<Array<TaskExecutionStorageValue>>
   /** Updates and returns the execution ids of the rows that matched, where the dialect can in one statement. */
   readonly updateRowsReturningIds:
     | ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Array<{ executionId: string }>>)

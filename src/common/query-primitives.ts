@@ -7,9 +7,10 @@
  */
 import { asc, eq, getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
-import { insertEveryColumnStatement, updateStatement } from '../sql/flat-statements.js'
+import { insertEveryColumnStatement, selectStatement, updateStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
+import { createRunValueReader, RUN_COLUMN_KEYS } from './row-mapping.js'
 
 /** The part of drizzle's UPDATE builder the storage uses, common to the three dialects. */
 type UpdateBuilderDatabase = {
@@ -41,6 +42,8 @@ export function queryPrimitives<TDb>(
   const updateWhere = (db: TDb, set: object, where: SQL) => asUpdateBuilder(db).update(table).set(set).where(where)
   const { affectedRowsCount } = extras
   const { claimCandidates } = seam
+  const runColumns = RUN_COLUMN_KEYS.map((key) => table[key])
+  const readRunValue = createRunValueReader(table)
   const claimFields = {
     executionId: table.executionId,
     parentExecutionId: table.parentExecutionId,
@@ -111,6 +114,12 @@ export function queryPrimitives<TDb>(
     updateRowsReturning: extras.capabilities.updateReturning
       ? async (db, set, where) => updateWhere(db, set, where).returning()
       : undefined,
+    updateRowsReturningRunValues: extras.capabilities.updateReturning
+      ? // Update and read back only the run's columns, read by hand.
+        async (db, set, where) => (await seam.queryRows(db, updateStatement(table, fields, set, where, runColumns))).map(readRunValue)
+      : undefined,
+    // Only the run's columns of the claimed rows, read back by hand.
+    selectRunValues: async (db, where) => (await seam.queryRows(db, selectStatement(table, runColumns, where))).map(readRunValue),
     updateRowsReturningIds: extras.capabilities.updateReturning
       ? async (db, set, where) => updateWhere(db, set, where).returning({ executionId: table.executionId })
       : undefined,

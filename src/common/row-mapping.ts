@@ -4,7 +4,7 @@
  * survive), and JSON columns are decoded defensively because MariaDB returns them as strings.
  */
 import type { TaskExecutionStorageValue } from '../core/index.js'
-import type { TaskExecutionsInsertRow, TaskExecutionsRow } from './columns.js'
+import type { TaskExecutionsColumnKey, TaskExecutionsColumns, TaskExecutionsInsertRow, TaskExecutionsRow } from './columns.js'
 
 /** The row to insert for a value. */
 export function taskExecutionValueToInsertRow(value: TaskExecutionStorageValue): TaskExecutionsInsertRow {
@@ -137,3 +137,114 @@ export function taskExecutionRowToValue(row: TaskExecutionsRow): TaskExecutionSt
 function optionalNumber(value: number | null): number | undefined {
   return value != null ? Number(value) : undefined
 }
+
+/**
+ * The columns a run reads of a row it claimed from `ready` (see {@link createRunValueReader}): the
+ * fields every status holds, the previous attempt's `error`, and what the claim writes.
+ */
+export const RUN_COLUMN_KEYS = [
+  'rootTaskId',
+  'rootExecutionId',
+  'parentTaskId',
+  'parentExecutionId',
+  'indexInParentChildren',
+  'isOnlyChildOfParent',
+  'isFinalizeOfParent',
+  'taskId',
+  'executionId',
+  'isSleepingTask',
+  'sleepingTaskUniqueId',
+  'retryOptions',
+  'sleepMsBeforeRun',
+  'timeoutMs',
+  'areChildrenSequential',
+  'input',
+  'executorId',
+  'status',
+  'error',
+  'retryAttempts',
+  'startAt',
+  'startedAt',
+  'expiresAt',
+  'createdAt',
+  'updatedAt',
+  'leaseToken',
+  'expiryCount',
+] as const satisfies ReadonlyArray<TaskExecutionsColumnKey>
+
+/**
+ * A hand-written reader of raw driver rows (keyed by column name) holding the
+ * {@link RUN_COLUMN_KEYS} of rows claimed from `ready`, into storage values: each column decoded
+ * once by its own driver mapping, without drizzle's per-row walk over a selection. A `ready` row
+ * holds nothing else (spec 1.6.1, 1.7: output, children, finalize, the waiting, finishing and closing
+ * fields are written only once a run has ended), so every other field is what a `ready` row holds.
+ */
+export function createRunValueReader(columns: TaskExecutionsColumns): (row: Record<string, unknown>) => TaskExecutionStorageValue {
+  const name = Object.fromEntries(RUN_COLUMN_KEYS.map((key) => [key, columns[key].name])) as Record<RunColumnKey, string>
+  const column = columns
+  // `null` stays absent; anything else is decoded by its column, as drizzle would.
+  const read = (row: Record<string, unknown>, key: RunColumnKey): unknown => {
+    const raw = row[name[key]]
+    return raw == null ? undefined : column[key].mapFromDriverValue(raw)
+  }
+  const text = (row: Record<string, unknown>, key: RunColumnKey) => read(row, key) as string | undefined
+  const number = (row: Record<string, unknown>, key: RunColumnKey) => {
+    const value = read(row, key)
+    return value === undefined ? undefined : Number(value)
+  }
+  return (row) => {
+    const value: TaskExecutionStorageValue = {
+      taskId: text(row, 'taskId')!,
+      executionId: text(row, 'executionId')!,
+      isSleepingTask: Boolean(read(row, 'isSleepingTask')),
+      retryOptions: { ...decodeJsonColumn(read(row, 'retryOptions') as TaskExecutionStorageValue['retryOptions']) },
+      sleepMsBeforeRun: number(row, 'sleepMsBeforeRun')!,
+      timeoutMs: number(row, 'timeoutMs')!,
+      areChildrenSequential: Boolean(read(row, 'areChildrenSequential')),
+      input: text(row, 'input')!,
+      status: text(row, 'status') as TaskExecutionStorageValue['status'],
+      isFinished: false,
+      retryAttempts: number(row, 'retryAttempts')!,
+      startAt: number(row, 'startAt')!,
+      activeChildrenCount: 0,
+      onChildrenFinishedProcessingStatus: 'idle',
+      closeStatus: 'idle',
+      needsPromiseCancellation: false,
+      createdAt: number(row, 'createdAt')!,
+      updatedAt: number(row, 'updatedAt')!,
+    }
+    const rootTaskId = text(row, 'rootTaskId')
+    const rootExecutionId = text(row, 'rootExecutionId')
+    if (rootTaskId !== undefined && rootExecutionId !== undefined) value.root = { taskId: rootTaskId, executionId: rootExecutionId }
+    const parentTaskId = text(row, 'parentTaskId')
+    const parentExecutionId = text(row, 'parentExecutionId')
+    if (parentTaskId !== undefined && parentExecutionId !== undefined) {
+      value.parent = {
+        taskId: parentTaskId,
+        executionId: parentExecutionId,
+        indexInParentChildren: number(row, 'indexInParentChildren') ?? 0,
+        isOnlyChildOfParent: Boolean(read(row, 'isOnlyChildOfParent') ?? false),
+        isFinalizeOfParent: Boolean(read(row, 'isFinalizeOfParent') ?? false),
+      }
+    }
+    const sleepingTaskUniqueId = text(row, 'sleepingTaskUniqueId')
+    if (sleepingTaskUniqueId !== undefined) value.sleepingTaskUniqueId = sleepingTaskUniqueId
+    const executorId = text(row, 'executorId')
+    if (executorId !== undefined) value.executorId = executorId
+    const error = read(row, 'error')
+    if (error !== undefined) value.error = { ...decodeJsonColumn(error as NonNullable<TaskExecutionStorageValue['error']>) }
+    const startedAt = number(row, 'startedAt')
+    if (startedAt !== undefined) value.startedAt = startedAt
+    const expiresAt = number(row, 'expiresAt')
+    if (expiresAt !== undefined) value.expiresAt = expiresAt
+    const leaseToken = text(row, 'leaseToken')
+    if (leaseToken !== undefined) value.leaseToken = leaseToken
+    const expiryCount = number(row, 'expiryCount') ?? 0
+    // Absent means 0, as in taskExecutionRowToValue.
+    if (expiryCount > 0) value.expiryCount = expiryCount
+    return value
+  }
+}
+
+/** One of {@link RUN_COLUMN_KEYS}. */
+type RunColumnKey = (typeof RUN_COLUMN_KEYS)[number]

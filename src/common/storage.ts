@@ -301,6 +301,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       limit: request.limit,
       update: request.update,
       expiresAtBase: request.updateExpiresAtWithStartedAt,
+      returnsRunValues: request.returnsRunFieldsOnly === true && request.status === 'ready',
     })
   }
 

@@ -199,6 +199,15 @@ export type TaskExecutionsStorageUpdateByStatusAndStartAtLessThanAndReturnReques
   /** Each claimed row also gets `expiresAt = updateExpiresAtWithStartedAt + timeoutMs`. */
   updateExpiresAtWithStartedAt: number
   limit: number
+  /**
+   * Our addition, an optional capability: the caller only runs the claimed rows (the executor's
+   * pickup). With `status: 'ready'`, a storage may then read back only what a run reads (the
+   * fields every row holds, `error`, and what the claim writes) and give every other field the
+   * value a `ready` row holds (spec 1.6.1 and 1.7: absent, `isFinished: false`, `activeChildrenCount: 0`, the
+   * `idle` statuses, `needsPromiseCancellation: false`). Storages that ignore it return full
+   * values, as without it.
+   */
+  returnsRunFieldsOnly?: boolean
 }
 
 /** Claim of parents whose children are all released, ordered by `updatedAt`. */

@@ -81,8 +81,18 @@ export function caseByKeyExpression(
   return sql.fromList(chunks)
 }
 
+/** `c1, c2, …`: the columns by name, for a select list or RETURNING (rows come back keyed by column name). */
+function columnList(columns: ReadonlyArray<Column>): Array<SQLChunk> {
+  return columns.flatMap((column, index) => (index === 0 ? [sql.identifier(column.name)] : [COMMA, sql.identifier(column.name)]))
+}
+
+/** `SELECT c1, c2, … FROM table WHERE …`: raw rows keyed by column name. */
+export function selectStatement(table: Table, columns: ReadonlyArray<Column>, where: SQL): SQL {
+  return sql.fromList([new StringChunk('select '), ...columnList(columns), new StringChunk(' from '), table, new StringChunk(' where '), where])
+}
+
 /**
- * `UPDATE table SET c1 = …, c2 = … WHERE … [RETURNING column]`: each value is bound (encoded by its
+ * `UPDATE table SET c1 = …, c2 = … WHERE … [RETURNING columns]`: each value is bound (encoded by its
  * column) unless it is SQL. Without `returning`, nothing comes back, so callers that need the
  * matched count use the dialect's update; `returning` needs a dialect with `UPDATE … RETURNING`.
  */
@@ -91,11 +101,11 @@ export function updateStatement(
   columns: Readonly<Record<string, Column>>,
   set: Readonly<Record<string, unknown>>,
   where: SQL,
-  returning?: Column,
+  returning?: Column | ReadonlyArray<Column>,
 ): SQL {
   const chunks: Array<SQLChunk> = [new StringChunk('update '), table, new StringChunk(' set '), setAssignments(columns, set)]
   chunks.push(new StringChunk(' where '), where)
-  if (returning !== undefined) chunks.push(new StringChunk(' returning '), sql.identifier(returning.name))
+  if (returning !== undefined) chunks.push(new StringChunk(' returning '), ...columnList(Array.isArray(returning) ? returning : [returning]))
   return sql.fromList(chunks)
 }
 

@@ -112,12 +112,12 @@ export class BatchedStorageMethod<TRequest, TResult> {
   }
 
   /**
-   * Sends requests the caller has together: into the current batch when batching, else split
+   * Sends requests the caller has together: into the current batch when batching and `mayBatch`, else split
    * into storage calls as a batch would be (with the same per-request fallback and retries)
    * instead of one call each. Settles per request, as `Promise.allSettled` does.
    */
-  async callAll(requests: ReadonlyArray<TRequest>): Promise<Array<PromiseSettledResult<TResult>>> {
-    const loader = this.loader
+  async callAll(requests: ReadonlyArray<TRequest>, mayBatch = true): Promise<Array<PromiseSettledResult<TResult>>> {
+    const loader = mayBatch ? this.loader : undefined
     if (loader) return await Promise.allSettled(requests.map((request) => loader.load(request)))
     // As in DataLoader, an Error in a batch's results is that request's failure.
     return (await this.loadBatch(requests)).map((result) =>

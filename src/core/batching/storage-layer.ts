@@ -337,12 +337,14 @@ export class TaskExecutionsStorageLayer {
 
   /**
    * Updates several executions the caller holds together (each if it matches its filters): with
-   * batching off they still share storage calls. Settles per request, as `Promise.allSettled`.
+   * batching off they still share storage calls; `mayBatch: false` sends them at once, outside the
+   * batch windows (they are a batch already). Settles per request, as `Promise.allSettled`.
    */
   updateManyById(
     requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdRequest>,
+    mayBatch = true,
   ): Promise<Array<PromiseSettledResult<UpdateMatch>>> {
-    return this.updateByIdMethod.callAll(requests)
+    return this.updateByIdMethod.callAll(requests, mayBatch)
   }
 
   /** Updates one execution and, if that matched, inserts its children, atomically; answers as {@link updateById}. */

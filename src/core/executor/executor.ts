@@ -38,6 +38,7 @@ import { resolveDurableExecutorOptions, type ResolvedDurableExecutorOptions } fr
 import { TaskRegistry, type InputValidatorFactory } from './registry.js'
 import { interruptExecutionRun } from './run.js'
 import { ExecutorLog } from './log.js'
+import { RunResultWrites } from './result-writes.js'
 import type { ExecutorRuntime, RunningExecution } from './runtime.js'
 import type {
   AnyTask,
@@ -177,6 +178,7 @@ export class DurableExecutor {
       options,
       serializer: options.serializer,
       storage: this.storage,
+      resultWrites: new RunResultWrites(this.storage),
       registry: this.registry,
       log: this.log,
       serializedUndefined,

@@ -44,6 +44,8 @@ export async function processReadyTaskExecutions(
     update: normalize({ executorId: runtime.executorId, status: 'running', leaseToken: runtime.nextLeaseToken() }, now),
     updateExpiresAtWithStartedAt: now + expireLeewayMs,
     limit,
+    // The rows are only run here: a storage that can reads back just what a run needs.
+    returnsRunFieldsOnly: true,
   })
   if (runtime.shutdownSignal.aborted) {
     // Shutdown began during the claim: these rows go straight back, for another executor.

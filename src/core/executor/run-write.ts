@@ -9,8 +9,8 @@ import { callUnderLease, LeaseEndedBeforeWrite } from './lease-writes.js'
 import { planRunFailure, type RunResultWrite } from './run-result.js'
 import {
   fencedFilters,
-  updateExecutionById,
   updateExecutionByIdAndInsertChildren,
+  writeRunResultById,
   type ExecutorRuntime,
 } from './runtime.js'
 
@@ -38,7 +38,7 @@ export async function writeRunResult(
     answer = await callUnderLease(runtime, lease, `writing ${what}`, () =>
       write.children.length > 0
         ? updateExecutionByIdAndInsertChildren(runtime, row.executionId, filters, write.update, write.children, row)
-        : updateExecutionById(runtime, row.executionId, filters, write.update, row),
+        : writeRunResultById(runtime, row, filters, write.update),
     )
   } catch (error) {
     // The storage refuses this write for good (a constraint, say): T9 records why, if it can.

@@ -31,6 +31,7 @@ import type { FinishedExecutionWaiters } from './finish-waiters.js'
 import type { ResolvedDurableExecutorOptions } from './options.js'
 import type { TaskDefinition, TaskRegistry } from './registry.js'
 import type { ExecutorLog } from './log.js'
+import type { RunResultWrites } from './result-writes.js'
 import type { TaskEnqueueOptions } from './types.js'
 
 /** An in-process run of an execution. */
@@ -86,6 +87,8 @@ export type ExecutorRuntime = {
   readonly options: ResolvedDurableExecutorOptions
   readonly serializer: Serializer
   readonly storage: TaskExecutionsStorageLayer
+  /** Run results written together (group commit); see `result-writes.ts`. */
+  readonly resultWrites: RunResultWrites
   readonly registry: TaskRegistry
   readonly log: ExecutorLog
   /** The serialization of `undefined`: the stored input of sleeping tasks. */
@@ -118,6 +121,22 @@ export async function updateExecutionById(
   const normalized = normalizeTaskExecutionStorageInternalUpdate(update, runtime.clock.now(), currentRow)
   const matched = await runtime.storage.updateById({ executionId, filters, update: normalized })
   notifyFinished(runtime, executionId, normalized, matched, rowUnderLease)
+  return matched
+}
+
+/**
+ * {@link updateExecutionById} for the result of a run held under `row`'s lease: written together
+ * with the other results finishing around it (`resultWrites`).
+ */
+export async function writeRunResultById(
+  runtime: ExecutorRuntime,
+  row: TaskExecutionStorageValue,
+  filters: TaskExecutionStorageGetByIdFilters,
+  update: TaskExecutionStorageInternalUpdate,
+): Promise<UpdateMatch> {
+  const normalized = normalizeTaskExecutionStorageInternalUpdate(update, runtime.clock.now(), row)
+  const matched = await runtime.resultWrites.updateById({ executionId: row.executionId, filters, update: normalized })
+  notifyFinished(runtime, row.executionId, normalized, matched, row)
   return matched
 }
 
