@@ -115,16 +115,18 @@ export function describeStorageFailureBehaviours(context: ExecutorSuiteContext):
 
     it('lands a result whose write kept failing past the end of its lease, running the task once', async () => {
       const faulty = createFaultyStorage(context.storage)
-      // A lease of 200 ms; the result write fails for 600 ms after the run.
       const executor = await context.startExecutor({ storageMaxRetryAttempts: 0, expireLeewayMs: 0 }, faulty.storage)
       const counted = countingTask(executor, 'test', 'done late')
       faulty.setFailing('updateManyById', true)
-      const handle = await executor.enqueueTask(counted.task, undefined, { timeoutMs: 200 })
+      // A lease of 1.5 s: the first write fails well inside it even on a loaded machine (the expiry
+      // sweep holds off from that failure on), and the writes keep failing until it is over.
+      const handle = await executor.enqueueTask(counted.task, undefined, { timeoutMs: 1500 })
       await waitUntil('the task ran', () => counted.runs() === 1)
-      // At least 600 ms pass (the lease is long over), and the write is retried at least once: on a
-      // loaded machine the retry may come later than 600 ms, so wait for it rather than assert it.
-      await sleep(600)
-      await waitUntil('the result write was retried', () => faulty.callCount('updateManyById') > 1)
+      await waitUntil('the result write failed', () => faulty.callCount('updateManyById') >= 1)
+      const { expiresAt } = await readStoredExecution(context.storage, handle.executionId)
+      await sleep(Math.max(0, (expiresAt ?? Date.now()) - Date.now()) + 200)
+      const callsAfterTheLease = faulty.callCount('updateManyById')
+      await waitUntil('the result write was retried after the lease ended', () => faulty.callCount('updateManyById') > callsAfterTheLease)
       faulty.setFailing('updateManyById', false)
       const execution = await expectFinishedStatus(handle, 'completed')
       expect(execution.output).toBe('done late')

@@ -1,7 +1,8 @@
 /**
  * The fault proxy in front of the shared PostgreSQL and MariaDB servers (only the proxy's own
  * connections are cut): it forwards, cuts, stalls and resumes, and loses COMMIT replies after the
- * commit happened, for plain COMMITs, drizzle transactions and PostgreSQL's extended protocol.
+ * commit happened, for plain COMMITs, drizzle transactions and PostgreSQL's extended protocol, and
+ * on PostgreSQL the replies of writes that commit on their own (sent outside a transaction).
  */
 import { sql } from 'drizzle-orm'
 import { drizzle as drizzleMysql } from 'drizzle-orm/mysql2'
@@ -11,7 +12,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { uniqueTableName } from '../../sql/backends.js'
 import { reachableServerUrl } from '../../sql/servers.js'
-import { isCommitStatement } from './commit-detectors.js'
+import { isCommitStatement, statementKind } from './commit-detectors.js'
 import { startFaultProxy, type FaultProxy } from './proxy.js'
 
 /** Polls `condition` until it holds; the proxy's counters move on events, not on time. */
@@ -33,6 +34,11 @@ function targetOf(url: string): { targetHost: string; targetPort: number; defaul
 }
 
 describe('commit statement recognition', () => {
+  it('tells transaction control, writes (a writing CTE included) and reads apart', () => {
+    const texts = ['BEGIN', 'start transaction', 'commit', 'rollback', 'update t set v = 1', ' INSERT into t values (1)', 'with c as (update t set v = 1 returning v) select * from c', 'with c as (select 1) select * from c', 'select 1']
+    expect(texts.map(statementKind)).toEqual(['begin', 'begin', 'commit', 'rollback', 'write', 'write', 'write', 'other', 'other'])
+  })
+
   it('recognises COMMIT in any case, with WORK, TRANSACTION or a semicolon, and END', () => {
     expect(['commit', 'COMMIT;', ' Commit Work ', 'commit transaction', 'end', 'begin', 'commit; select 1', 'rollback'].map(isCommitStatement)).toEqual([
       true,
@@ -134,6 +140,18 @@ if (postgresUrl) {
       await expect(db.transaction(async (tx) => tx.execute(sql.raw(`insert into ${table} (v) values ('drizzle')`)))).rejects.toThrow()
       expect(await rowsWith('drizzle')).toBe(1)
       await pool.end()
+    })
+
+    it('loses the reply of a write outside a transaction, which committed on its own, and counts no write inside one', async () => {
+      const client = await connect()
+      const commitsBefore = proxy.stats.commits
+      await client.query('begin')
+      await client.query({ text: `insert into ${table} (v) values ($1)`, values: ['inside'] })
+      await client.query('rollback')
+      expect(proxy.stats.commits - commitsBefore).toBe(0)
+      proxy.loseNextCommitReply()
+      await expect(client.query({ text: `insert into ${table} (v) values ($1)`, values: ['autocommit'] })).rejects.toThrow()
+      expect([proxy.stats.commits - commitsBefore, await rowsWith('inside'), await rowsWith('autocommit')]).toEqual([1, 0, 1])
     })
 
     it('loses commit replies at the rate set, and none at rate 0', async () => {
