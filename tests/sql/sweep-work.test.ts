@@ -7,23 +7,13 @@ import type { TaskExecutionsStorageSweepWork, TaskExecutionStorageValue } from '
 import { buildTaskExecutionRow } from '../../src/testing/index.js'
 import { availableBackends } from './available-backends.js'
 import { uniqueTableName, type OpenedBackend } from './backends.js'
+import { NO_SWEEP_WORK as NO_WORK } from './fixtures/no-sweep-work.js'
 
 const { backends, shutdown } = await availableBackends()
 afterAll(shutdown)
 
 const NOW = 1_800_000_000_000
 const EXECUTOR_ID = 'executor-sweeps'
-const NO_WORK: TaskExecutionsStorageSweepWork = {
-  ready: false,
-  childrenFinished: false,
-  closeReady: false,
-  close: false,
-  promiseCancellation: false,
-  expiredRuns: false,
-  expiredSleeps: false,
-  expiredChildrenFinishedProcessing: false,
-  expiredClosing: false,
-}
 
 /** A row no sweep finds at {@link NOW}: ready, but not before a minute later. */
 const quietRow = (overrides: Partial<TaskExecutionStorageValue> = {}) =>
