@@ -7,7 +7,8 @@ export default defineConfig({
     // (TESTCONTAINERS=1, or a container runtime found and a URL unset): see tests/setup/server-source.ts.
     globalSetup: ['tests/setup/global-setup.ts'],
     // Most files wait on database servers, child processes and timers, not on the CPU: three at a
-    // time on two cores (vitest's default would be one) takes the suite from about 17 to about 9 minutes.
+    // time on two cores (vitest's default would be one) takes the suite from about 20 to about 11 minutes
+    // (four at a time was no faster: the machine's two cores are then the limit).
     maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 60_000,
