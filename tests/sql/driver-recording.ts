@@ -38,19 +38,26 @@ export function countPgPoolQueries(pool: pg.Pool, sink: StatementSink): void {
       : (connect() as Promise<pg.PoolClient>).then(hook)
 }
 
-/** Records every statement a mysql2 pool runs, directly or on a connection it hands out (hooked once each). */
-export function countMysqlPoolQueries(pool: mysql.Pool, sink: StatementSink): void {
-  countCalls(pool, 'query', sink)
-  countCalls(pool, 'execute', sink)
+/** Calls `hook` once for each connection a mysql2 pool hands out, before the caller gets it. */
+export function onEachMysqlPoolConnection(pool: mysql.Pool, hook: (connection: mysql.PoolConnection) => void): void {
   const getConnection = pool.getConnection.bind(pool)
   const hooked = new WeakSet<object>()
   ;(pool as { getConnection: unknown }).getConnection = async () => {
     const connection = await getConnection()
     if (!hooked.has(connection)) {
       hooked.add(connection)
-      countCalls(connection, 'query', sink)
-      countCalls(connection, 'execute', sink)
+      hook(connection)
     }
     return connection
   }
+}
+
+/** Records every statement a mysql2 pool runs, directly or on a connection it hands out (hooked once each). */
+export function countMysqlPoolQueries(pool: mysql.Pool, sink: StatementSink): void {
+  countCalls(pool, 'query', sink)
+  countCalls(pool, 'execute', sink)
+  onEachMysqlPoolConnection(pool, (connection) => {
+    countCalls(connection, 'query', sink)
+    countCalls(connection, 'execute', sink)
+  })
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMySqlTaskExecutionsStorage, createMySqlTaskExecutionsTable, ensureMySqlTaskExecutionsTables } from '../../src/mysql.js'
 import { buildChildRow, buildTaskExecutionRow } from '../../src/testing/index.js'
 import { uniqueTableName } from './backends.js'
+import { onEachMysqlPoolConnection } from './driver-recording.js'
 import { reachableServerUrl } from './servers.js'
 
 const url = await reachableServerUrl('MariaDB')
@@ -20,26 +21,19 @@ const url = await reachableServerUrl('MariaDB')
 function poolHoldingNextCommit(uri: string) {
   const pool = mysql.createPool({ uri, connectionLimit: 4 })
   let hold: { reached: () => void; released: Promise<void> } | undefined
-  const getConnection = pool.getConnection.bind(pool)
-  const hooked = new WeakSet<object>()
-  ;(pool as { getConnection: unknown }).getConnection = async () => {
-    const connection = await getConnection()
-    if (!hooked.has(connection)) {
-      hooked.add(connection)
-      const query = connection.query.bind(connection) as (...args: Array<unknown>) => Promise<unknown>
-      ;(connection as { query: unknown }).query = async (...args: Array<unknown>) => {
-        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { sql?: string }).sql
-        const current = hold
-        if (current && text?.trim().toLowerCase() === 'commit') {
-          hold = undefined
-          current.reached()
-          await current.released
-        }
-        return query(...args)
+  onEachMysqlPoolConnection(pool, (connection) => {
+    const query = connection.query.bind(connection) as (...args: Array<unknown>) => Promise<unknown>
+    ;(connection as { query: unknown }).query = async (...args: Array<unknown>) => {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { sql?: string }).sql
+      const current = hold
+      if (current && text?.trim().toLowerCase() === 'commit') {
+        hold = undefined
+        current.reached()
+        await current.released
       }
+      return query(...args)
     }
-    return connection
-  }
+  })
   const holdNextCommit = () => {
     let reached!: () => void
     let release!: () => void
