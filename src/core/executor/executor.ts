@@ -66,6 +66,12 @@ import type {
 /** How long shutdown waits for loops, runs and background work before giving up on them. */
 export const SHUTDOWN_GRACE_PERIOD_MS = 15_000
 
+/**
+ * After a cancel wakes the sweep that interrupts local runs, when it looks again: a sweep of this
+ * executor may have held the cancelled row's lock the first time (rows locked elsewhere are skipped).
+ */
+const CANCEL_SWEEP_RECHECKS_MS = [50, 500]
+
 type ExecutorState = 'idle' | 'started' | 'shutdown'
 
 /**
@@ -167,6 +173,12 @@ export class DurableExecutor {
         loop.trigger()
       })
     }
+    // The cancel sweep skips locked rows, and the close-ready sweep that a cancel also wakes locks
+    // the same just-cancelled rows: the sweep looks again shortly after, instead of at the next read.
+    const wakeCancelSweep = () => {
+      loops.cancelsNeedPromiseCancellationTaskExecutions.trigger()
+      for (const afterMs of CANCEL_SWEEP_RECHECKS_MS) wakeAt(loops.cancelsNeedPromiseCancellationTaskExecutions, this.clock.now() + afterMs)
+    }
     const finishedWaiters = new FinishedExecutionWaiters()
     this.runtime = {
       executorId: this.id,
@@ -195,7 +207,7 @@ export class DurableExecutor {
         childrenFinished: () => loops.processOnChildrenFinishedTaskExecutions.trigger(),
         closeReady: () => loops.markFinishedTaskExecutionsAsCloseStatusReady.trigger(),
         close: () => loops.closeFinishedTaskExecutions.trigger(),
-        promiseCancellation: () => loops.cancelsNeedPromiseCancellationTaskExecutions.trigger(),
+        promiseCancellation: wakeCancelSweep,
         // The expiry sweep matches expiresAt < now, so it is due one millisecond later.
         expiry: (at) => wakeAt(loops.retryExpiredTaskExecutions, at + 1),
       },
@@ -220,9 +232,7 @@ export class DurableExecutor {
           this.log.info(`Cancelled task execution [taskId=${taskId}] [executionId=${executionId}]`, { executionId, taskId })
         }
         loops.markFinishedTaskExecutionsAsCloseStatusReady.trigger()
-        if (this.running.has(executionId)) {
-          loops.cancelsNeedPromiseCancellationTaskExecutions.trigger()
-        }
+        if (this.running.has(executionId)) wakeCancelSweep()
       },
     }
   }

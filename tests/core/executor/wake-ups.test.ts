@@ -156,4 +156,34 @@ describe('in-process wake-ups', () => {
     await (await executor.getTaskExecutionHandle(never, handle.executionId)).cancel()
     expect(await finished).toMatchObject({ status: 'cancelled' })
   })
+
+  it('interrupts a cancelled run whose row the first cancel sweep skipped as locked', async () => {
+    // A sweep of the same executor (the close-ready one a cancel also wakes) may hold the row's lock
+    // when the cancel sweep runs; SKIP LOCKED then returns nothing, as this storage's first call does.
+    class FirstCancelSweepSkips extends InMemoryTaskExecutionsStorage {
+      skipped = 0
+      override async updateByExecutorIdAndNeedsPromiseCancellationAndReturn(
+        ...args: Parameters<InMemoryTaskExecutionsStorage['updateByExecutorIdAndNeedsPromiseCancellationAndReturn']>
+      ) {
+        if (this.skipped++ === 0) return []
+        return super.updateByExecutorIdAndNeedsPromiseCancellationAndReturn(...args)
+      }
+    }
+    const storage = new FirstCancelSweepSkips()
+    const executor = await DurableExecutor.make(storage, { logLevel: 'error', backgroundProcessIntraBatchSleepMs: NEVER_POLLS_MS })
+    executors.push(executor)
+    await executor.start()
+    let aborted = false
+    const long = executor.task({
+      id: 'long',
+      timeoutMs: 60_000,
+      run: (ctx) => new Promise<string>((resolve) => ctx.abortSignal.addEventListener('abort', () => ((aborted = true), resolve('late')))),
+    })
+    const handle = await executor.enqueueTask(long)
+    while (executor.getRunningTaskExecutionsCount() === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    await handle.cancel()
+    await expect.poll(() => aborted).toBe(true)
+    expect(storage.skipped).toBeGreaterThanOrEqual(2)
+    expect(executor.getRunningTaskExecutionsCount()).toBe(0)
+  })
 })
