@@ -82,41 +82,43 @@ const oneOf =
 
 const status = oneOf(ALL_TASK_EXECUTION_STATUSES)
 
-const retryOptions: Rule = (value) =>
-  objectProblem(value, {
-    maxAttempts: [count, true],
-    baseDelayMs: [finiteNumber, false],
-    delayMultiplier: [finiteNumber, false],
-    maxDelayMs: [finiteNumber, false],
-  })
+// Each object's rules are one constant (not a literal per call): objectProblem lists a table's entries once.
+const RETRY_OPTIONS_RULES = {
+  maxAttempts: [count, true],
+  baseDelayMs: [finiteNumber, false],
+  delayMultiplier: [finiteNumber, false],
+  maxDelayMs: [finiteNumber, false],
+} as const
+const retryOptions: Rule = (value) => objectProblem(value, RETRY_OPTIONS_RULES)
 
-const errorValue: Rule = (value) =>
-  objectProblem(value, {
-    errorType: [oneOf(ERROR_TYPES), true],
-    message: [(message) => (typeof message === 'string' ? textProblem(message, false) : `must be a string, not ${describeType(message)}`), true],
-    isRetryable: [flag, true],
-    isInternal: [flag, true],
-  })
+const ERROR_VALUE_RULES = {
+  errorType: [oneOf(ERROR_TYPES), true],
+  message: [(message: unknown) => (typeof message === 'string' ? textProblem(message, false) : `must be a string, not ${describeType(message)}`), true],
+  isRetryable: [flag, true],
+  isInternal: [flag, true],
+} as const
+const errorValue: Rule = (value) => objectProblem(value, ERROR_VALUE_RULES)
 
-const summary: Rule = (value) => objectProblem(value, { taskId: [identifier, true], executionId: [identifier, true] })
+const SUMMARY_RULES = { taskId: [identifier, true], executionId: [identifier, true] } as const
+const summary: Rule = (value) => objectProblem(value, SUMMARY_RULES)
 
 const summaries: Rule = (value) => {
   if (!Array.isArray(value)) return `must be an array of { taskId, executionId }, not ${describeType(value)}`
-  for (const [index, item] of value.entries()) {
-    const problem = summary(item)
+  for (let index = 0; index < value.length; index++) {
+    const problem = summary(value[index])
     if (problem) return `[${index}]${nestedProblem(problem)}`
   }
   return undefined
 }
 
-const parentSummary: Rule = (value) =>
-  objectProblem(value, {
-    taskId: [identifier, true],
-    executionId: [identifier, true],
-    indexInParentChildren: [siblingIndex, true],
-    isOnlyChildOfParent: [flag, true],
-    isFinalizeOfParent: [flag, true],
-  })
+const PARENT_SUMMARY_RULES = {
+  taskId: [identifier, true],
+  executionId: [identifier, true],
+  indexInParentChildren: [siblingIndex, true],
+  isOnlyChildOfParent: [flag, true],
+  isFinalizeOfParent: [flag, true],
+} as const
+const parentSummary: Rule = (value) => objectProblem(value, PARENT_SUMMARY_RULES)
 
 /** The rule of every settable field (the fields an update may set). */
 const SETTABLE_FIELD_RULES = {
@@ -183,6 +185,10 @@ const VALUE_FIELD_RULES: Record<keyof TaskExecutionStorageValue, readonly [Rule,
   expiryCount: [count, false],
 }
 
+// The rule tables as entry lists, built once: the checks run before every write, and listing a
+// table's entries per call allocated an array per rule.
+const SETTABLE_FIELD_RULE_ENTRIES = Object.entries(SETTABLE_FIELD_RULES) as ReadonlyArray<readonly [string, Rule]>
+
 const FILTER_RULES = {
   isSleepingTask: [flag, false],
   status: [status, false],
@@ -211,6 +217,7 @@ const REQUEST_FIELD_RULES: Record<string, Rule> = {
   limit,
   incrementExpiryCount: flag,
 }
+const REQUEST_FIELD_RULE_ENTRIES = Object.entries(REQUEST_FIELD_RULES) as ReadonlyArray<readonly [string, Rule]>
 
 /** Refuses, naming the field, a value that breaks the contract's rules; `operation` names the call. */
 export function checkTaskExecutionStorageValues(
@@ -219,8 +226,8 @@ export function checkTaskExecutionStorageValues(
   field = 'executions',
 ): void {
   if (!Array.isArray(values)) refuse(operation, field, `must be an array, not ${describeType(values)}`)
-  for (const [index, value] of values.entries()) {
-    const problem = objectProblem(value, VALUE_FIELD_RULES)
+  for (let index = 0; index < values.length; index++) {
+    const problem = objectProblem(values[index], VALUE_FIELD_RULES)
     if (problem) refuse(operation, `${field}[${index}]`, problem)
   }
 }
@@ -229,7 +236,7 @@ export function checkTaskExecutionStorageValues(
 export function checkTaskExecutionStorageUpdate(operation: string, update: TaskExecutionStorageUpdate, field = 'update'): void {
   if (!isPlainObject(update)) refuse(operation, field, `must be an object, not ${describeType(update)}`)
   const fields = update as Record<string, unknown>
-  for (const [key, rule] of Object.entries(SETTABLE_FIELD_RULES)) {
+  for (const [key, rule] of SETTABLE_FIELD_RULE_ENTRIES) {
     const value = fields[key]
     // Absent and null fields are left alone (spec 2.2); `updatedAt` is required.
     if (value == null) {
@@ -257,9 +264,10 @@ export function checkTaskExecutionStorageUpdate(operation: string, update: TaskE
 export function checkTaskExecutionStorageRequest(operation: string, request: object, field = 'request'): void {
   if (!isPlainObject(request)) refuse(operation, field, `must be an object, not ${describeType(request)}`)
   const fields = request as Record<string, unknown>
-  for (const [key, rule] of Object.entries(REQUEST_FIELD_RULES)) {
-    if (!(key in fields) || fields[key] === undefined) continue
-    const problem = rule(fields[key])
+  for (const [key, rule] of REQUEST_FIELD_RULE_ENTRIES) {
+    const value = fields[key]
+    if (value === undefined || !(key in fields)) continue
+    const problem = rule(value)
     if (problem) refuse(operation, `${field}.${key}`, problem)
   }
   if (fields.filters != null) {
@@ -277,7 +285,9 @@ export function checkTaskExecutionStorageRequest(operation: string, request: obj
 export function checkTaskExecutionStorageRequests(operation: string, requests: ReadonlyArray<object>): void {
   if (!Array.isArray(requests)) refuse(operation, 'requests', `must be an array, not ${describeType(requests)}`)
   const checked: ReadonlyArray<object> = requests
-  for (const [index, request] of checked.entries()) checkTaskExecutionStorageRequest(operation, request, `requests[${index}]`)
+  for (let index = 0; index < checked.length; index++) {
+    checkTaskExecutionStorageRequest(operation, checked[index]!, `requests[${index}]`)
+  }
 }
 
 function refuse(operation: string, field: string, problem: string): never {
@@ -297,10 +307,22 @@ function textProblem(text: string, refusesNul: boolean): string | undefined {
   return undefined
 }
 
+const ruleEntries = new WeakMap<object, ReadonlyArray<readonly [string, Rule, boolean]>>()
+
+/** The entries of a table of rules (one of this module's constants), listed once. */
+function entriesOf(rules: Record<string, readonly [Rule, boolean]>): ReadonlyArray<readonly [string, Rule, boolean]> {
+  let entries = ruleEntries.get(rules)
+  if (entries === undefined) {
+    entries = Object.entries(rules).map(([key, [rule, required]]) => [key, rule, required] as const)
+    ruleEntries.set(rules, entries)
+  }
+  return entries
+}
+
 function objectProblem(value: unknown, rules: Record<string, readonly [Rule, boolean]>): string | undefined {
   if (!isPlainObject(value)) return `must be an object, not ${describeType(value)}`
   const fields = value as Record<string, unknown>
-  for (const [key, [rule, required]] of Object.entries(rules)) {
+  for (const [key, rule, required] of entriesOf(rules)) {
     const fieldValue = fields[key]
     if (fieldValue === undefined) {
       if (required) return `.${key} is required`
