@@ -10,7 +10,7 @@ import type { SqlDialect } from '../sql/dialect.js'
 import { insertEveryColumnStatement, selectStatement, updateStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
-import { createRunValueReader, RUN_COLUMN_KEYS } from './row-mapping.js'
+import { createRowReader, createRunValueReader, RUN_COLUMN_KEYS } from './row-mapping.js'
 
 /** The part of drizzle's UPDATE builder the storage uses, common to the three dialects. */
 type UpdateBuilderDatabase = {
@@ -44,6 +44,8 @@ export function queryPrimitives<TDb>(
   const { claimCandidates } = seam
   const runColumns = RUN_COLUMN_KEYS.map((key) => table[key])
   const readRunValue = createRunValueReader(table)
+  const allColumns = Object.values(fields)
+  const readRow = createRowReader(fields)
   const claimFields = {
     executionId: table.executionId,
     parentExecutionId: table.parentExecutionId,
@@ -51,8 +53,8 @@ export function queryPrimitives<TDb>(
   }
   const { claimReleasingToParents, updateInsertingOwned } = seam
   return {
-    selectRows: async (db, where) =>
-      (await seam.selectRows(db, table, { fields, where, groupBy: [], orderBy: [], limit: undefined, offset: undefined })) as Array<TaskExecutionsRow>,
+    // Every column, read by hand.
+    selectRows: async (db, where) => (await seam.queryRows(db, selectStatement(table, allColumns, where ?? sql`1 = 1`))).map(readRow),
     selectRowsToClaim: async (db, where, orderBy, limit) =>
       (await seam.selectRowsToClaim(db, table, { where, orderBy, limit, fields: claimFields })) as Array<ClaimCandidate>,
     claimCandidateIds:
@@ -112,7 +114,8 @@ export function queryPrimitives<TDb>(
         : async (db, set, where) => affectedRowsCount(await updateWhere(db, set, where)),
     updateRowsUncounted: async (db, set, where) => seam.executeStatement(db, updateStatement(table, fields, set, where)),
     updateRowsReturning: extras.capabilities.updateReturning
-      ? async (db, set, where) => updateWhere(db, set, where).returning()
+      ? // Update and read back every column, read by hand.
+        async (db, set, where) => (await seam.queryRows(db, updateStatement(table, fields, set, where, allColumns))).map(readRow)
       : undefined,
     updateRowsReturningRunValues: extras.capabilities.updateReturning
       ? // Update and read back only the run's columns, read by hand.
