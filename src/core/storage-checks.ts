@@ -219,6 +219,42 @@ const REQUEST_FIELD_RULES: Record<string, Rule> = {
 }
 const REQUEST_FIELD_RULE_ENTRIES = Object.entries(REQUEST_FIELD_RULES) as ReadonlyArray<readonly [string, Rule]>
 
+/** Each rule by field name, with its place in its table (a refusal names the first field in table order). */
+type OrderedRules = ReadonlyMap<string, { readonly rule: Rule; readonly order: number }>
+const orderedRules = (entries: ReadonlyArray<readonly [string, Rule]>): OrderedRules =>
+  new Map(entries.map(([key, rule], order) => [key, { rule, order }]))
+const SETTABLE_FIELD_RULES_BY_NAME = orderedRules(SETTABLE_FIELD_RULE_ENTRIES)
+const REQUEST_FIELD_RULES_BY_NAME = orderedRules(REQUEST_FIELD_RULE_ENTRIES)
+
+/**
+ * The first field (in the rules' table order) whose value breaks its rule, and its problem; values
+ * that `skips` are not checked. Walks the object's own fields, not the whole table: a request or an
+ * update holds a few of the fields its table knows.
+ */
+function firstFieldProblem(
+  fields: Record<string, unknown>,
+  rules: OrderedRules,
+  skips: (value: unknown) => boolean,
+): { key: string; problem: string } | undefined {
+  let found: { key: string; problem: string } | undefined
+  let foundOrder = Number.POSITIVE_INFINITY
+  for (const key in fields) {
+    const entry = rules.get(key)
+    if (entry === undefined || entry.order > foundOrder) continue
+    const value = fields[key]
+    if (skips(value)) continue
+    const problem = entry.rule(value)
+    if (problem) {
+      found = { key, problem }
+      foundOrder = entry.order
+    }
+  }
+  return found
+}
+
+const isAbsentOrNull = (value: unknown) => value == null
+const isAbsent = (value: unknown) => value === undefined
+
 /** Refuses, naming the field, a value that breaks the contract's rules; `operation` names the call. */
 export function checkTaskExecutionStorageValues(
   operation: string,
@@ -236,16 +272,10 @@ export function checkTaskExecutionStorageValues(
 export function checkTaskExecutionStorageUpdate(operation: string, update: TaskExecutionStorageUpdate, field = 'update'): void {
   if (!isPlainObject(update)) refuse(operation, field, `must be an object, not ${describeType(update)}`)
   const fields = update as Record<string, unknown>
-  for (const [key, rule] of SETTABLE_FIELD_RULE_ENTRIES) {
-    const value = fields[key]
-    // Absent and null fields are left alone (spec 2.2); `updatedAt` is required.
-    if (value == null) {
-      if (key === 'updatedAt') refuse(operation, `${field}.updatedAt`, 'is required')
-      continue
-    }
-    const problem = rule(value)
-    if (problem) refuse(operation, `${field}.${key}`, problem)
-  }
+  // Absent and null fields are left alone (spec 2.2); `updatedAt` is required, and last in table order.
+  const found = firstFieldProblem(fields, SETTABLE_FIELD_RULES_BY_NAME, isAbsentOrNull)
+  if (found) refuse(operation, `${field}.${found.key}`, found.problem)
+  if (fields.updatedAt == null) refuse(operation, `${field}.updatedAt`, 'is required')
   const unset = fields.unset
   if (unset != null) {
     if (!isPlainObject(unset)) refuse(operation, `${field}.unset`, `must be an object, not ${describeType(unset)}`)
@@ -264,12 +294,8 @@ export function checkTaskExecutionStorageUpdate(operation: string, update: TaskE
 export function checkTaskExecutionStorageRequest(operation: string, request: object, field = 'request'): void {
   if (!isPlainObject(request)) refuse(operation, field, `must be an object, not ${describeType(request)}`)
   const fields = request as Record<string, unknown>
-  for (const [key, rule] of REQUEST_FIELD_RULE_ENTRIES) {
-    const value = fields[key]
-    if (value === undefined || !(key in fields)) continue
-    const problem = rule(value)
-    if (problem) refuse(operation, `${field}.${key}`, problem)
-  }
+  const found = firstFieldProblem(fields, REQUEST_FIELD_RULES_BY_NAME, isAbsent)
+  if (found) refuse(operation, `${field}.${found.key}`, found.problem)
   if (fields.filters != null) {
     const problem = objectProblem(fields.filters, FILTER_RULES)
     if (problem) refuse(operation, `${field}.filters`, problem)
