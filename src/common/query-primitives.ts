@@ -7,6 +7,7 @@
  */
 import { asc, eq, getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
+import { fastRendered } from '../sql/fast-render.js'
 import { insertEveryColumnStatement, selectStatement, updateStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
@@ -29,6 +30,14 @@ type UpdateBuilderDatabase = {
 }
 
 const asUpdateBuilder = (db: unknown) => db as UpdateBuilderDatabase
+
+/**
+ * A database that runs a statement and gives the driver's result (PostgreSQL's and MySQL's drizzle
+ * databases): on MySQL, what the dialect's affected-rows extractor reads, as from drizzle's UPDATE builder.
+ */
+type ExecutingDatabase = { execute(statement: SQL): PromiseLike<unknown> }
+
+const asExecutor = (db: unknown) => db as ExecutingDatabase
 
 /** The primitives of a dialect over `table`. */
 export function queryPrimitives<TDb>(
@@ -111,7 +120,8 @@ export function queryPrimitives<TDb>(
     updateRows:
       affectedRowsCount === undefined
         ? async (db, set, where) => seam.updateRows(db, table, set, where)
-        : async (db, set, where) => affectedRowsCount(await updateWhere(db, set, where)),
+        : // The count from the driver's result, read with the dialect's extractor.
+          async (db, set, where) => affectedRowsCount(await asExecutor(db).execute(fastRendered(updateStatement(table, fields, set, where)))),
     updateRowsUncounted: async (db, set, where) => seam.executeStatement(db, updateStatement(table, fields, set, where)),
     updateRowsReturning: extras.capabilities.updateReturning
       ? // Update and read back every column, read by hand.
