@@ -5,10 +5,10 @@
  * three dialects share; its types differ per dialect, so the database is seen through the small
  * structural view below.
  */
-import { asc, eq, getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
+import { asc, getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
 import { fastRendered } from '../sql/fast-render.js'
-import { insertEveryColumnStatement, selectStatement, updateStatement } from '../sql/flat-statements.js'
+import { insertEveryColumnStatement, selectStatement, setAssignments, updateStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
 import { createRowReader, createRunValueReader, RUN_COLUMN_KEYS } from './row-mapping.js'
@@ -20,10 +20,6 @@ type UpdateBuilderDatabase = {
       where(where: SQL): PromiseLike<unknown> & {
         returning(): PromiseLike<Array<TaskExecutionsRow>>
         returning(fields: { executionId: Column }): PromiseLike<Array<{ executionId: string }>>
-      }
-      /** `UPDATE … FROM` (PostgreSQL and SQLite only). */
-      from(source: object): {
-        where(where: SQL): { returning(fields: object): PromiseLike<Array<TaskExecutionsRow & { claimOrder: unknown }>> }
       }
     }
   }
@@ -76,14 +72,17 @@ export function queryPrimitives<TDb>(
         ? undefined
         : async (db, set, where, orderColumn, limit) => {
             const query = { where, orderBy: [asc(orderColumn)], limit, fields: { executionId: table.executionId, claimOrder: orderColumn } }
-            const claimed = claimCandidates(db, table, query).as('claimed') as { executionId: Column; claimOrder: Column }
-            // Claim the locked candidates and return them with their order value from before the update.
-            return asUpdateBuilder(db)
-              .update(table)
-              .set(set)
-              .from(claimed)
-              .where(eq(table.executionId, claimed.executionId))
-              .returning({ ...fields, claimOrder: claimed.claimOrder })
+            const claimed = sql.identifier('claimed')
+            const candidates = claimCandidates(db, table, query)
+            // Claim the locked candidates and return every column (read by hand) with the order value from before the update.
+            const statement = sql`update ${table} set ${setAssignments(fields, set)} from ${candidates} as ${claimed}
+              where ${table.executionId} = ${claimed}.${sql.identifier(table.executionId.name)}
+              returning ${sql.join(allColumns, sql`, `)}, ${claimed}.${sql.identifier(orderColumn.name)} as claim_order`
+            return (await seam.queryRows(db, statement)).map((raw) => {
+              const row = readRow(raw) as TaskExecutionsRow & { claimOrder: unknown }
+              row.claimOrder = raw.claim_order == null ? null : orderColumn.mapFromDriverValue(raw.claim_order)
+              return row
+            })
           },
     claimReleasingChildren:
       claimReleasingToParents === undefined

@@ -131,12 +131,14 @@ export function taskExecutionRowToValue(row: TaskExecutionsRow): TaskExecutionSt
  * would, without drizzle's per-row walk over a selection. `NULL` stays `null`.
  */
 export function createRowReader(fields: Readonly<Record<string, Column>>): (raw: Record<string, unknown>) => TaskExecutionsRow {
-  const readers = Object.entries(fields).map(([key, column]) => [key, column.name, column] as const)
+  const keys = Object.keys(fields)
+  const names = keys.map((key) => fields[key]!.name)
+  const decoders = keys.map((key) => fields[key]!)
   return (raw) => {
     const row: Record<string, unknown> = {}
-    for (const [key, name, column] of readers) {
-      const value = raw[name]
-      row[key] = value == null ? null : column.mapFromDriverValue(value)
+    for (let position = 0; position < keys.length; position++) {
+      const value = raw[names[position]!]
+      row[keys[position]!] = value == null ? null : decoders[position]!.mapFromDriverValue(value)
     }
     return row as TaskExecutionsRow
   }

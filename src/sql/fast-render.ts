@@ -93,7 +93,7 @@ function tableName(table: Table): string {
 }
 
 function renderChunks(chunks: ReadonlyArray<unknown>, output: Output, config: RenderConfig, index: { value: number }): void {
-  for (const chunk of chunks) renderChunk(chunk, output, config, index)
+  for (let position = 0; position < chunks.length; position++) renderChunk(chunks[position], output, config, index)
 }
 
 function bind(value: unknown, typing: string, output: Output, config: RenderConfig, index: { value: number }): void {
