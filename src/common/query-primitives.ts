@@ -118,7 +118,10 @@ export function queryPrimitives<TDb>(
     },
     updateRows:
       affectedRowsCount === undefined
-        ? async (db, set, where) => seam.updateRows(db, table, set, where)
+        ? extras.capabilities.updateReturning
+          ? // The same UPDATE; one id back per updated row, counted.
+            async (db, set, where) => (await seam.queryRows(db, updateStatement(table, fields, set, where, table.executionId))).length
+          : async (db, set, where) => seam.updateRows(db, table, set, where)
         : // The count from the driver's result, read with the dialect's extractor.
           async (db, set, where) => affectedRowsCount(await asExecutor(db).execute(fastRendered(updateStatement(table, fields, set, where)))),
     updateRowsUncounted: async (db, set, where) => seam.executeStatement(db, updateStatement(table, fields, set, where)),
