@@ -23,7 +23,8 @@ const ENTITY_KIND = Symbol.for('drizzle:entityKind')
 
 /** Thrown inside a walk that meets a chunk it does not render; the statement falls back to drizzle. */
 class UnsupportedChunk extends Error {}
-// One instance, thrown again each time: the walk gives up often enough that a stack per fall-back would cost.
+// One instance, thrown again each time: a statement holding a subquery gives up on every call, and a
+// stack captured per give-up would cost for nothing.
 const UNSUPPORTED = new UnsupportedChunk('a chunk kind the fast rendering leaves to drizzle')
 
 type Output = { sql: string; readonly params: Array<unknown>; readonly typings: Array<string> }
