@@ -27,6 +27,7 @@ import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.
 import { createMySqlJobTables, type MySqlJobTables } from './jobs/tables/mysql.js'
 import { readAffectedRowsCount } from './sql/affected-rows.js'
 import type { SqlDialect, SqlRow } from './sql/dialect.js'
+import { fastRendered } from './sql/fast-render.js'
 import { boundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
@@ -92,9 +93,9 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   // next-key locks until COMMIT, blocking other sessions' inserts.
   writeTransaction: async (db, fn) => db.transaction(fn),
   executeStatement: async (db, statement) => {
-    await db.execute(statement)
+    await db.execute(fastRendered(statement))
   },
-  queryRows: async (db, statement) => readRows(await db.execute(statement)),
+  queryRows: async (db, statement) => readRows(await db.execute(fastRendered(statement))),
   // sysdate(3), not now(3): now() is frozen at the start of the statement's routine or trigger.
   currentTimeMs: sql`cast(unix_timestamp(sysdate(3)) * 1000 as double)`,
   // mysql2 interpolates values into the text: the server sees literals, whose type it knows.

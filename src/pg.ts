@@ -29,6 +29,7 @@ import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.
 import { createPgJobTables, type PgJobTables } from './jobs/tables/pg.js'
 import type { SqlDialect, SqlRow } from './sql/dialect.js'
 import { listenForNotifications } from './sql/notifications.js'
+import { fastRendered } from './sql/fast-render.js'
 import { castBoundValue, ownedValuesList, setAssignments } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
@@ -81,7 +82,7 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
     const columns = getTableColumns(asPgTable(table))
     const counter = sql.identifier(q.counter.name)
     const [row] = readRows(
-      await db.execute(sql`with claim_candidates as materialized (
+      await db.execute(fastRendered(sql`with claim_candidates as materialized (
         select ${q.key} as claim_key, ${q.parentKey} as claim_parent, (${q.releases}) as counts_toward_parent from ${table}
         where ${q.where ?? sql`true`} order by ${sql.join([...q.orderBy], sql`, `)} limit ${q.limit} for update skip locked
       ), claim_releases as (
@@ -97,7 +98,7 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
       ), claim_released as (
         update ${table} set ${counter} = ${q.counter} - claim_releases.released, ${setAssignments(columns, q.parentSet)}
         from claim_releases where ${q.key} = claim_releases.claim_parent and ${q.key} in (select parent_key from claim_parents)
-      ) select (select count(*) from claim_updated)::int as claimed`),
+      ) select (select count(*) from claim_updated)::int as claimed`)),
     )
     return Number(row?.claimed)
   },
@@ -108,11 +109,11 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
     const names = sql.join(q.insertColumns.map(([, column]) => sql.identifier(column.name)), sql`, `)
     const owned = ownedValuesList('owned', q.key, q.insertColumns, q.rows, castBoundValue)
     const rows = readRows(
-      await db.execute(sql`with owners_updated as (
+      await db.execute(fastRendered(sql`with owners_updated as (
         update ${table} set ${setAssignments(columns, q.set)} where ${q.where} returning ${q.key} as owner_key
       ), owned_inserted as (
         insert into ${table} (${names}) select ${names} from ${owned} where owned.owner in (select owner_key from owners_updated)
-      ) select owner_key from owners_updated`),
+      ) select owner_key from owners_updated`)),
     )
     return rows.map((row) => row.owner_key)
   },
@@ -133,9 +134,9 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   // Inside a transaction, drizzle's nested transaction is a savepoint.
   transaction: async (db, fn) => db.transaction(fn),
   executeStatement: async (db, statement) => {
-    await db.execute(statement)
+    await db.execute(fastRendered(statement))
   },
-  queryRows: async (db, statement) => readRows(await db.execute(statement)),
+  queryRows: async (db, statement) => readRows(await db.execute(fastRendered(statement))),
   // clock_timestamp(), not now(): now() is frozen at the start of the transaction.
   currentTimeMs: sql`(extract(epoch from clock_timestamp()) * 1000)::float8`,
   // node-postgres sends untyped parameters: inside CASE, PostgreSQL needs the column's type.

@@ -22,6 +22,7 @@ import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.
 import { createSQLiteJobTables, type SQLiteJobTables } from './jobs/tables/sqlite.js'
 import type { SqlDialect, SqlRow } from './sql/dialect.js'
 import { sqliteDatabaseFile } from './sql/database-file.js'
+import { fastRendered } from './sql/fast-render.js'
 import { boundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
@@ -94,9 +95,9 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
   transaction: (db, fn) => runSerialisedTransaction(db, fn, runStatement),
   executeStatement: (db, statement) =>
     runSerialised(db, async (db) => {
-      await db.run(statement)
+      await db.run(fastRendered(statement))
     }),
-  queryRows: (db, statement) => runSerialised(db, async (db) => db.all<SqlRow>(statement)),
+  queryRows: (db, statement) => runSerialised(db, async (db) => db.all<SqlRow>(fastRendered(statement))),
   currentTimeMs: sql`cast((julianday('now') - 2440587.5) * 86400000.0 as real)`,
   // SQLite's values carry their own type: no cast needed anywhere.
   typedValue: (value, column) => [boundValue(value, column)],

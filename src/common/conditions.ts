@@ -27,11 +27,13 @@ const UNSETTABLE_KEYS = TASK_EXECUTION_STORAGE_UNSETTABLE_FIELDS satisfies Reado
 export function definedFilterEntries(
   filters: TaskExecutionStorageGetByIdFilters | undefined,
 ): Array<readonly [(typeof FILTER_KEYS)[number], boolean | string]> {
-  if (!filters) return []
-  return FILTER_KEYS.flatMap((key) => {
+  const entries: Array<readonly [(typeof FILTER_KEYS)[number], boolean | string]> = []
+  if (!filters) return entries
+  for (const key of FILTER_KEYS) {
     const value = filters[key]
-    return value === undefined ? [] : [[key, value] as const]
-  })
+    if (value !== undefined) entries.push([key, value])
+  }
+  return entries
 }
 
 /** The condition of the defined filters, or `undefined` when none is defined. */
@@ -52,8 +54,9 @@ export function updateToColumnValues(update: TaskExecutionStorageUpdate): Map<Up
     const value = update[key]
     if (value !== undefined && value !== null) values.set(key, value)
   }
-  for (const key of UNSETTABLE_KEYS) {
-    if (update.unset?.[key] === true) values.set(key, null)
+  const unset = update.unset
+  if (unset != null) {
+    for (const key of UNSETTABLE_KEYS) if (unset[key] === true) values.set(key, null)
   }
   return values
 }

@@ -12,21 +12,41 @@ import { updateToColumnValues, type UpdatableKey } from './conditions.js'
 import { chunkItems, estimateValueBytes, type ChunkLimits } from '../sql/chunks.js'
 import { caseByKeyExpression } from '../sql/flat-statements.js'
 
-/** One request to merge: the row key, the equality filters shared by its shape, the update. */
+/**
+ * One request to merge: the row key, the equality filters shared by its shape, the update, and
+ * what the update writes column by column when the caller listed it already ({@link toMergeable}):
+ * planning, chunking and building each read it, and listing it once per request saves the rest.
+ */
 export type MergeableUpdate = {
   readonly key: string
   readonly filters: ReadonlyArray<readonly [TaskExecutionsColumnKey, unknown]>
   readonly update: TaskExecutionStorageUpdate
+  readonly columnValues?: ReadonlyMap<UpdatableKey, unknown>
+}
+
+/** A request to merge, with its column values listed once. */
+export function toMergeable(
+  key: string,
+  filters: ReadonlyArray<readonly [TaskExecutionsColumnKey, unknown]>,
+  update: TaskExecutionStorageUpdate,
+): MergeableUpdate {
+  return { key, filters, update, columnValues: updateToColumnValues(update) }
+}
+
+function columnValuesOf(request: MergeableUpdate): ReadonlyMap<UpdatableKey, unknown> {
+  return request.columnValues ?? updateToColumnValues(request.update)
 }
 
 /** Requests (by index) that one statement may update together. */
 export type MergeGroup = ReadonlyArray<number>
 
+/** The filtered and written columns (and which are written NULL), as text: column keys hold none of `,|=`. */
 function shapeOf(request: MergeableUpdate): string {
-  const written = [...updateToColumnValues(request.update)].map(([key, value]) =>
-    value === null ? `${key}=null` : key,
-  )
-  return JSON.stringify([request.filters.map(([key]) => key), written])
+  let shape = ''
+  for (const [key] of request.filters) shape += `${key},`
+  shape += '|'
+  for (const [key, value] of columnValuesOf(request)) shape += value === null ? `${key}=null,` : `${key},`
+  return shape
 }
 
 /** The group of a round that holds the requests `canMerge` rejects (run together, not merged). */
@@ -48,7 +68,9 @@ export function planMergedUpdates(
     occurrences.set(request.key, round + 1)
     const groups = (rounds[round] ??= new Map())
     const shape = canMerge(index) ? shapeOf(request) : UNMERGEABLE
-    groups.set(shape, [...(groups.get(shape) ?? []), index])
+    const group = groups.get(shape)
+    if (group === undefined) groups.set(shape, [index])
+    else group.push(index)
   })
   return rounds.map((groups) => [...groups.values()])
 }
@@ -60,7 +82,7 @@ export function chunkMergeGroup(
   limits: { readonly boundParameters: number; readonly statementBytes: number },
 ): Array<Array<number>> {
   const first = requests[group[0] ?? -1]
-  const parametersPerRequest = 2 + (first ? updateToColumnValues(first.update).size : 0)
+  const parametersPerRequest = 2 + (first ? columnValuesOf(first).size : 0)
   const chunkLimits: ChunkLimits = {
     maxItems: Math.floor((limits.boundParameters - 64) / parametersPerRequest),
     maxBytes: limits.statementBytes,
@@ -82,7 +104,7 @@ export function buildMergedUpdate(
 ): { set: TaskExecutionsSet; where: SQL } {
   const [first] = requests
   if (!first) throw new RangeError('buildMergedUpdate needs at least one request')
-  const perRequest = requests.map((request) => updateToColumnValues(request.update))
+  const perRequest = requests.map(columnValuesOf)
   const set: TaskExecutionsSet = {}
   for (const column of perRequest[0]?.keys() ?? []) {
     const values = perRequest.map((columnValues) => columnValues.get(column))

@@ -5,12 +5,13 @@
  * three dialects share; its types differ per dialect, so the database is seen through the small
  * structural view below.
  */
-import { asc, eq, getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
+import { asc, getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
-import { insertEveryColumnStatement, selectStatement, updateStatement } from '../sql/flat-statements.js'
+import { fastRendered } from '../sql/fast-render.js'
+import { insertEveryColumnStatement, selectStatement, setAssignments, updateStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
-import { createRunValueReader, RUN_COLUMN_KEYS } from './row-mapping.js'
+import { createRowReader, createRunValueReader, RUN_COLUMN_KEYS } from './row-mapping.js'
 
 /** The part of drizzle's UPDATE builder the storage uses, common to the three dialects. */
 type UpdateBuilderDatabase = {
@@ -20,15 +21,19 @@ type UpdateBuilderDatabase = {
         returning(): PromiseLike<Array<TaskExecutionsRow>>
         returning(fields: { executionId: Column }): PromiseLike<Array<{ executionId: string }>>
       }
-      /** `UPDATE … FROM` (PostgreSQL and SQLite only). */
-      from(source: object): {
-        where(where: SQL): { returning(fields: object): PromiseLike<Array<TaskExecutionsRow & { claimOrder: unknown }>> }
-      }
     }
   }
 }
 
 const asUpdateBuilder = (db: unknown) => db as UpdateBuilderDatabase
+
+/**
+ * A database that runs a statement and gives the driver's result (PostgreSQL's and MySQL's drizzle
+ * databases): on MySQL, what the dialect's affected-rows extractor reads, as from drizzle's UPDATE builder.
+ */
+type ExecutingDatabase = { execute(statement: SQL): PromiseLike<unknown> }
+
+const asExecutor = (db: unknown) => db as ExecutingDatabase
 
 /** The primitives of a dialect over `table`. */
 export function queryPrimitives<TDb>(
@@ -44,6 +49,8 @@ export function queryPrimitives<TDb>(
   const { claimCandidates } = seam
   const runColumns = RUN_COLUMN_KEYS.map((key) => table[key])
   const readRunValue = createRunValueReader(table)
+  const allColumns = Object.values(fields)
+  const readRow = createRowReader(fields)
   const claimFields = {
     executionId: table.executionId,
     parentExecutionId: table.parentExecutionId,
@@ -51,8 +58,8 @@ export function queryPrimitives<TDb>(
   }
   const { claimReleasingToParents, updateInsertingOwned } = seam
   return {
-    selectRows: async (db, where) =>
-      (await seam.selectRows(db, table, { fields, where, groupBy: [], orderBy: [], limit: undefined, offset: undefined })) as Array<TaskExecutionsRow>,
+    // Every column, read by hand.
+    selectRows: async (db, where) => (await seam.queryRows(db, selectStatement(table, allColumns, where ?? sql`1 = 1`))).map(readRow),
     selectRowsToClaim: async (db, where, orderBy, limit) =>
       (await seam.selectRowsToClaim(db, table, { where, orderBy, limit, fields: claimFields })) as Array<ClaimCandidate>,
     claimCandidateIds:
@@ -65,14 +72,17 @@ export function queryPrimitives<TDb>(
         ? undefined
         : async (db, set, where, orderColumn, limit) => {
             const query = { where, orderBy: [asc(orderColumn)], limit, fields: { executionId: table.executionId, claimOrder: orderColumn } }
-            const claimed = claimCandidates(db, table, query).as('claimed') as { executionId: Column; claimOrder: Column }
-            // Claim the locked candidates and return them with their order value from before the update.
-            return asUpdateBuilder(db)
-              .update(table)
-              .set(set)
-              .from(claimed)
-              .where(eq(table.executionId, claimed.executionId))
-              .returning({ ...fields, claimOrder: claimed.claimOrder })
+            const claimed = sql.identifier('claimed')
+            const candidates = claimCandidates(db, table, query)
+            // Claim the locked candidates and return every column (read by hand) with the order value from before the update.
+            const statement = sql`update ${table} set ${setAssignments(fields, set)} from ${candidates} as ${claimed}
+              where ${table.executionId} = ${claimed}.${sql.identifier(table.executionId.name)}
+              returning ${sql.join(allColumns, sql`, `)}, ${claimed}.${sql.identifier(orderColumn.name)} as claim_order`
+            return (await seam.queryRows(db, statement)).map((raw) => {
+              const row = readRow(raw) as TaskExecutionsRow & { claimOrder: unknown }
+              row.claimOrder = raw.claim_order == null ? null : orderColumn.mapFromDriverValue(raw.claim_order)
+              return row
+            })
           },
     claimReleasingChildren:
       claimReleasingToParents === undefined
@@ -108,11 +118,16 @@ export function queryPrimitives<TDb>(
     },
     updateRows:
       affectedRowsCount === undefined
-        ? async (db, set, where) => seam.updateRows(db, table, set, where)
-        : async (db, set, where) => affectedRowsCount(await updateWhere(db, set, where)),
+        ? extras.capabilities.updateReturning
+          ? // The same UPDATE; one id back per updated row, counted.
+            async (db, set, where) => (await seam.queryRows(db, updateStatement(table, fields, set, where, table.executionId))).length
+          : async (db, set, where) => seam.updateRows(db, table, set, where)
+        : // The count from the driver's result, read with the dialect's extractor.
+          async (db, set, where) => affectedRowsCount(await asExecutor(db).execute(fastRendered(updateStatement(table, fields, set, where)))),
     updateRowsUncounted: async (db, set, where) => seam.executeStatement(db, updateStatement(table, fields, set, where)),
     updateRowsReturning: extras.capabilities.updateReturning
-      ? async (db, set, where) => updateWhere(db, set, where).returning()
+      ? // Update and read back every column, read by hand.
+        async (db, set, where) => (await seam.queryRows(db, updateStatement(table, fields, set, where, allColumns))).map(readRow)
       : undefined,
     updateRowsReturningRunValues: extras.capabilities.updateReturning
       ? // Update and read back only the run's columns, read by hand.

@@ -41,7 +41,7 @@ import type { TaskExecutionsDialect } from './dialect.js'
 import { classifyDatabaseError, runWithConflictRetry, toStorageError } from '../sql/errors.js'
 import { runClaim, type Claim } from './claims.js'
 import { explainDuplicateKeys, insertTaskExecutionValues, PARAMETERS_PER_ROW } from './insert.js'
-import { buildMergedUpdate, chunkMergeGroup, planMergedUpdates, type MergeableUpdate } from './merged-update.js'
+import { buildMergedUpdate, chunkMergeGroup, planMergedUpdates, toMergeable, type MergeableUpdate } from './merged-update.js'
 import { taskExecutionRowToValue, taskExecutionValueToInsertRow } from './row-mapping.js'
 import { chunkItems, estimateValueBytes } from '../sql/chunks.js'
 import { changeNotificationPayload, parseChangeNotification, pollVersion, wakesOtherExecutors, watchVersion } from './change-signal.js'
@@ -278,12 +278,8 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     checkTaskExecutionStorageRequests('updateManyByParentExecutionIdAndIsFinished', requests)
     if (requests.length === 0) return
     await this.checkPacketFits('updateManyByParentExecutionIdAndIsFinished', () => updatedRows(requests))
-    const mergeables = requests.map(
-      (request): MergeableUpdate => ({
-        key: request.parentExecutionId,
-        filters: [['isFinished', request.isFinished]],
-        update: request.update,
-      }),
+    const mergeables = requests.map((request) =>
+      toMergeable(request.parentExecutionId, [['isFinished', request.isFinished]], request.update),
     )
     await this.run('updateManyByParentExecutionIdAndIsFinished', () =>
       this.runUpdates('updateManyByParentExecutionIdAndIsFinished', 'parentExecutionId', mergeables, () => true, false),
@@ -736,7 +732,7 @@ class MergedUpdateMissedRows extends Error {
 }
 
 function toMergeableByIdUpdate(request: TaskExecutionsStorageUpdateByIdRequest): MergeableUpdate {
-  return { key: request.executionId, filters: definedFilterEntries(request.filters), update: request.update }
+  return toMergeable(request.executionId, definedFilterEntries(request.filters), request.update)
 }
 
 /** The rows an insert sends, named by their place in the call. */

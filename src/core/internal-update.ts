@@ -10,15 +10,6 @@ import type {
   TaskExecutionStorageValue,
 } from './storage.js'
 
-// Fields only the normaliser may write (updatedAt is always overwritten, so not listed).
-const CALLER_FORBIDDEN_FIELDS: ReadonlyArray<keyof TaskExecutionStorageUpdate> = [
-  'isFinished',
-  'startedAt',
-  'finishedAt',
-  'onChildrenFinishedProcessingFinishedAt',
-  'closedAt',
-]
-
 /**
  * A storage update as executor code writes it: without the derived fields, which
  * {@link normalizeTaskExecutionStorageInternalUpdate} computes. `unset` flags given here are kept
@@ -90,12 +81,24 @@ export function normalizeTaskExecutionStorageInternalUpdate(
   now: number,
   currentRow?: TaskExecutionStorageValue,
 ): TaskExecutionStorageUpdate {
-  const result: TaskExecutionStorageUpdate = { ...update, updatedAt: now }
-  // Callers outside the type system might still pass derived fields: they never reach storage.
-  for (const field of CALLER_FORBIDDEN_FIELDS) delete result[field]
+  // Fields only the normaliser may write (updatedAt is always overwritten): callers outside the
+  // type system might still pass them, and they never reach storage. Left out by destructuring, not deleted: a deleted property slows every later read of the object.
+  const {
+    unset: givenUnset,
+    isFinished: _isFinished,
+    startedAt: _startedAt,
+    finishedAt: _finishedAt,
+    onChildrenFinishedProcessingFinishedAt: _onChildrenFinishedProcessingFinishedAt,
+    closedAt: _closedAt,
+    ...rest
+  } = update as unknown as TaskExecutionStorageUpdate
+  const result: TaskExecutionStorageUpdate = rest
+  result.updatedAt = now
   const unset: TaskExecutionStorageUnset = {}
-  for (const [field, flag] of Object.entries(update.unset ?? {})) {
-    if (flag === true) unset[field as keyof TaskExecutionStorageUnset] = true
+  if (givenUnset != null) {
+    for (const field of Object.keys(givenUnset) as Array<keyof TaskExecutionStorageUnset>) {
+      if (givenUnset[field] === true) unset[field] = true
+    }
   }
 
   const status = update.status
@@ -126,7 +129,11 @@ export function normalizeTaskExecutionStorageInternalUpdate(
     if (closeStatus === 'closed') result.closedAt = now
   }
 
-  delete result.unset
-  if (Object.keys(unset).length > 0) result.unset = unset
+  if (hasAnyKey(unset)) result.unset = unset
   return result
+}
+
+function hasAnyKey(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true
+  return false
 }

@@ -82,41 +82,43 @@ const oneOf =
 
 const status = oneOf(ALL_TASK_EXECUTION_STATUSES)
 
-const retryOptions: Rule = (value) =>
-  objectProblem(value, {
-    maxAttempts: [count, true],
-    baseDelayMs: [finiteNumber, false],
-    delayMultiplier: [finiteNumber, false],
-    maxDelayMs: [finiteNumber, false],
-  })
+// Each object's rules are one constant (not a literal per call): objectProblem lists a table's entries once.
+const RETRY_OPTIONS_RULES = {
+  maxAttempts: [count, true],
+  baseDelayMs: [finiteNumber, false],
+  delayMultiplier: [finiteNumber, false],
+  maxDelayMs: [finiteNumber, false],
+} as const
+const retryOptions: Rule = (value) => objectProblem(value, RETRY_OPTIONS_RULES)
 
-const errorValue: Rule = (value) =>
-  objectProblem(value, {
-    errorType: [oneOf(ERROR_TYPES), true],
-    message: [(message) => (typeof message === 'string' ? textProblem(message, false) : `must be a string, not ${describeType(message)}`), true],
-    isRetryable: [flag, true],
-    isInternal: [flag, true],
-  })
+const ERROR_VALUE_RULES = {
+  errorType: [oneOf(ERROR_TYPES), true],
+  message: [(message: unknown) => (typeof message === 'string' ? textProblem(message, false) : `must be a string, not ${describeType(message)}`), true],
+  isRetryable: [flag, true],
+  isInternal: [flag, true],
+} as const
+const errorValue: Rule = (value) => objectProblem(value, ERROR_VALUE_RULES)
 
-const summary: Rule = (value) => objectProblem(value, { taskId: [identifier, true], executionId: [identifier, true] })
+const SUMMARY_RULES = { taskId: [identifier, true], executionId: [identifier, true] } as const
+const summary: Rule = (value) => objectProblem(value, SUMMARY_RULES)
 
 const summaries: Rule = (value) => {
   if (!Array.isArray(value)) return `must be an array of { taskId, executionId }, not ${describeType(value)}`
-  for (const [index, item] of value.entries()) {
-    const problem = summary(item)
+  for (let index = 0; index < value.length; index++) {
+    const problem = summary(value[index])
     if (problem) return `[${index}]${nestedProblem(problem)}`
   }
   return undefined
 }
 
-const parentSummary: Rule = (value) =>
-  objectProblem(value, {
-    taskId: [identifier, true],
-    executionId: [identifier, true],
-    indexInParentChildren: [siblingIndex, true],
-    isOnlyChildOfParent: [flag, true],
-    isFinalizeOfParent: [flag, true],
-  })
+const PARENT_SUMMARY_RULES = {
+  taskId: [identifier, true],
+  executionId: [identifier, true],
+  indexInParentChildren: [siblingIndex, true],
+  isOnlyChildOfParent: [flag, true],
+  isFinalizeOfParent: [flag, true],
+} as const
+const parentSummary: Rule = (value) => objectProblem(value, PARENT_SUMMARY_RULES)
 
 /** The rule of every settable field (the fields an update may set). */
 const SETTABLE_FIELD_RULES = {
@@ -183,6 +185,10 @@ const VALUE_FIELD_RULES: Record<keyof TaskExecutionStorageValue, readonly [Rule,
   expiryCount: [count, false],
 }
 
+// The rule tables as entry lists, built once: the checks run before every write, and listing a
+// table's entries per call allocated an array per rule.
+const SETTABLE_FIELD_RULE_ENTRIES = Object.entries(SETTABLE_FIELD_RULES) as ReadonlyArray<readonly [string, Rule]>
+
 const FILTER_RULES = {
   isSleepingTask: [flag, false],
   status: [status, false],
@@ -211,6 +217,43 @@ const REQUEST_FIELD_RULES: Record<string, Rule> = {
   limit,
   incrementExpiryCount: flag,
 }
+const REQUEST_FIELD_RULE_ENTRIES = Object.entries(REQUEST_FIELD_RULES) as ReadonlyArray<readonly [string, Rule]>
+
+/** Each rule by field name, with its place in its table (a refusal names the first field in table order). */
+type OrderedRules = ReadonlyMap<string, { readonly rule: Rule; readonly order: number }>
+const orderedRules = (entries: ReadonlyArray<readonly [string, Rule]>): OrderedRules =>
+  new Map(entries.map(([key, rule], order) => [key, { rule, order }]))
+const SETTABLE_FIELD_RULES_BY_NAME = orderedRules(SETTABLE_FIELD_RULE_ENTRIES)
+const REQUEST_FIELD_RULES_BY_NAME = orderedRules(REQUEST_FIELD_RULE_ENTRIES)
+
+/**
+ * The first field (in the rules' table order) whose value breaks its rule, and its problem; values
+ * that `skips` are not checked. Walks the object's own fields, not the whole table: a request or an
+ * update holds a few of the fields its table knows.
+ */
+function firstFieldProblem(
+  fields: Record<string, unknown>,
+  rules: OrderedRules,
+  skips: (value: unknown) => boolean,
+): { key: string; problem: string } | undefined {
+  let found: { key: string; problem: string } | undefined
+  let foundOrder = Number.POSITIVE_INFINITY
+  for (const key in fields) {
+    const entry = rules.get(key)
+    if (entry === undefined || entry.order > foundOrder) continue
+    const value = fields[key]
+    if (skips(value)) continue
+    const problem = entry.rule(value)
+    if (problem) {
+      found = { key, problem }
+      foundOrder = entry.order
+    }
+  }
+  return found
+}
+
+const isAbsentOrNull = (value: unknown) => value == null
+const isAbsent = (value: unknown) => value === undefined
 
 /** Refuses, naming the field, a value that breaks the contract's rules; `operation` names the call. */
 export function checkTaskExecutionStorageValues(
@@ -219,8 +262,8 @@ export function checkTaskExecutionStorageValues(
   field = 'executions',
 ): void {
   if (!Array.isArray(values)) refuse(operation, field, `must be an array, not ${describeType(values)}`)
-  for (const [index, value] of values.entries()) {
-    const problem = objectProblem(value, VALUE_FIELD_RULES)
+  for (let index = 0; index < values.length; index++) {
+    const problem = objectProblem(values[index], VALUE_FIELD_RULES)
     if (problem) refuse(operation, `${field}[${index}]`, problem)
   }
 }
@@ -229,16 +272,10 @@ export function checkTaskExecutionStorageValues(
 export function checkTaskExecutionStorageUpdate(operation: string, update: TaskExecutionStorageUpdate, field = 'update'): void {
   if (!isPlainObject(update)) refuse(operation, field, `must be an object, not ${describeType(update)}`)
   const fields = update as Record<string, unknown>
-  for (const [key, rule] of Object.entries(SETTABLE_FIELD_RULES)) {
-    const value = fields[key]
-    // Absent and null fields are left alone (spec 2.2); `updatedAt` is required.
-    if (value == null) {
-      if (key === 'updatedAt') refuse(operation, `${field}.updatedAt`, 'is required')
-      continue
-    }
-    const problem = rule(value)
-    if (problem) refuse(operation, `${field}.${key}`, problem)
-  }
+  // Absent and null fields are left alone (spec 2.2); `updatedAt` is required, and last in table order.
+  const found = firstFieldProblem(fields, SETTABLE_FIELD_RULES_BY_NAME, isAbsentOrNull)
+  if (found) refuse(operation, `${field}.${found.key}`, found.problem)
+  if (fields.updatedAt == null) refuse(operation, `${field}.updatedAt`, 'is required')
   const unset = fields.unset
   if (unset != null) {
     if (!isPlainObject(unset)) refuse(operation, `${field}.unset`, `must be an object, not ${describeType(unset)}`)
@@ -257,11 +294,8 @@ export function checkTaskExecutionStorageUpdate(operation: string, update: TaskE
 export function checkTaskExecutionStorageRequest(operation: string, request: object, field = 'request'): void {
   if (!isPlainObject(request)) refuse(operation, field, `must be an object, not ${describeType(request)}`)
   const fields = request as Record<string, unknown>
-  for (const [key, rule] of Object.entries(REQUEST_FIELD_RULES)) {
-    if (!(key in fields) || fields[key] === undefined) continue
-    const problem = rule(fields[key])
-    if (problem) refuse(operation, `${field}.${key}`, problem)
-  }
+  const found = firstFieldProblem(fields, REQUEST_FIELD_RULES_BY_NAME, isAbsent)
+  if (found) refuse(operation, `${field}.${found.key}`, found.problem)
   if (fields.filters != null) {
     const problem = objectProblem(fields.filters, FILTER_RULES)
     if (problem) refuse(operation, `${field}.filters`, problem)
@@ -277,7 +311,9 @@ export function checkTaskExecutionStorageRequest(operation: string, request: obj
 export function checkTaskExecutionStorageRequests(operation: string, requests: ReadonlyArray<object>): void {
   if (!Array.isArray(requests)) refuse(operation, 'requests', `must be an array, not ${describeType(requests)}`)
   const checked: ReadonlyArray<object> = requests
-  for (const [index, request] of checked.entries()) checkTaskExecutionStorageRequest(operation, request, `requests[${index}]`)
+  for (let index = 0; index < checked.length; index++) {
+    checkTaskExecutionStorageRequest(operation, checked[index]!, `requests[${index}]`)
+  }
 }
 
 function refuse(operation: string, field: string, problem: string): never {
@@ -297,10 +333,22 @@ function textProblem(text: string, refusesNul: boolean): string | undefined {
   return undefined
 }
 
+const ruleEntries = new WeakMap<object, ReadonlyArray<readonly [string, Rule, boolean]>>()
+
+/** The entries of a table of rules (one of this module's constants), listed once. */
+function entriesOf(rules: Record<string, readonly [Rule, boolean]>): ReadonlyArray<readonly [string, Rule, boolean]> {
+  let entries = ruleEntries.get(rules)
+  if (entries === undefined) {
+    entries = Object.entries(rules).map(([key, [rule, required]]) => [key, rule, required] as const)
+    ruleEntries.set(rules, entries)
+  }
+  return entries
+}
+
 function objectProblem(value: unknown, rules: Record<string, readonly [Rule, boolean]>): string | undefined {
   if (!isPlainObject(value)) return `must be an object, not ${describeType(value)}`
   const fields = value as Record<string, unknown>
-  for (const [key, [rule, required]] of Object.entries(rules)) {
+  for (const [key, rule, required] of entriesOf(rules)) {
     const fieldValue = fields[key]
     if (fieldValue === undefined) {
       if (required) return `.${key} is required`

@@ -7,10 +7,9 @@
 export function estimateValueBytes(value: unknown): number {
   if (typeof value === 'string') return value.length * 4 + 8
   if (value == null || typeof value !== 'object') return 24
-  return Object.values(value as Record<string, unknown>).reduce<number>(
-    (total, field) => total + estimateValueBytes(field),
-    16,
-  )
+  let total = 16
+  for (const field of Object.values(value as Record<string, unknown>)) total += estimateValueBytes(field)
+  return total
 }
 
 /** Limits of one statement. */

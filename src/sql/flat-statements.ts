@@ -6,6 +6,7 @@
  * `bench/`). Values are still bound parameters, encoded by their column as drizzle would.
  */
 import { is, SQL, sql, StringChunk, type Column, type SQLChunk, type Table } from 'drizzle-orm'
+import { fastRenderedFromList } from './fast-render.js'
 
 const OPEN = new StringChunk('(')
 const CLOSE = new StringChunk(')')
@@ -62,7 +63,7 @@ export function insertEveryColumnStatement(
     })
     chunks.push(CLOSE)
   })
-  return sql.fromList(chunks)
+  return fastRenderedFromList(chunks)
 }
 
 /**
@@ -78,7 +79,7 @@ export function caseByKeyExpression(
   for (const [key, value] of branches) chunks.push(WHEN, key as SQLChunk, THEN, ...value)
   if (otherwise !== undefined) chunks.push(new StringChunk(' else '), otherwise)
   chunks.push(new StringChunk(' end)'))
-  return sql.fromList(chunks)
+  return fastRenderedFromList(chunks)
 }
 
 /** `c1, c2, …`: the columns by name, for a select list or RETURNING (rows come back keyed by column name). */
@@ -88,7 +89,7 @@ function columnList(columns: ReadonlyArray<Column>): Array<SQLChunk> {
 
 /** `SELECT c1, c2, … FROM table WHERE …`: raw rows keyed by column name. */
 export function selectStatement(table: Table, columns: ReadonlyArray<Column>, where: SQL): SQL {
-  return sql.fromList([new StringChunk('select '), ...columnList(columns), new StringChunk(' from '), table, new StringChunk(' where '), where])
+  return fastRenderedFromList([new StringChunk('select '), ...columnList(columns), new StringChunk(' from '), table, new StringChunk(' where '), where])
 }
 
 /**
@@ -106,7 +107,7 @@ export function updateStatement(
   const chunks: Array<SQLChunk> = [new StringChunk('update '), table, new StringChunk(' set '), setAssignments(columns, set)]
   chunks.push(new StringChunk(' where '), where)
   if (returning !== undefined) chunks.push(new StringChunk(' returning '), ...columnList(Array.isArray(returning) ? returning : [returning]))
-  return sql.fromList(chunks)
+  return fastRenderedFromList(chunks)
 }
 
 /**
@@ -121,7 +122,7 @@ export function setAssignments(columns: Readonly<Record<string, Column>>, set: R
     if (chunks.length > 0) chunks.push(COMMA)
     chunks.push(sql.identifier(column.name), new StringChunk(' = '), is(value, SQL) ? value : boundValue(value, column))
   }
-  return sql.fromList(chunks)
+  return fastRenderedFromList(chunks)
 }
 
 /**
@@ -153,5 +154,5 @@ export function ownedValuesList(
   chunks.push(new StringChunk(`) as ${alias}(owner`))
   for (const [, column] of columns) chunks.push(COMMA, sql.identifier(column.name))
   chunks.push(CLOSE)
-  return sql.fromList(chunks)
+  return fastRenderedFromList(chunks)
 }
