@@ -51,8 +51,9 @@ export type OpenedBackend<TDb = unknown> = {
 /**
  * How `open` gets its table. `'fresh'` (the default): created, and dropped by `close`. `'reused'`:
  * kept by `close`, so that a later `open` of the same name on this backend only deletes its rows
- * (on PostgreSQL a create and drop cost about 100 ms of server time); `dropTable` drops it at the
- * end. The SQLite backends open a new database each time, so their tables are always new.
+ * (on a loaded machine a fresh open and close took a median 300 ms on PostgreSQL and 110 ms on
+ * MariaDB, a reused one 55 ms and 10 ms); `dropTable` drops it at the end. The SQLite backends
+ * open a new database each time, so their tables are always new.
  */
 export type TableUse = 'fresh' | 'reused'
 
@@ -102,7 +103,7 @@ async function prepareTable(
 ): Promise<void> {
   const name = getTableName(table)
   if (use === 'reused' && reusable.has(name)) {
-    // Emptied for the next test; the connection of the table's previous open is closed, so nothing of that test still writes.
+    // Emptied for the next test. Nothing of the previous one still writes: its executors are shut down, and on servers its pool is ended.
     await db.execute(sql`delete from ${table}`)
     return
   }
