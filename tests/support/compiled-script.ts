@@ -5,10 +5,10 @@
  * `node --import tsx` each child spent about 1.5 s of CPU resolving and loading its modules through
  * tsx's hooks; the compiled script starts in about a third of that. The output lives under the
  * repository's git-ignored `.tmp/` (the shipped migrations are found above it, as from dist/), in a
- * folder of this process's own, removed when it exits (and by the next build if it was killed).
+ * folder named for this process, removed when it exits (and by a later build if it was killed).
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { basename, join } from 'node:path'
 import { build } from 'tsup'
 
 const ROOT = join(process.cwd(), '.tmp', 'compiled-scripts')
@@ -34,16 +34,19 @@ function removeStaleFolders(): void {
     return
   }
   for (const name of names) {
-    const pid = Number(name.split('-')[0])
+    const pid = Number.parseInt(name, 10)
     if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) rmSync(join(ROOT, name), { recursive: true, force: true })
   }
 }
 
 async function compile(script: string): Promise<string> {
-  removeStaleFolders()
-  const outDir = join(ROOT, `${process.pid}-${builds.size}`)
+  const processFolder = join(ROOT, String(process.pid))
+  if (builds.size === 0) {
+    removeStaleFolders()
+    process.once('exit', () => rmSync(processFolder, { recursive: true, force: true }))
+  }
+  const outDir = join(processFolder, String(builds.size))
   mkdirSync(outDir, { recursive: true })
-  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }))
   await build({
     entry: [script],
     outDir,
@@ -59,8 +62,8 @@ async function compile(script: string): Promise<string> {
     dts: false,
     silent: true,
   })
-  // tsup keeps the entry's path below the common root of the entries: with one entry, its file name.
-  return join(outDir, relative(join(script, '..'), script).replace(/\.ts$/, '.js'))
+  // With one entry, tsup writes it at the top of outDir under its own name.
+  return join(outDir, basename(script).replace(/\.ts$/, '.js'))
 }
 
 /**
