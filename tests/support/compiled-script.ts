@@ -5,15 +5,17 @@
  * `node --import tsx` each child spent about 1.5 s of CPU resolving and loading its modules through
  * tsx's hooks; the compiled script starts in about a third of that. The output lives under the
  * repository's git-ignored `.tmp/` (the shipped migrations are found above it, as from dist/), in a
- * folder named for this process, removed when it exits (and by a later build if it was killed).
+ * folder of the test file's own, removed after its tests (an `afterAll` this module registers when
+ * the file imports it), or by a later build if the run was killed.
  */
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { build } from 'tsup'
+import { afterAll } from 'vitest'
 
-const ROOT = join(process.cwd(), '.tmp', 'compiled-scripts')
-
-const builds = new Map<string, Promise<string>>()
+/** The folder that holds one folder per test file that compiled a script. */
+const COMPILED_SCRIPTS_ROOT = join(process.cwd(), '.tmp', 'compiled-scripts')
 
 /** Whether the process `pid` still runs (so its folder may be in use). */
 function isAlive(pid: number): boolean {
@@ -25,27 +27,31 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Removes the folders of processes that ended without removing theirs (a killed test run). */
-function removeStaleFolders(): void {
+/** Removes the folders of processes that have ended. */
+function removeEndedProcessesFolders(): void {
   let names: Array<string>
   try {
-    names = readdirSync(ROOT)
+    names = readdirSync(COMPILED_SCRIPTS_ROOT)
   } catch {
     return
   }
   for (const name of names) {
     const pid = Number.parseInt(name, 10)
-    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) rmSync(join(ROOT, name), { recursive: true, force: true })
+    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) rmSync(join(COMPILED_SCRIPTS_ROOT, name), { recursive: true, force: true })
   }
 }
 
+const builds = new Map<string, Promise<string>>()
+// Named `<pid>-…`: a later build removes it if this process ends without the afterAll below.
+const fileFolder = join(COMPILED_SCRIPTS_ROOT, `${process.pid}-${randomBytes(4).toString('hex')}`)
+afterAll(() => {
+  rmSync(fileFolder, { recursive: true, force: true })
+  builds.clear()
+})
+
 async function compile(script: string): Promise<string> {
-  const processFolder = join(ROOT, String(process.pid))
-  if (builds.size === 0) {
-    removeStaleFolders()
-    process.once('exit', () => rmSync(processFolder, { recursive: true, force: true }))
-  }
-  const outDir = join(processFolder, String(builds.size))
+  if (builds.size === 0) removeEndedProcessesFolders()
+  const outDir = join(fileFolder, String(builds.size))
   mkdirSync(outDir, { recursive: true })
   await build({
     entry: [script],
@@ -68,7 +74,7 @@ async function compile(script: string): Promise<string> {
 
 /**
  * The path of `script` (a TypeScript file, relative to the repository) compiled to plain
- * JavaScript for `node <path>`; built on the first call in this process.
+ * JavaScript for `node <path>`; built on the first call in this test file.
  */
 export function compiledScript(script: string): Promise<string> {
   let built = builds.get(script)
