@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import { sql } from 'drizzle-orm'
 import type { TaskExecutionStorageValue } from '../../src/core/index.js'
 import { createDatabase, openTaskExecutionsStorage, type JobDatabase } from '../../src/jobs-entry.js'
+import { compiledScript } from '../support/compiled-script.js'
 
 const run = promisify(execFile)
 const DAY_MS = 86_400_000
@@ -15,10 +16,11 @@ const DAY_MS = 86_400_000
 /** The result of one command-line run. */
 export type CliRun = { readonly code: number; readonly stdout: string; readonly stderr: string }
 
-/** Runs `src/cli.ts` with tsx in a child process, without DATABASE_URL or a .env file. */
+/** Runs `src/cli.ts` (compiled, as dist/cli.js is) in a child process, without DATABASE_URL or a .env file. */
 export async function runCli(args: ReadonlyArray<string>): Promise<CliRun> {
+  const cli = await compiledScript('src/cli.ts')
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
       env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'production' },
     })
     return { code: 0, stdout, stderr }

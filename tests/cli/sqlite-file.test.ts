@@ -1,5 +1,5 @@
 /**
- * The command line as a user runs it (a child process through tsx) against a SQLite file: the
+ * The command line as a user runs it (a child process of the compiled src/cli.ts) against a SQLite file: the
  * overview of a database in a known state, plain and JSON; retention that keeps what unfinished
  * relatives need; migrations applied twice; help on every command; one-line errors.
  */

@@ -10,6 +10,7 @@ import { createDatabase, jobTablesInCreationOrder, type JobDatabase } from '../.
 import { findDemoBatch } from '../../src/demo/batch.js'
 import { sourceOrders } from '../../src/demo/source.js'
 import { transformOrder } from '../../src/demo/transform.js'
+import { compiledScript } from '../support/compiled-script.js'
 
 /** A demo run in a child process. */
 export type DemoProcess = {
@@ -22,9 +23,9 @@ export type DemoProcess = {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-/** Starts `pnpm demo`'s entry point with `args`, as a user's shell would (stdout not a terminal). */
-export function spawnDemo(args: ReadonlyArray<string>): DemoProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts `pnpm demo`'s entry point (compiled, as dist/cli.js is) with `args`, as a user's shell would (stdout not a terminal). */
+export async function spawnDemo(args: ReadonlyArray<string>): Promise<DemoProcess> {
+  const child = spawn(process.execPath, [await compiledScript('src/cli.ts'), 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let text = ''
   const listeners = new Set<() => void>()
   const append = (chunk: Buffer) => {

@@ -48,7 +48,7 @@ for (const backend of backends) {
 
     /** Starts the demo, waits until chunks are held after some are done, and stops it with `signal`. */
     async function stopMidRun(batch: string, signal: NodeJS.Signals) {
-      const demo = spawnDemo([...args(batch), '--hold-after-chunks', String(HOLD_AFTER_CHUNKS)])
+      const demo = await spawnDemo([...args(batch), '--hold-after-chunks', String(HOLD_AFTER_CHUNKS)])
       await demo.waitForOutput(/holding chunk/)
       const atStop = await batchResult(database!, batch)
       process.kill(demo.pid, signal)
@@ -63,7 +63,7 @@ for (const backend of backends) {
       expect(atStop.chunks.completed).toBeGreaterThanOrEqual(HOLD_AFTER_CHUNKS)
       expect(atStop.chunks.completed).toBeLessThan(CHUNKS)
 
-      const again = spawnDemo(args('killed'))
+      const again = await spawnDemo(args('killed'))
       expect(await again.exited, again.output()).toEqual({ code: 0, signal: null })
       expect(again.output()).toContain('Resuming batch "killed"')
       expect(await batchResult(database!, 'killed')).toEqual(uninterrupted)
@@ -75,7 +75,7 @@ for (const backend of backends) {
       expect(output).toContain('Run the same command again to resume batch "interrupted"')
       expect(atStop.chunks.completed).toBeLessThan(CHUNKS)
 
-      const again = spawnDemo(args('interrupted'))
+      const again = await spawnDemo(args('interrupted'))
       expect(await again.exited, again.output()).toEqual({ code: 0, signal: null })
       expect(await batchResult(database!, 'interrupted')).toEqual(uninterrupted)
     })

@@ -1,7 +1,9 @@
 /**
- * Runs one example as a user would (`tsx examples/<file>`, in its own Node process, which must
- * exit by itself: an example that leaves a pool open never ends) and on a server, in a database
- * of its own that is dropped afterwards.
+ * Runs one example as a user would, in its own Node process, which must exit by itself (an example
+ * that leaves a pool open never ends): compiled to JavaScript as tsx would compile it (its
+ * `durable-execution-drizzle` imports resolved to src/ through tsconfig.json's paths) and started
+ * with plain node, which spares each child tsx's module hooks; on a server, in a database of its
+ * own that is dropped afterwards.
  */
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -12,6 +14,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 import type { SqlServerKind } from '../sql/servers.js'
+import { compiledScript } from '../support/compiled-script.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -20,7 +23,7 @@ export type ExampleRun = { readonly stdout: string; readonly stderr: string }
 
 /** Runs `examples/<file>` with `env` added; rejects with its output when it exits non-zero or hangs. */
 export async function runExample(file: string, env: Record<string, string> = {}): Promise<ExampleRun> {
-  const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', `examples/${file}`], {
+  const { stdout, stderr } = await execFileAsync(process.execPath, [await compiledScript(`examples/${file}`)], {
     env: { ...process.env, ...env },
     // Generous: a hung example (an open pool) fails here instead of passing.
     timeout: 120_000,

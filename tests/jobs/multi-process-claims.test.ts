@@ -33,7 +33,7 @@ function describeMultiProcessClaims(name: string, url: string): void {
           })),
         )
         for (let index = 0; index < PROCESS_COUNT; index++) {
-          workers.push(startWorker(url, tablePrefix, workflow.id, `process-${index}`))
+          workers.push(await startWorker(url, tablePrefix, workflow.id, `process-${index}`))
         }
         const perWorker = await runTogether<Array<number>>(workers)
         const all = perWorker.flat()
@@ -63,7 +63,7 @@ function describeMultiProcessClaims(name: string, url: string): void {
         }
         const total = DRAIN_WORKFLOWS * 4
         for (let index = 0; index < PROCESS_COUNT; index++) {
-          workers.push(startWorkerProcess('tests/jobs/fixtures/drain-worker.ts', [url, tablePrefix, 'drain', `p${index}`, String(total)], `p${index}`))
+          workers.push(await startWorkerProcess('tests/jobs/fixtures/drain-worker.ts', [url, tablePrefix, 'drain', `p${index}`, String(total)], `p${index}`))
         }
         const claims = (await runTogether<Array<{ stepId: number; attempts: number }>>(workers)).flat()
         const rows = await store.workflowSteps.findMany()

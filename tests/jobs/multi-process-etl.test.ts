@@ -23,7 +23,7 @@ async function runChunkProcesses(url: string, tablePrefix: string, batchId: numb
   const workers: Array<WorkerProcess> = []
   try {
     for (const [index, chunk] of etlChunks(ROW_COUNT, PROCESS_COUNT).entries()) {
-      workers.push(startWorkerProcess('tests/jobs/fixtures/etl-chunk-worker.ts', [url, tablePrefix, String(batchId), String(chunk.startRow), String(chunk.endRow)], `chunk-${index}`))
+      workers.push(await startWorkerProcess('tests/jobs/fixtures/etl-chunk-worker.ts', [url, tablePrefix, String(batchId), String(chunk.startRow), String(chunk.endRow)], `chunk-${index}`))
     }
     return await runTogether<Counts>(workers)
   } finally {

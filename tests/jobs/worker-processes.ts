@@ -1,16 +1,17 @@
 /**
- * OS-process workers for the multi-process tests: a worker script runs under tsx with its own
- * connection, prints `ready`, waits for `go` on stdin, then prints its result as one JSON line.
+ * OS-process workers for the multi-process tests: a worker script (compiled to JavaScript once
+ * per test file) runs in its own Node process with its own connection, prints `ready`, waits for `go` on stdin, then prints its result as one JSON line.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { compiledScript } from '../support/compiled-script.js'
 
 /** A running worker process, its output lines and its exit. */
 export type WorkerProcess = { readonly child: ChildProcessWithoutNullStreams; readonly lines: AsyncIterator<string>; readonly exited: Promise<number | null> }
 
 /** Starts `script` (relative to the repository) with `args`; `name` appears in its failure. */
-export function startWorkerProcess(script: string, args: ReadonlyArray<string>, name: string): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: process.cwd() })
+export async function startWorkerProcess(script: string, args: ReadonlyArray<string>, name: string): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [await compiledScript(script), ...args], { cwd: process.cwd() })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve)).then((code) => {
