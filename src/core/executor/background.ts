@@ -135,6 +135,8 @@ export async function cancelsNeedPromiseCancellationTaskExecutions(
     })
     interruptExecutionRun(runtime, entry, new DurableExecutionCancelledError())
   }
+  // These rows were locked here, and the close-ready sweep their cancel woke skips locked rows.
+  if (rows.length > 0) runtime.wake.closeReady()
   return rows.length >= limit
 }
 

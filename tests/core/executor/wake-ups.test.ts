@@ -186,4 +186,36 @@ describe('in-process wake-ups', () => {
     expect(storage.skipped).toBeGreaterThanOrEqual(2)
     expect(executor.getRunningTaskExecutionsCount()).toBe(0)
   })
+
+  it('closes a cancelled run whose row the close-ready sweep skipped while the cancel sweep held it', async () => {
+    // The cancel wakes the close-ready sweep and the cancel sweep together; the one that locks the row
+    // first makes the other skip it. Here the close-ready sweep's first call after the cancel skips.
+    class CloseReadySkipsOnce extends InMemoryTaskExecutionsStorage {
+      cancelled = false
+      skipped = 0
+      override async updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus(
+        ...args: Parameters<InMemoryTaskExecutionsStorage['updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus']>
+      ) {
+        if (this.cancelled && this.skipped++ === 0) return 0
+        return super.updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus(...args)
+      }
+    }
+    const storage = new CloseReadySkipsOnce()
+    const executor = await DurableExecutor.make(storage, { logLevel: 'error', backgroundProcessIntraBatchSleepMs: NEVER_POLLS_MS })
+    executors.push(executor)
+    await executor.start()
+    const long = executor.task({
+      id: 'long',
+      timeoutMs: 60_000,
+      run: (ctx) => new Promise<string>((resolve) => ctx.abortSignal.addEventListener('abort', () => resolve('late'))),
+    })
+    const handle = await executor.enqueueTask(long)
+    while (executor.getRunningTaskExecutionsCount() === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    storage.cancelled = true
+    await handle.cancel()
+    await expect
+      .poll(async () => (await storage.getManyById([{ executionId: handle.executionId }]))[0]?.closeStatus)
+      .toBe('closed')
+    expect(storage.skipped).toBeGreaterThanOrEqual(2)
+  })
 })
