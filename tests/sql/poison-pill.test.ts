@@ -14,6 +14,7 @@ import { DurableExecutor } from '../../src/core/index.js'
 import { uniqueTableName } from './backends.js'
 import { openStorage, type StorageLocation } from './fixtures/open-storage.js'
 import { PILL_WORKER_OPTIONS, registerPillTasks } from './fixtures/pill-worker.js'
+import { compiledScript } from '../support/compiled-script.js'
 import { reachableServerUrl } from './servers.js'
 
 const ORDINARY_TASKS = 20
@@ -28,8 +29,11 @@ if (postgresUrl) locations.push({ name: 'pg (PostgreSQL server)', where: { diale
 const mariaDbUrl = await reachableServerUrl('MariaDB')
 if (mariaDbUrl) locations.push({ name: 'mysql (MariaDB server)', where: { dialect: 'mysql', location: mariaDbUrl, tableName: uniqueTableName('te_pill') } })
 
+// Compiled once for this file: each restarted worker is a plain `node` process.
+const pillWorkerScript = await compiledScript('tests/sql/fixtures/pill-worker.ts')
+
 function spawnWorker(where: StorageLocation): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'tests/sql/fixtures/pill-worker.ts', JSON.stringify(where)], {
+  return spawn(process.execPath, [pillWorkerScript, JSON.stringify(where)], {
     stdio: ['ignore', 'ignore', 'inherit'],
   })
 }
