@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DurableExecutor } from '../../src/core/index.js'
 import { mariaDbBackend, postgresBackend, uniqueTableName, type OpenedBackend, type SqlBackend } from './backends.js'
+import { compiledScript } from '../support/compiled-script.js'
 import { reachableServerUrl } from './servers.js'
 
 const servers: Array<{ backend: SqlBackend<unknown>; dialect: 'pg' | 'mysql'; url: string }> = []
@@ -41,7 +42,8 @@ for (const { backend, dialect, url } of servers) {
       })
       const handles = await Promise.all(Array.from({ length: TASKS }, (_, index) => survivor.enqueueTask(task, index)))
 
-      const victim = spawn(process.execPath, ['--import', 'tsx', 'tests/sql/fixtures/crash-worker.ts', dialect, url, tableName], {
+      // A plain `node` process running the worker compiled once for this file.
+      const victim = spawn(process.execPath, [await compiledScript('tests/sql/fixtures/crash-worker.ts'), dialect, url, tableName], {
         stdio: ['ignore', 'pipe', 'inherit'],
       })
       const exited = new Promise((resolve) => victim.on('exit', resolve))
