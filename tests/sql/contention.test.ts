@@ -8,11 +8,15 @@ import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTaskExecutionRow, parentLinkTo, randomExecutorId } from '../../src/testing/index.js'
 import { mariaDbBackend, postgresBackend, uniqueTableName, type OpenedBackend, type SqlBackend } from './backends.js'
+import { compiledScript } from '../support/compiled-script.js'
 import { reachableServerUrl } from './servers.js'
+
+// Compiled once for this file: each claim worker is a plain `node` process.
+const claimWorkerScript = await compiledScript('tests/sql/fixtures/claim-worker.ts')
 
 /** A claim-worker process: resolves `ready` once connected, `claimed` with its ids when done. */
 function startClaimWorker(args: ReadonlyArray<string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/sql/fixtures/claim-worker.ts', ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [claimWorkerScript, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
   let output = ''
   let onReady: () => void
   const ready = new Promise<void>((resolve) => (onReady = resolve))
