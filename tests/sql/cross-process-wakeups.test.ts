@@ -26,6 +26,7 @@ import { startPrivatePostgres } from '../faults/servers/private-postgres.js'
 import { uniqueTableName } from './backends.js'
 import { openStorage, type StorageLocation } from './fixtures/open-storage.js'
 import { registerWokenTask, WAKEUP_WORKER_OPTIONS } from './fixtures/wakeup-worker.js'
+import { compiledScript } from '../support/compiled-script.js'
 import { reachableServerUrl } from './servers.js'
 
 const directory = mkdtempSync(join(tmpdir(), 'de-wakeup-'))
@@ -45,7 +46,8 @@ if (mariaDbUrl) locations.push({ name: 'mysql (MariaDB server)', where: { dialec
 
 /** Starts a worker; resolves once its executor runs, with the ids of the executions it starts. */
 async function startWorker(where: StorageLocation) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'tests/sql/fixtures/wakeup-worker.ts', JSON.stringify(where)], {
+  // A plain `node` process running the worker compiled once for this file.
+  const child: ChildProcess = spawn(process.execPath, [await compiledScript('tests/sql/fixtures/wakeup-worker.ts'), JSON.stringify(where)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const started: Array<string> = []
@@ -120,7 +122,9 @@ describe.concurrent('cross-process wake-ups', () => {
     }
   })
 
-  if (privatePostgres) {
+  // One after the other: the first kills every connection of the server, which would otherwise reach
+  // the second's listener mid-test (its reconnection is reported as a change).
+  if (privatePostgres) describe.sequential('on a private PostgreSQL', () => {
     const where: StorageLocation = { dialect: 'pg', location: privatePostgres.url, tableName: 'te_wakeup' }
 
     it('starts a task enqueued in another process after its listening connection was killed (private PostgreSQL)', async ({ expect }) => {
@@ -164,5 +168,5 @@ describe.concurrent('cross-process wake-ups', () => {
         await pool.end()
       }
     }, 60_000)
-  }
+  })
 })
