@@ -161,10 +161,6 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
   /** {@link selectRows} of rows claimed from `ready`: only their `RUN_COLUMN_KEYS`, read by hand into storage values. */
   readonly selectRunValues: (db: TDb, where: SQL) => Promise<Array<TaskExecutionStorageValue>>
   /** Updates and returns the execution ids of the rows that matched, where the dialect can in one statement. */
-  readonly updateRowsReturningIds:
-    | ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Array<{ executionId: string }>>)
-    | undefined
-  /** {@link updateRowsReturningIds}, built flat (`sql/flat-statements.ts`) for merged updates of many rows. */
   readonly updateRowsReturningIdSet: ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Set<string>>) | undefined
   /** The database's clock, in milliseconds since the epoch. */
   readonly selectCurrentTimeMs: (db: TDb) => Promise<number>

@@ -5,27 +5,12 @@
  * three dialects share; its types differ per dialect, so the database is seen through the small
  * structural view below.
  */
-import { asc, getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
+import { asc, getTableColumns, sql, type SQL, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
-import { fastRendered } from '../sql/fast-render.js'
 import { insertEveryColumnStatement, selectStatement, setAssignments, updateStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
 import { createRowReader, createRunValueReader, RUN_COLUMN_KEYS } from './row-mapping.js'
-
-/** The part of drizzle's UPDATE builder the storage uses, common to the three dialects. */
-type UpdateBuilderDatabase = {
-  update(table: Table): {
-    set(set: object): {
-      where(where: SQL): PromiseLike<unknown> & {
-        returning(): PromiseLike<Array<TaskExecutionsRow>>
-        returning(fields: { executionId: Column }): PromiseLike<Array<{ executionId: string }>>
-      }
-    }
-  }
-}
-
-const asUpdateBuilder = (db: unknown) => db as UpdateBuilderDatabase
 
 /**
  * A database that runs a statement and gives the driver's result (PostgreSQL's and MySQL's drizzle
@@ -44,7 +29,9 @@ export function queryPrimitives<TDb>(
   const fields = getTableColumns(table)
   // The database assigns `id`; every other column is written, NULL when absent.
   const insertColumns = Object.entries(fields).filter(([key]) => key !== 'id')
-  const updateWhere = (db: TDb, set: object, where: SQL) => asUpdateBuilder(db).update(table).set(set).where(where)
+  // The ids of the rows an UPDATE changed, one per row (dialects with RETURNING).
+  const updateReturningIds = async (db: TDb, set: Record<string, unknown>, where: SQL) =>
+    (await seam.queryRows(db, updateStatement(table, fields, set, where, table.executionId))).map((row) => String(row[table.executionId.name]))
   const { affectedRowsCount } = extras
   const { claimCandidates } = seam
   const runColumns = RUN_COLUMN_KEYS.map((key) => table[key])
@@ -120,10 +107,10 @@ export function queryPrimitives<TDb>(
       affectedRowsCount === undefined
         ? extras.capabilities.updateReturning
           ? // The same UPDATE; one id back per updated row, counted.
-            async (db, set, where) => (await seam.queryRows(db, updateStatement(table, fields, set, where, table.executionId))).length
+            async (db, set, where) => (await updateReturningIds(db, set, where)).length
           : async (db, set, where) => seam.updateRows(db, table, set, where)
         : // The count from the driver's result, read with the dialect's extractor.
-          async (db, set, where) => affectedRowsCount(await asExecutor(db).execute(fastRendered(updateStatement(table, fields, set, where)))),
+          async (db, set, where) => affectedRowsCount(await asExecutor(db).execute(updateStatement(table, fields, set, where))),
     updateRowsUncounted: async (db, set, where) => seam.executeStatement(db, updateStatement(table, fields, set, where)),
     updateRowsReturning: extras.capabilities.updateReturning
       ? // Update and read back every column, read by hand.
@@ -135,14 +122,8 @@ export function queryPrimitives<TDb>(
       : undefined,
     // Only the run's columns of the claimed rows, read back by hand.
     selectRunValues: async (db, where) => (await seam.queryRows(db, selectStatement(table, runColumns, where))).map(readRunValue),
-    updateRowsReturningIds: extras.capabilities.updateReturning
-      ? async (db, set, where) => updateWhere(db, set, where).returning({ executionId: table.executionId })
-      : undefined,
     updateRowsReturningIdSet: extras.capabilities.updateReturning
-      ? async (db, set, where) => {
-          const rows = await seam.queryRows(db, updateStatement(table, fields, set, where, table.executionId))
-          return new Set(rows.map((row) => String(row[table.executionId.name])))
-        }
+      ? async (db, set, where) => new Set(await updateReturningIds(db, set, where))
       : undefined,
     selectCurrentTimeMs: async (db) => {
       // The clock is read alone, so the round trip is the only error in the sample.

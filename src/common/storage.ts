@@ -685,15 +685,15 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     requests: ReadonlyArray<MergeableUpdate>,
     mergesWithoutReturning: boolean,
   ): Promise<Set<string>> {
-    const { columns, typedValue, updateRowsReturningIds } = this.dialect
+    const { columns, typedValue, updateRowsReturningIdSet } = this.dialect
     const matched = new Set<string>()
     for (const group of planMergedUpdates(requests).flat()) {
       for (const chunk of chunkMergeGroup(requests, group, this.dialect.limits)) {
         const chunkRequests = chunk.map((index) => requests[index]!)
-        if (chunk.length > 1 && updateRowsReturningIds) {
+        if (chunk.length > 1 && updateRowsReturningIdSet) {
           const { set, where } = buildMergedUpdate(columns, typedValue, 'executionId', chunkRequests)
           // One UPDATE for requests of one shape; RETURNING names the rows that matched.
-          for (const row of await updateRowsReturningIds(tx, set, where)) matched.add(row.executionId)
+          for (const executionId of await updateRowsReturningIdSet(tx, set, where)) matched.add(executionId)
           continue
         }
         if (chunk.length > 1 && mergesWithoutReturning) {

@@ -185,10 +185,6 @@ const VALUE_FIELD_RULES: Record<keyof TaskExecutionStorageValue, readonly [Rule,
   expiryCount: [count, false],
 }
 
-// The rule tables as entry lists, built once: the checks run before every write, and listing a
-// table's entries per call allocated an array per rule.
-const SETTABLE_FIELD_RULE_ENTRIES = Object.entries(SETTABLE_FIELD_RULES) as ReadonlyArray<readonly [string, Rule]>
-
 const FILTER_RULES = {
   isSleepingTask: [flag, false],
   status: [status, false],
@@ -217,14 +213,16 @@ const REQUEST_FIELD_RULES: Record<string, Rule> = {
   limit,
   incrementExpiryCount: flag,
 }
-const REQUEST_FIELD_RULE_ENTRIES = Object.entries(REQUEST_FIELD_RULES) as ReadonlyArray<readonly [string, Rule]>
 
-/** Each rule by field name, with its place in its table (a refusal names the first field in table order). */
+/**
+ * Each rule by field name, with its place in its table (a refusal names the first field in table
+ * order), built once: the checks run before every write.
+ */
 type OrderedRules = ReadonlyMap<string, { readonly rule: Rule; readonly order: number }>
-const orderedRules = (entries: ReadonlyArray<readonly [string, Rule]>): OrderedRules =>
-  new Map(entries.map(([key, rule], order) => [key, { rule, order }]))
-const SETTABLE_FIELD_RULES_BY_NAME = orderedRules(SETTABLE_FIELD_RULE_ENTRIES)
-const REQUEST_FIELD_RULES_BY_NAME = orderedRules(REQUEST_FIELD_RULE_ENTRIES)
+const orderedRules = (rules: Readonly<Record<string, Rule>>): OrderedRules =>
+  new Map(Object.entries(rules).map(([key, rule], order) => [key, { rule, order }]))
+const SETTABLE_FIELD_RULES_BY_NAME = orderedRules(SETTABLE_FIELD_RULES)
+const REQUEST_FIELD_RULES_BY_NAME = orderedRules(REQUEST_FIELD_RULES)
 
 /**
  * The first field (in the rules' table order) whose value breaks its rule, and its problem; values

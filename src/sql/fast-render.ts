@@ -87,10 +87,19 @@ function isEntity(value: object): boolean {
   return typeof constructor === 'function' && ENTITY_KIND in constructor
 }
 
+/** The table's name as drizzle lists it among a statement's used tables (unescaped, schema first). */
 function tableName(table: Table): string {
-  const schema = (table as unknown as Record<symbol, string | undefined>)[TABLE_SCHEMA]
-  const name = (table as unknown as Record<symbol, string>)[TABLE_NAME]!
-  return schema === undefined ? name : `${schema}.${name}`
+  const symbols = table as unknown as Record<symbol, string | undefined>
+  const schema = symbols[TABLE_SCHEMA]
+  return schema === undefined ? symbols[TABLE_NAME]! : `${schema}.${symbols[TABLE_NAME]!}`
+}
+
+/** The table's name escaped by the dialect as drizzle renders it: schema first, unless an alias. */
+function escapedTableName(table: object, config: RenderConfig): string {
+  const symbols = table as Record<symbol, unknown>
+  const name = config.escapeName(symbols[TABLE_NAME] as string)
+  const schema = symbols[TABLE_SCHEMA] as string | undefined
+  return schema === undefined || symbols[IS_ALIAS] ? name : `${config.escapeName(schema)}.${name}`
 }
 
 function renderChunks(chunks: ReadonlyArray<unknown>, output: Output, config: RenderConfig, index: { value: number }): void {
@@ -135,21 +144,11 @@ function renderChunk(chunk: unknown, output: Output, config: RenderConfig, index
     return
   }
   if (chunk instanceof Table) {
-    const schema = (chunk as unknown as Record<symbol, string | undefined>)[TABLE_SCHEMA]
-    const name = (chunk as unknown as Record<symbol, string>)[TABLE_NAME]!
-    const isAlias = (chunk as unknown as Record<symbol, unknown>)[IS_ALIAS]
-    output.sql += schema === undefined || isAlias ? config.escapeName(name) : `${config.escapeName(schema)}.${config.escapeName(name)}`
+    output.sql += escapedTableName(chunk, config)
     return
   }
   if (chunk instanceof Column) {
-    const columnName = config.casing.getColumnCasing(chunk as Column)
-    const table = chunk.table as unknown as Record<symbol, string | undefined>
-    const schema = table[TABLE_SCHEMA]
-    const name = table[TABLE_NAME]!
-    output.sql +=
-      table[IS_ALIAS] || schema === undefined
-        ? `${config.escapeName(name)}.${config.escapeName(columnName)}`
-        : `${config.escapeName(schema)}.${config.escapeName(name)}.${config.escapeName(columnName)}`
+    output.sql += `${escapedTableName(chunk.table, config)}.${config.escapeName(config.casing.getColumnCasing(chunk as Column))}`
     return
   }
   if (chunk instanceof Param) {
