@@ -22,6 +22,7 @@ import { createPgTaskExecutionsStorage, createPgTaskExecutionsTable, ensurePgTas
 import { createSQLiteTaskExecutionsStorage, createSQLiteTaskExecutionsTable, ensureSQLiteTaskExecutionsTables } from '../src/sqlite.js'
 import { countCalls, countMysqlPoolQueries, countPgPoolQueries } from '../tests/sql/driver-recording.js'
 import type { StorageLocation } from '../tests/sql/fixtures/open-storage.js'
+import { createReadCommittedPool } from '../src/database/drivers/mysql2.js'
 import { StatementCounter } from './statement-counter.js'
 
 /** Every backend name the `--backends` flag accepts, in report order. */
@@ -245,7 +246,8 @@ export async function openBackend(name: BackendName, options: OpenBackendOptions
         }
       }
       await withSetupPool((db) => ensureMySqlTaskExecutionsTables(db, [table]))
-      const pool = mysql.createPool({ uri: MYSQL_BENCH_URL, connectionLimit: poolSize })
+      // createDatabase's pool: sessions at READ COMMITTED, so claims need no SET TRANSACTION statement.
+      const pool = createReadCommittedPool({ uri: MYSQL_BENCH_URL, connectionLimit: poolSize })
       countMysqlPoolQueries(pool, statements)
       const db = drizzleMysql({ client: pool })
       let ended = false

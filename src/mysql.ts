@@ -28,6 +28,7 @@ import { createMySqlJobTables, type MySqlJobTables } from './jobs/tables/mysql.j
 import { readAffectedRowsCount } from './sql/affected-rows.js'
 import type { SqlDialect, SqlRow } from './sql/dialect.js'
 import { fastRendered } from './sql/fast-render.js'
+import { readCommittedConfigFor } from './sql/session-isolation.js'
 import { boundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
@@ -87,7 +88,8 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
     readAffectedRowsCount(await db.update(asMySqlTable(table)).set(asSet(set)).where(where)),
   deleteRows: async (db, table, where) => readAffectedRowsCount(await db.delete(asMySqlTable(table)).where(where)),
   // READ COMMITTED: no gap locks, so SKIP LOCKED claimers do not serialise on each other. Nested: a savepoint.
-  transaction: async (db, fn) => db.transaction(fn, { isolationLevel: 'read committed' }),
+  // No SET statement before BEGIN on a pool whose sessions already default to it (createDatabase's).
+  transaction: async (db, fn) => db.transaction(fn, readCommittedConfigFor(db)),
   // The session's own isolation level, saving the SET statement: an INSERT takes no gap locks but its
   // insert intention under every level. Not for UPDATEs: under REPEATABLE READ their index scans keep
   // next-key locks until COMMIT, blocking other sessions' inserts.

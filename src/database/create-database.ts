@@ -83,7 +83,10 @@ function withoutSecrets(error: unknown, url: string): unknown {
 }
 
 /**
- * Opens the database a URL names and returns the job store on it.
+ * Opens the database a URL names and returns the job store on it. On MySQL and MariaDB its pool's
+ * sessions default to READ COMMITTED (PostgreSQL's default, and the level of every claim, which
+ * then needs no `SET TRANSACTION` statement); a transaction of yours that needs REPEATABLE READ
+ * asks for it: `db.transaction(fn, { isolationLevel: 'repeatable read' })`.
  * @param urlOrOptions - a URL, or options; without a URL, `DATABASE_URL` is used.
  * @throws DatabaseUrlError on a missing, malformed or unsupported URL (never showing its password);
  *   DatabaseDriverMissingError when the URL's driver package is not installed (the message names
