@@ -95,6 +95,7 @@ export class DurableExecutor {
   private changeSubscription: TaskExecutionsStorageChangeSubscription | undefined
   private readonly deadlines = new DeadlineScheduler()
   private readonly running = new Map<string, RunningExecution>()
+  private readonly resultsBeingWritten = { count: 0 }
   private readonly backgroundWork = new Set<Promise<unknown>>()
   private readonly capacity: PickupCapacityState = { isBlocked: false }
   private readonly loops: Record<BackgroundProcessName, BackgroundLoop>
@@ -197,6 +198,7 @@ export class DurableExecutor {
       shutdownSignal: this.shutdownController.signal,
       deadlines: this.deadlines,
       running: this.running,
+      resultsBeingWritten: this.resultsBeingWritten,
       finishedWaiters,
       wake: {
         // Pickup claims rows with startAt <= now, so waking at startAt is enough.

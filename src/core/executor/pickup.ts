@@ -15,6 +15,7 @@ import { normalizeTaskExecutionStorageInternalUpdate as normalize } from '../int
 import type { TaskExecutionStorageValue } from '../storage.js'
 import type { PickupCapacityState } from './background.js'
 import { planFailure, planRelease } from './run-result.js'
+import { freeRunSlots } from './run-slots.js'
 import { startExecutionRun } from './run.js'
 import { writeRunResult } from './run-write.js'
 import type { ExecutorRuntime } from './runtime.js'
@@ -30,7 +31,7 @@ export async function processReadyTaskExecutions(
   const { maxConcurrentTaskExecutions, maxTaskExecutionsPerBatch, expireLeewayMs } = runtime.options
   // Once shutdown began, nothing more is claimed: a run handed back at shutdown must go to another executor.
   if (runtime.shutdownSignal.aborted) return false
-  const freeSlots = maxConcurrentTaskExecutions - runtime.running.size
+  const freeSlots = freeRunSlots(maxConcurrentTaskExecutions, runtime.running.size, runtime.resultsBeingWritten.count)
   if (freeSlots <= 0) {
     capacity.isBlocked = true
     return false

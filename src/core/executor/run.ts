@@ -13,6 +13,7 @@ import { deserializeValue } from '../serializer.js'
 import type { TaskExecutionStorageValue } from '../storage.js'
 import type { TaskRunFunction } from './registry.js'
 import { planRunError, planRunFailure, planRunResult, type RunResultWrite } from './run-result.js'
+import { endResultWrite, startResultWrite } from './run-slots.js'
 import { writeRunResult } from './run-write.js'
 import type { ExecutorRuntime, RunningExecution } from './runtime.js'
 import type { TaskRunContext } from './types.js'
@@ -50,6 +51,7 @@ export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionSt
     settleRun: undefined,
     cancelDeadline: undefined,
     done: undefined,
+    isWritingResult: false,
   }
   runtime.running.set(row.executionId, entry)
   entry.done = runExecution(runtime, row, entry)
@@ -59,6 +61,7 @@ export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionSt
     .finally(() => {
       entry.cancelDeadline?.()
       abortRun(entry, undefined)
+      endResultWrite(runtime, entry)
       if (runtime.running.get(row.executionId) === entry) runtime.running.delete(row.executionId)
       runtime.onRunEnded()
     })
@@ -73,6 +76,7 @@ export function interruptExecutionRun(
   entry: RunningExecution,
   error: DurableExecutionError,
 ): void {
+  endResultWrite(runtime, entry)
   if (runtime.running.get(entry.executionId) === entry) runtime.running.delete(entry.executionId)
   if (entry.isInterrupted) return
   entry.isInterrupted = true
@@ -105,6 +109,7 @@ async function runExecution(
 ): Promise<void> {
   const write = await planRun(runtime, row, entry)
   if (write === undefined || entry.isInterrupted) return
+  startResultWrite(runtime, entry)
   const outcome = await writeRunResult(runtime, row, write, () => entry.isInterrupted)
   if (outcome === 'lease_lost') abortRun(entry, DurableExecutionError.nonRetryable('Task execution lease lost'))
 }

@@ -50,6 +50,11 @@ export type RunningExecution = {
   cancelDeadline: (() => void) | undefined
   /** Settles when the run and its result write are over. */
   done: Promise<void> | undefined
+  /**
+   * Set while the run function has returned and its result is being written: the run's slot is
+   * free for the next claim then (counted in `ExecutorRuntime.resultsBeingWritten`).
+   */
+  isWritingResult: boolean
   /** Whether the execution expired before (see `isSuspect` in `pickup.ts`); such runs go one at a time. */
   readonly isSuspect: boolean
 }
@@ -95,13 +100,16 @@ export type ExecutorRuntime = {
   readonly serializedUndefined: string
   readonly shutdownSignal: AbortSignal
   readonly deadlines: DeadlineScheduler
+  /** The runs of this process, from their claim until their result is written. */
   readonly running: Map<string, RunningExecution>
+  /** How many entries of `running` have returned and are writing their result (see `run-slots.ts`). */
+  readonly resultsBeingWritten: { count: number }
   readonly wake: ExecutorWakeUps
   /** Handles waiting here for an execution to finish. */
   readonly finishedWaiters: FinishedExecutionWaiters
   /** Keeps forked background work visible to shutdown until it settles. */
   readonly track: (work: Promise<unknown>) => void
-  /** Called whenever an in-process run ends, so pickup can use the freed slot. */
+  /** Called whenever an in-process run frees its slot (returned or ended), so pickup can use it. */
   readonly onRunEnded: () => void
 }
 

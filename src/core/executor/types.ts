@@ -348,7 +348,10 @@ export type DurableExecutorOptions = {
   maxExpiries?: number | null
   /** Polling interval of the background loops. Default 500 ms. */
   backgroundProcessIntraBatchSleepMs?: number | null
-  /** Runs in progress in this process at most. Default 5 000. */
+  /**
+   * Runs in progress in this process at most. Default 5 000. A run's slot is free once its
+   * function returns; as many results again may be waiting for their write meanwhile.
+   */
   maxConcurrentTaskExecutions?: number | null
   /** Rows claimed per pickup. Default 100. */
   maxTaskExecutionsPerBatch?: number | null

@@ -1,8 +1,9 @@
 /**
  * What an executor holds under its leases: pickup claims only rows that can start at once (free
- * run slots), and a run holds its slot until its result is written (results finishing together
- * share one write). When the process is gone with everything it holds, expiry recovery gets every
- * row done.
+ * run slots); a run frees its slot when its function returns, while its result is written (results
+ * finishing together share one write), and the writes in flight take at most as many slots again:
+ * never more than twice the concurrency held. When the process is gone with everything it holds,
+ * expiry recovery gets every row done.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 
@@ -88,7 +89,7 @@ async function countByStatus(storage: TaskExecutionsStorage, ids: ReadonlyArray<
 }
 
 describe('claims bounded by what can start', () => {
-  it('claims only for free run slots, a run keeping its slot until its result is written', async () => {
+  it('claims only for free run slots, and holds at most twice as many rows while results wait to be written', async () => {
     const inner = new InMemoryTaskExecutionsStorage()
     const writes = createGate()
     let runsStarted = 0
@@ -100,10 +101,10 @@ describe('claims bounded by what can start', () => {
       isCutOff: () => false,
       onWritten: (count) => (written += count),
       onClaimed: (rows) => {
-        // The rows held under lease (claimed, result not yet written) never exceed the limit.
+        // The rows held under lease (claimed, result not yet written) never exceed twice the limit.
         claimed += rows.length
         const held = claimed - written
-        if (held > 3) overClaims.push(`${rows.length} claimed, ${held} held`)
+        if (held > 6) overClaims.push(`${rows.length} claimed, ${held} held`)
       },
     })
 
@@ -118,19 +119,21 @@ describe('claims bounded by what can start', () => {
       },
     })
     const ids: Array<string> = []
-    for (let index = 0; index < 9; index++) ids.push((await executor.enqueueTask(task)).executionId)
+    for (let index = 0; index < 12; index++) ids.push((await executor.enqueueTask(task)).executionId)
     writes.close()
     await executor.start()
 
-    // The first three results wait to be written, holding their slots: nothing more is claimed.
-    await waitUntil('three runs started', () => runsStarted === 3)
-    await waitUntil('a result write is waiting', () => writes.waiting() > 0)
-    expect(await countByStatus(inner, ids)).toEqual({ running: 3, ready: 6 })
-    expect(runsStarted).toBe(3)
+    // The first three runs return and their results wait to be written: their slots are free, so
+    // three more run; their results wait too (in the same write or another), and with six held
+    // nothing more is claimed.
+    await waitUntil('six runs started', () => runsStarted === 6)
+    await waitUntil('the results wait to be written', () => writes.waiting() > 0)
+    expect(await countByStatus(inner, ids)).toEqual({ running: 6, ready: 6 })
+    expect(runsStarted).toBe(6)
 
     writes.open()
-    await waitUntil('every task completed', async () => (await countByStatus(inner, ids)).completed === 9)
-    expect(runsStarted).toBe(9)
+    await waitUntil('every task completed', async () => (await countByStatus(inner, ids)).completed === 12)
+    expect(runsStarted).toBe(12)
     expect(overClaims).toEqual([])
   })
 
