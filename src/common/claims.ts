@@ -3,7 +3,7 @@
  * order (other claimers skip them), updates exactly those, and returns them in the claimed order
  * as they are afterwards; the close-ready sweep also releases each claimed child to its parent.
  */
-import { asc, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, inArray, is, isNull, or, SQL, sql } from 'drizzle-orm'
 import type { TaskExecutionStorageUpdate, TaskExecutionStorageValue } from '../core/index.js'
 import type { TaskExecutionsColumnKey, TaskExecutionsSet } from './columns.js'
 import { updateToSet } from './conditions.js'
@@ -24,6 +24,8 @@ export type Claim = {
   readonly releasesChildrenToParents?: boolean
   /** Add one to each claimed row's `expiryCount` (the expiry sweep of runs). */
   readonly incrementsExpiryCount?: boolean
+  /** Claimed rows without closing work are closed at this time instead (`core/closing-work.ts`). */
+  readonly closesRowsWithoutClosingWorkAt?: number | undefined
   /**
    * The claimed rows were `ready` and are read only to be run: return just their run columns
    * (`RUN_COLUMN_KEYS`), read by hand (see `createRunValueReader`).
@@ -47,6 +49,7 @@ export async function runClaim<TDb>(
     set.expiresAt = sql`${dialect.typedParameter(claim.expiresAtBase, columns.expiresAt)} + ${columns.timeoutMs}`
   }
   if (claim.incrementsExpiryCount) set.expiryCount = sql`${columns.expiryCount} + 1`
+  if (claim.closesRowsWithoutClosingWorkAt !== undefined) closeRowsWithoutClosingWork(dialect, set, claim.closesRowsWithoutClosingWorkAt)
   const orderBy = [asc(columns[claim.orderBy])]
   const limit = Math.floor(claim.limit)
   const inOneStatement = claimInOneStatement(dialect, claim, set, orderBy, limit, returnsRows)
@@ -113,6 +116,27 @@ function claimInOneStatement<TDb>(
     rows.sort((left, right) => compareClaimOrder(left[orderKey], right[orderKey]))
     return { count, rows }
   }
+}
+
+/**
+ * Makes `set` close each claimed row without closing work (`hasClosingWork` in
+ * `core/closing-work.ts` false) at `closedAt`, and write the others as it did. The test is a
+ * little stricter than `hasClosingWork` (a row that did not complete with an empty children list
+ * counts as having work): such a row goes the close sweep's way, which closes it all the same.
+ */
+function closeRowsWithoutClosingWork<TDb>(dialect: TaskExecutionsDialect<TDb>, set: TaskExecutionsSet, closedAt: number): void {
+  const { columns, typedParameter } = dialect
+  const withoutClosingWork = and(
+    or(isNull(columns.isFinalizeOfParent), eq(columns.isFinalizeOfParent, false)),
+    or(eq(columns.status, 'completed'), and(isNull(columns.children), isNull(columns.finalize))),
+  )
+  const otherwise = (key: 'closeStatus' | 'closedAt') => {
+    const value = set[key]
+    if (value === undefined) return columns[key]
+    return is(value, SQL) ? value : typedParameter(value, columns[key])
+  }
+  set.closeStatus = sql`case when ${withoutClosingWork} then ${typedParameter('closed', columns.closeStatus)} else ${otherwise('closeStatus')} end`
+  set.closedAt = sql`case when ${withoutClosingWork} then ${typedParameter(closedAt, columns.closedAt)} else ${otherwise('closedAt')} end`
 }
 
 /** Claim order of the rows an UPDATE … RETURNING gave back: by the claim's order column. */

@@ -403,6 +403,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       limit: request.limit,
       update: request.update,
       releasesChildrenToParents: true,
+      closesRowsWithoutClosingWorkAt: request.closesRowsWithoutClosingWorkAt,
     })
   }
 

@@ -14,6 +14,7 @@
  * on purpose, because that is what makes each call atomic. */
 import { parse, stringify } from 'superjson'
 
+import { hasClosingWork } from './closing-work.js'
 import { DurableExecutionError } from './errors.js'
 import {
   applyUpdateToStoredRow,
@@ -344,6 +345,7 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
    * each claimed ordinary child to its parent: the parent's `activeChildrenCount` drops by one and
    * its `updatedAt` becomes `update.updatedAt`. Finalize children are skipped (spec 2.3, our
    * choice: a finalize child never counted in the parent's counter); missing parents are ignored.
+   * With `closesRowsWithoutClosingWorkAt`, claimed rows without closing work are closed at once.
    */
   async updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus(
     request: TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest,
@@ -357,7 +359,12 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
       update: request.update,
       limit: request.limit,
     })
-    for (const { row: child } of claimed) {
+    const closedAt = request.closesRowsWithoutClosingWorkAt
+    for (const entry of claimed) {
+      if (closedAt !== undefined && !hasClosingWork(entry.row)) {
+        this.updateEntry(entry, { closeStatus: 'closed', closedAt, updatedAt: request.update.updatedAt }, undefined)
+      }
+      const child = entry.row
       if (!child.parent || child.parent.isFinalizeOfParent) continue
       const parent = this.entries.get(child.parent.executionId)
       if (!parent) continue

@@ -212,6 +212,7 @@ const REQUEST_FIELD_RULES: Record<string, Rule> = {
   now: milliseconds,
   limit,
   incrementExpiryCount: flag,
+  closesRowsWithoutClosingWorkAt: milliseconds,
 }
 
 /**

@@ -13,7 +13,8 @@ import {
 } from '../internal-update.js'
 import type { TaskExecutionsStorageSweepWork } from '../storage.js'
 import { processChildrenFinished } from './children-finished.js'
-import { closeFinishedExecution, hasClosingWork, markExecutionsClosed } from './close.js'
+import { hasClosingWork } from '../closing-work.js'
+import { closeFinishedExecution, markExecutionsClosed } from './close.js'
 import { interruptExecutionRun } from './run.js'
 import { errorValue, type ExecutorRuntime } from './runtime.js'
 
@@ -74,12 +75,15 @@ export async function markFinishedTaskExecutionsAsCloseStatusReady(
   runtime: ExecutorRuntime,
 ): Promise<boolean> {
   const limit = runtime.options.markFinishedTaskExecutionsAsCloseStatusReadyBatchSize
+  const now = runtime.clock.now()
   const count =
     await runtime.storage.updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus({
       isFinished: true,
       closeStatus: 'idle',
-      update: normalize({ closeStatus: 'ready' }, runtime.clock.now()),
+      update: normalize({ closeStatus: 'ready' }, now),
       limit,
+      // Rows whose close only marks them closed skip the close sweep (storages that can).
+      closesRowsWithoutClosingWorkAt: now,
     })
   if (count > 0) {
     runtime.wake.childrenFinished()

@@ -9,21 +9,10 @@ import {
   normalizeTaskExecutionStorageInternalUpdate,
   type TaskExecutionStorageInternalUpdate,
 } from '../internal-update.js'
+import { cancelsChildren, handsResultToParent } from '../closing-work.js'
 import type { TaskExecutionStorageValue } from '../storage.js'
 import { callHoldingLease, LeaseLostError, writeHoldingLease } from './lease-writes.js'
 import { errorValue, fencedFilters, updateExecutionById, type ExecutorRuntime } from './runtime.js'
-
-/** T16 applies: `row` is a finalize child whose parent takes its result. */
-const handsResultToParent = (row: TaskExecutionStorageValue) => row.parent?.isFinalizeOfParent === true
-
-/** T14 applies: `row` did not complete and has children or a finalize that may still run. */
-const cancelsChildren = (row: TaskExecutionStorageValue) =>
-  row.status !== 'completed' && ((row.children?.length ?? 0) > 0 || row.finalize !== undefined)
-
-/** Whether closing `row` does more than mark it closed: tell a finalize's parent, or cancel children. */
-export function hasClosingWork(row: TaskExecutionStorageValue): boolean {
-  return handsResultToParent(row) || cancelsChildren(row)
-}
 
 /** Does the closing work of one claimed row and marks it closed. */
 export async function closeFinishedExecution(

@@ -38,7 +38,6 @@ export function describeLeaseBehaviours(context: ExecutorSuiteContext): void {
     it('drops the late result of a run whose lease another executor took over', async () => {
       const faulty = createFaultyStorage(context.storage)
       const recorded = createRecordingLogger()
-      // One slot: while its first write is held, the stale executor claims nothing more.
       const stale = await context.startExecutor(
         { expireLeewayMs: 0, maxConcurrentTaskExecutions: 1, logger: recorded.logger, logLevel: 'info' },
         faulty.storage,
@@ -48,6 +47,9 @@ export function describeLeaseBehaviours(context: ExecutorSuiteContext): void {
       const held = faulty.holdNextCall('updateManyById')
       const handle = await stale.enqueueTask(staleTask)
       await held.held
+      // While its first write is held, the stale executor claims nothing more (its run's slot is
+      // free again, so it would take the execution back itself once the lease ends).
+      const nextClaim = faulty.holdNextCall('updateByStatusAndStartAtLessThanAndReturn')
 
       // A long lease for the current holder: however slow the machine, its own run never expires.
       const current = await context.startExecutor({ expireLeewayMs: 10_000 })
@@ -56,6 +58,7 @@ export function describeLeaseBehaviours(context: ExecutorSuiteContext): void {
       expect(finished.output).toBe('from the current executor')
 
       held.release()
+      nextClaim.release()
       await waitUntil('the stale executor dropped its result', () =>
         recorded.lines.some((line) => line.level === 'warn' && line.text.startsWith(`Dropped the result of task execution [executionId=${handle.executionId}]`)),
       )
