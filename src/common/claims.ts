@@ -120,7 +120,8 @@ function claimInOneStatement<TDb>(
 
 /**
  * Makes `set` close each claimed row without closing work (`hasClosingWork` in
- * `core/closing-work.ts` false) at `closedAt`, and write the others as it did. The test is a
+ * `core/closing-work.ts` false) at `closedAt` (or at its `finishedAt`, if later), and write the
+ * others as it did. The test is a
  * little stricter than `hasClosingWork` (a row that did not complete with an empty children list
  * counts as having work): such a row goes the close sweep's way, which closes it all the same.
  */
@@ -136,7 +137,10 @@ function closeRowsWithoutClosingWork<TDb>(dialect: TaskExecutionsDialect<TDb>, s
     return is(value, SQL) ? value : typedParameter(value, columns[key])
   }
   set.closeStatus = sql`case when ${withoutClosingWork} then ${typedParameter('closed', columns.closeStatus)} else ${otherwise('closeStatus')} end`
-  set.closedAt = sql`case when ${withoutClosingWork} then ${typedParameter(closedAt, columns.closedAt)} else ${otherwise('closedAt')} end`
+  // Never before the row finished: a finish committed after the sweep read its clock is claimed too.
+  const at = typedParameter(closedAt, columns.closedAt)
+  const notBeforeFinish = sql`case when ${columns.finishedAt} > ${at} then ${columns.finishedAt} else ${at} end`
+  set.closedAt = sql`case when ${withoutClosingWork} then ${notBeforeFinish} else ${otherwise('closedAt')} end`
 }
 
 /** Claim order of the rows an UPDATE … RETURNING gave back: by the claim's order column. */

@@ -362,7 +362,9 @@ export class InMemoryTaskExecutionsStorage implements TaskExecutionsStorage {
     const closedAt = request.closesRowsWithoutClosingWorkAt
     for (const entry of claimed) {
       if (closedAt !== undefined && !hasClosingWork(entry.row)) {
-        this.updateEntry(entry, { closeStatus: 'closed', closedAt, updatedAt: request.update.updatedAt }, undefined)
+        // Never before the row finished (a finish may be newer than the sweep's clock reading).
+        const at = Math.max(closedAt, entry.row.finishedAt ?? closedAt)
+        this.updateEntry(entry, { closeStatus: 'closed', closedAt: at, updatedAt: request.update.updatedAt }, undefined)
       }
       const child = entry.row
       if (!child.parent || child.parent.isFinalizeOfParent) continue

@@ -272,7 +272,8 @@ export type TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIs
     /**
      * Beyond upstream (optional): claimed rows whose close has nothing to do (not a finalize child,
      * and completed or without children and finalize; see `closing-work.ts`) are closed at once
-     * instead: `closeStatus: 'closed'` and this `closedAt`, with `update`'s other fields. That
+     * instead: `closeStatus: 'closed'` and this `closedAt` (or the row's `finishedAt`, if later),
+     * with `update`'s other fields. That
      * saves the close sweep's claim and write for most rows. A storage may close fewer rows this
      * way, or none (ignoring the field): the close sweep closes the others as before.
      */

@@ -25,7 +25,8 @@ function finishedRows() {
   const finished = { isFinished: true, closeStatus: 'idle', finishedAt: PAST, updatedAt: PAST } as const
   const someChild = { taskId: 'task_x', executionId: 'te_not_stored' }
   const rows = {
-    completedChild: buildChildRow(parent, { now: PAST, ...finished, status: 'completed', output: '1', link: { indexInParentChildren: 0 } }),
+    // Finished after the time the sweep was given: it is closed at its finish, never before.
+    completedChild: buildChildRow(parent, { now: PAST, ...finished, finishedAt: SWEPT_AT + 5, status: 'completed', output: '1', link: { indexInParentChildren: 0 } }),
     failedChild: buildChildRow(parent, {
       now: PAST,
       ...finished,
@@ -111,7 +112,7 @@ for (const { name, open } of storages) {
           ...row,
           closeStatus: stored.closeStatus,
           updatedAt: SWEPT_AT,
-          ...(stored.closeStatus === 'closed' ? { closedAt: SWEPT_AT } : {}),
+          ...(stored.closeStatus === 'closed' ? { closedAt: Math.max(SWEPT_AT, row.finishedAt!) } : {}),
         })
       }
       // The two ordinary children are released to their parent; the finalize child never counted.

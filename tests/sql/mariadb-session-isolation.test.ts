@@ -131,6 +131,19 @@ if (url) {
       expect(readCommittedTexts.filter((text) => text.includes('set transaction'))).toEqual([])
     })
 
+    it('keeps the level across releases even when asked to reset connections on release', async () => {
+      const resetting = createReadCommittedPool({ uri: url, connectionLimit: 1, resetOnRelease: true })
+      try {
+        const db: AnyMySqlDatabase = drizzle(resetting, { mode: 'default' })
+        const levels: Array<string> = []
+        // One connection, released and taken again between the transactions.
+        for (let index = 0; index < 3; index++) levels.push(...(await concurrentClaimLevels(db, 1)).map((seen) => seen.level))
+        expect(levels).toEqual(['READ COMMITTED', 'READ COMMITTED', 'READ COMMITTED'])
+      } finally {
+        await resetting.end()
+      }
+    })
+
     it('sets the level in each transaction on a pool it did not open', async () => {
       plainTexts.length = 0
       const levels = await concurrentClaimLevels(plainDb, 2)

@@ -549,12 +549,12 @@ export class DurableExecutor {
     this.log.debug(`Durable executor shut down [executorId=${this.id}]`)
   }
 
-  /** Number of executions whose run is in progress in this process. */
+  /** Number of executions whose run, or the write of its result, is in progress in this process. */
   getRunningTaskExecutionsCount(): number {
     return this.running.size
   }
 
-  /** Ids of the executions whose run is in progress in this process (a copy). */
+  /** Ids of the executions whose run, or the write of its result, is in progress in this process (a copy). */
   getRunningTaskExecutionIds(): Set<string> {
     return new Set(this.running.keys())
   }

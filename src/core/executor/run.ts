@@ -21,10 +21,16 @@ import type { TaskRunContext } from './types.js'
 /**
  * Starts the in-process run of a claimed row unless it already runs here or its lease has ended
  * already (this process was paused after the claim: another executor may run it by now). The run
- * is tracked in `runtime.running` until its result is written or it is interrupted.
+ * is tracked in `runtime.running` until its result is written or it is interrupted. A row claimed
+ * again while the result of its previous run here is still being written runs again: that write
+ * can no longer land (the claim gave the row a new lease token), so it is abandoned.
  */
 export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionStorageValue, isSuspect = false): void {
-  if (runtime.running.has(row.executionId)) return
+  const previous = runtime.running.get(row.executionId)
+  if (previous) {
+    if (!previous.hasReturned) return
+    interruptExecutionRun(runtime, previous, DurableExecutionError.nonRetryable('Task execution claimed again while its result was being written'))
+  }
   if (row.expiresAt !== undefined && runtime.clock.now() >= row.expiresAt) {
     runtime.log.warn(
       `Not starting task execution [executionId=${row.executionId}]: its lease ended before it could start ` +
@@ -52,6 +58,7 @@ export function startExecutionRun(runtime: ExecutorRuntime, row: TaskExecutionSt
     cancelDeadline: undefined,
     done: undefined,
     isWritingResult: false,
+    hasReturned: false,
   }
   runtime.running.set(row.executionId, entry)
   entry.done = runExecution(runtime, row, entry)
@@ -109,7 +116,7 @@ async function runExecution(
 ): Promise<void> {
   const write = await planRun(runtime, row, entry)
   if (write === undefined || entry.isInterrupted) return
-  startResultWrite(runtime, entry)
+  startResultWrite(runtime, entry, row.expiresAt)
   const outcome = await writeRunResult(runtime, row, write, () => entry.isInterrupted)
   if (outcome === 'lease_lost') abortRun(entry, DurableExecutionError.nonRetryable('Task execution lease lost'))
 }

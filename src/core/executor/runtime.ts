@@ -55,6 +55,8 @@ export type RunningExecution = {
    * free for the next claim then (counted in `ExecutorRuntime.resultsBeingWritten`).
    */
   isWritingResult: boolean
+  /** Set once the run function has returned (its result is being written, or was). */
+  hasReturned: boolean
   /** Whether the execution expired before (see `isSuspect` in `pickup.ts`); such runs go one at a time. */
   readonly isSuspect: boolean
 }

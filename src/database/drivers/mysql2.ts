@@ -11,7 +11,8 @@ import { markReadCommittedSessions } from '../../sql/session-isolation.js'
  * that wants another level asks for it (`db.transaction(fn, { isolationLevel: 'repeatable read' })`).
  */
 export function createReadCommittedPool(options: mysql.PoolOptions): mysql.Pool {
-  const pool = mysql.createPool(options)
+  // A reset on release would put each session back at the server's default level.
+  const pool = mysql.createPool({ ...options, resetOnRelease: false })
   // mysql2 emits `connection` (with its callback-style connection) before it hands a new
   // connection out, so this statement is queued ahead of any other on it.
   pool.on('connection', (connection) => {

@@ -137,6 +137,47 @@ describe('claims bounded by what can start', () => {
     expect(overClaims).toEqual([])
   })
 
+  it('takes a slot back when a result write outlasts its lease, and finishes the execution once the write ends', async () => {
+    const inner = new InMemoryTaskExecutionsStorage()
+    const writes = createGate()
+    let claims = 0
+    let runs = 0
+    const storage = observedStorage(inner, { writes, isCutOff: () => false, onClaimed: (rows) => (claims += rows.length) })
+    // One slot, leases of 200 ms, sweeps every 50 ms: a write held for 2 s outlasts many leases.
+    const executor = await DurableExecutor.make(storage, {
+      maxConcurrentTaskExecutions: 1,
+      expireLeewayMs: 0,
+      maxExpiries: 5,
+      backgroundProcessIntraBatchSleepMs: 50,
+      logger: SILENT,
+    })
+    cleanups.push(() => executor.shutdown())
+    const task = executor.task({
+      id: 'slow_write',
+      timeoutMs: 200,
+      run: () => {
+        runs++
+        return 'ok'
+      },
+    })
+    const { executionId } = await executor.enqueueTask(task)
+    writes.close()
+    await executor.start()
+    await waitUntil('the first result waits to be written', () => writes.waiting() > 0)
+    // Past the lease's end the expiry sweep makes the execution ready again; this process, whose
+    // write still hangs, must not claim it back (each claim would run it again, its write would
+    // hang as well, and the expiries would fail it as a poison pill).
+    await waitUntil('the execution is ready again', async () => (await countByStatus(inner, [executionId])).ready === 1)
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    writes.open()
+    await waitUntil('the execution completed', async () => (await countByStatus(inner, [executionId])).completed === 1)
+    const [row] = await inner.getManyById([{ executionId }])
+    // Expired while its first write hung (at most once more if a sweep ran just before the slot was taken back).
+    expect(row!.expiryCount).toBeLessThanOrEqual(2)
+    expect(runs).toBe(row!.expiryCount! + 1)
+    expect(claims).toBe(runs)
+  })
+
   it('finishes every task when the process that held runs and results is gone, without running any twice beside it', async () => {
     const inner = new InMemoryTaskExecutionsStorage()
     let isCutOff = false
