@@ -153,7 +153,7 @@ function mySqlDialect(
 ): common.TaskExecutionsDialect<AnyMySqlDatabase> {
   return common.bindTaskExecutionsDialect(table, mySqlSqlDialect, {
     capabilities: { updateReturning: false, oneOperationAtATime: false, claimOrderInOneStatement: false },
-    ddl: { idColumnDefinition: sql`bigint unsigned not null auto_increment primary key`, beforeCreateTable: [] },
+    ddl: { idColumnDefinition: sql`bigint unsigned not null auto_increment primary key`, partialIndexes: false, beforeCreateTable: [] },
     typedValue: (value, column) => [boundValue(value, column)],
     affectedRowsCount,
   })

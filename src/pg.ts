@@ -183,7 +183,8 @@ export function createPgTaskExecutionsTable(tableName = 'task_executions') {
   })
   const defineTable: PgTableFn<string | undefined> = schema === undefined ? pgTable : pgSchema(schema).table
   return defineTable(table, common.declareTaskExecutionsColumns(PG_COLUMN_BUILDERS), (columns) =>
-    common.declareTaskExecutionsIndexes(table, columns, { index, uniqueIndex }),
+    // Partial indexes: PostgreSQL plans each statement with its values, so the claims use them.
+    common.declareTaskExecutionsIndexes(table, columns, { index, uniqueIndex, partial: (built, predicate) => built.where(predicate) }),
   )
 }
 
@@ -197,6 +198,7 @@ function pgDialect(table: TaskExecutionsPgTable): common.TaskExecutionsDialect<A
     capabilities: { updateReturning: true, oneOperationAtATime: false, claimOrderInOneStatement: true },
     ddl: {
       idColumnDefinition: sql`bigint generated always as identity primary key`,
+      partialIndexes: true,
       beforeCreateTable: schema === undefined ? [] : [sql`create schema if not exists ${sql.identifier(schema)}`],
     },
     // node-postgres sends untyped parameters: inside CASE, PostgreSQL needs the column's type.

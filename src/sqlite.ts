@@ -173,7 +173,7 @@ const seamForDriverOf = (db: AnySQLiteDatabase) =>
 function sqliteDialect(table: TaskExecutionsSQLiteTable): common.TaskExecutionsDialect<AnySQLiteDatabase> {
   return common.bindTaskExecutionsDialect(table, sqliteSqlDialect, {
     capabilities: { updateReturning: true, oneOperationAtATime: true, claimOrderInOneStatement: false },
-    ddl: { idColumnDefinition: sql`integer primary key autoincrement`, beforeCreateTable: [] },
+    ddl: { idColumnDefinition: sql`integer primary key autoincrement`, partialIndexes: false, beforeCreateTable: [] },
     typedValue: (value, column) => [boundValue(value, column)],
     transaction: (db, fn) => seamForDriverOf(db).transaction(db, fn),
     changeSignal: (db) => seamForDriverOf(db).changeSignal,

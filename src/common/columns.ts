@@ -3,7 +3,7 @@
  * reads and writes it, the column keys, and the index list. Dialect files declare column types;
  * names, nullability and indexes come from here so they are written once.
  */
-import type { Column, SQL } from 'drizzle-orm'
+import { sql, type Column, type SQL, type SQLChunk } from 'drizzle-orm'
 import type { TaskExecutionStorageValue as Value } from '../core/index.js'
 
 /** A task-executions row as drizzle returns it from any dialect (absent values are `null`). */
@@ -74,45 +74,86 @@ export type TaskExecutionsSet = {
   [K in Exclude<TaskExecutionsColumnKey, 'id'>]?: TaskExecutionsRow[K] | SQL
 }
 
-/** An index of the task-executions table (spec 3.3): name suffix, uniqueness, columns in order. */
+/** One term of a partial index's predicate: the column equals a value, is true, or is not NULL. */
+export type TaskExecutionsIndexTerm = {
+  readonly column: TaskExecutionsColumnKey
+  readonly is: { readonly equals: string } | 'true' | 'not null'
+}
+
+/**
+ * An index of the task-executions table (spec 3.3): name suffix, uniqueness, columns in order, and
+ * the rows it holds where the dialect has partial indexes its queries use (PostgreSQL: a row
+ * enters only the indexes whose terms it meets, so a write touches a few indexes, not all twelve).
+ */
 export type TaskExecutionsIndexSpec = {
   readonly suffix: string
   readonly unique: boolean
   readonly columns: ReadonlyArray<TaskExecutionsColumnKey>
+  /** The rows the index holds on dialects with partial indexes: those meeting every term. */
+  readonly onlyWhere?: ReadonlyArray<TaskExecutionsIndexTerm>
+}
+
+/**
+ * The predicate of a partial index, each column rendered by `column` (a drizzle column in table
+ * declarations, a bare name in runtime DDL); values are inlined, as DDL takes no parameters.
+ */
+export function partialIndexPredicate(terms: ReadonlyArray<TaskExecutionsIndexTerm>, column: (key: TaskExecutionsColumnKey) => SQLChunk): SQL {
+  return sql.join(
+    terms.map(({ column: key, is }) => {
+      if (is === 'true') return sql`${column(key)}`
+      if (is === 'not null') return sql`${column(key)} is not null`
+      return sql`${column(key)} = ${is.equals}`.inlineParams()
+    }),
+    sql` and `,
+  )
 }
 
 /** Every index of the table; its name is `ix_<table>_<suffix>`. */
 export const TASK_EXECUTIONS_INDEXES: ReadonlyArray<TaskExecutionsIndexSpec> = [
   { suffix: 'execution_id', unique: true, columns: ['executionId'] },
   { suffix: 'sleeping_task_unique_id', unique: true, columns: ['sleepingTaskUniqueId'] },
-  { suffix: 'status_start_at', unique: false, columns: ['status', 'startAt'] },
+  // Claims and sweeps look for ready rows only.
+  { suffix: 'status_start_at', unique: false, columns: ['status', 'startAt'], onlyWhere: [{ column: 'status', is: { equals: 'ready' } }] },
   {
     suffix: 'status_ocfp_status_acc_updated_at',
     unique: false,
     columns: ['status', 'onChildrenFinishedProcessingStatus', 'activeChildrenCount', 'updatedAt'],
+    onlyWhere: [{ column: 'status', is: { equals: 'waiting_for_children' } }],
   },
-  { suffix: 'close_status_updated_at', unique: false, columns: ['closeStatus', 'updatedAt'] },
+  { suffix: 'close_status_updated_at', unique: false, columns: ['closeStatus', 'updatedAt'], onlyWhere: [{ column: 'closeStatus', is: { equals: 'ready' } }] },
   {
     suffix: 'status_is_sleeping_task_expires_at',
     unique: false,
     columns: ['status', 'isSleepingTask', 'expiresAt'],
+    onlyWhere: [{ column: 'status', is: { equals: 'running' } }],
   },
-  { suffix: 'on_ocfp_expires_at', unique: false, columns: ['onChildrenFinishedProcessingExpiresAt'] },
-  { suffix: 'close_expires_at', unique: false, columns: ['closeExpiresAt'] },
+  {
+    suffix: 'on_ocfp_expires_at',
+    unique: false,
+    columns: ['onChildrenFinishedProcessingExpiresAt'],
+    onlyWhere: [{ column: 'onChildrenFinishedProcessingExpiresAt', is: 'not null' }],
+  },
+  { suffix: 'close_expires_at', unique: false, columns: ['closeExpiresAt'], onlyWhere: [{ column: 'closeExpiresAt', is: 'not null' }] },
   {
     suffix: 'executor_id_npc_updated_at',
     unique: false,
     columns: ['executorId', 'needsPromiseCancellation', 'updatedAt'],
+    onlyWhere: [{ column: 'needsPromiseCancellation', is: 'true' }],
   },
   {
     suffix: 'parent_execution_id_is_finished',
     unique: false,
     columns: ['parentExecutionId', 'isFinished'],
+    onlyWhere: [{ column: 'parentExecutionId', is: 'not null' }],
   },
   {
     suffix: 'is_finished_close_status_updated_at',
     unique: false,
     columns: ['isFinished', 'closeStatus', 'updatedAt'],
+    onlyWhere: [
+      { column: 'isFinished', is: 'true' },
+      { column: 'closeStatus', is: { equals: 'idle' } },
+    ],
   },
 ]
 
@@ -132,16 +173,27 @@ export type IndexBuilderFn<TColumn, TIndex> = (name: string) => {
   on: (...columns: [TColumn, ...Array<TColumn>]) => TIndex
 }
 
-/** The indexes of spec 3.3 built with a dialect's index builders, for its table's extra config. */
+/**
+ * The indexes of spec 3.3 built with a dialect's index builders, for its table's extra config;
+ * `partial`, for a dialect whose queries use partial indexes, restricts an index to its rows.
+ */
 export function declareTaskExecutionsIndexes<TColumn, TIndex>(
   tableName: string,
   columns: { readonly [K in TaskExecutionsColumnKey]: TColumn },
-  builders: { index: IndexBuilderFn<TColumn, TIndex>; uniqueIndex: IndexBuilderFn<TColumn, TIndex> },
+  builders: {
+    index: IndexBuilderFn<TColumn, TIndex>
+    uniqueIndex: IndexBuilderFn<TColumn, TIndex>
+    partial?: (index: TIndex, predicate: SQL) => TIndex
+  },
 ): Array<TIndex> {
   return TASK_EXECUTIONS_INDEXES.map((spec) => {
     const [first, ...rest] = spec.columns.map((key) => columns[key])
     const build = spec.unique ? builders.uniqueIndex : builders.index
-    return build(taskExecutionsIndexName(tableName, spec)).on(first!, ...rest)
+    const index = build(taskExecutionsIndexName(tableName, spec)).on(first!, ...rest)
+    const { partial } = builders
+    // A dialect's columns are drizzle columns, which SQL templates render.
+    const column = (key: TaskExecutionsColumnKey) => columns[key] as SQLChunk
+    return partial && spec.onlyWhere ? partial(index, partialIndexPredicate(spec.onlyWhere, column)) : index
   })
 }
 

@@ -5,7 +5,7 @@
  */
 import { getTableColumns, getTableName, sql, type Column, type SQL } from 'drizzle-orm'
 import { isDuplicateColumnError } from '../sql/errors.js'
-import { TASK_EXECUTIONS_COLUMNS_ADDED_LATER, TASK_EXECUTIONS_INDEXES, taskExecutionsIndexName } from './columns.js'
+import { partialIndexPredicate, TASK_EXECUTIONS_COLUMNS_ADDED_LATER, TASK_EXECUTIONS_INDEXES, taskExecutionsIndexName } from './columns.js'
 import type { TaskExecutionsDialect } from './dialect.js'
 
 /** What DDL reads of a drizzle column. */
@@ -31,6 +31,8 @@ export function renderTaskExecutionsTableDdl<TDb>(dialect: TaskExecutionsDialect
     name: sql.identifier(taskExecutionsIndexName(tableName, spec)),
     kind: spec.unique ? sql`unique index` : sql`index`,
     columns: sql.join(spec.columns.map((key) => sql.identifier(columns[key].name)), sql`, `),
+    onlyWhere:
+      ddl.partialIndexes && spec.onlyWhere ? sql` where ${partialIndexPredicate(spec.onlyWhere, (key) => sql.identifier(columns[key].name))}` : sql``,
   }))
   const inlineIndexes = ddl.indexesInline ? indexes.map((spec) => sql`${spec.kind} ${spec.name} (${spec.columns})`) : []
   return [
@@ -38,7 +40,7 @@ export function renderTaskExecutionsTableDdl<TDb>(dialect: TaskExecutionsDialect
     sql`create table if not exists ${table} (${sql.join([...columnDefinitions, ...inlineIndexes], sql`, `)})`,
     ...(ddl.indexesInline
       ? []
-      : indexes.map((spec) => sql`create ${spec.kind} if not exists ${spec.name} on ${table} (${spec.columns})`)),
+      : indexes.map((spec) => sql`create ${spec.kind} if not exists ${spec.name} on ${table} (${spec.columns})${spec.onlyWhere}`)),
   ]
 }
 

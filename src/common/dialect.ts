@@ -67,6 +67,12 @@ export type TaskExecutionsDialectDeclaration<TDb> = {
     readonly idColumnDefinition: SQL
     /** Whether indexes go inside CREATE TABLE (MySQL 8 has no `CREATE INDEX IF NOT EXISTS`). */
     readonly indexesInline: boolean
+    /**
+     * Whether indexes hold only the rows their queries look for (`onlyWhere` in `columns.ts`):
+     * PostgreSQL, which plans each statement with its values. SQLite plans a statement before its
+     * values are bound, so it could not use them; MySQL has none.
+     */
+    readonly partialIndexes: boolean
     /** Statements to run first, e.g. creating the schema. */
     readonly beforeCreateTable: ReadonlyArray<SQL>
   }

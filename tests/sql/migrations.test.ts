@@ -82,6 +82,28 @@ describe('shipped migrations', () => {
     )
     await client.close()
   })
+
+  it('and the runtime DDL give PostgreSQL the same indexes, nine of them partial', async () => {
+    const client = new PGlite()
+    const db = drizzlePglite({ client })
+    await migratePglite(db, { migrationsFolder: 'drizzle/pg' })
+    await ensurePgTaskExecutionsTables(db, [createPgTaskExecutionsTable('te_runtime_ddl')])
+    // Each index's definition by name, with its table's name taken out of both.
+    const definitions = async (tableName: string) => {
+      const { rows } = await client.query<{ indexname: string; indexdef: string }>(
+        'select indexname, indexdef from pg_indexes where tablename = $1 order by indexname',
+        [tableName],
+      )
+      return Object.fromEntries(
+        rows.map(({ indexname, indexdef }) => [indexname.split(tableName).join('<table>'), indexdef.split(tableName).join('<table>')]),
+      )
+    }
+    const migrated = await definitions('task_executions')
+    expect(await definitions('te_runtime_ddl')).toEqual(migrated)
+    expect(Object.values(migrated).filter((definition) => definition.includes(' WHERE ')).length).toBe(9)
+    expect(migrated['ix_<table>_status_start_at']).toMatch(/WHERE \(status = 'ready'::text\)$/)
+    await client.close()
+  })
 })
 
 const postgresUrl = await reachableServerUrl('PostgreSQL')
