@@ -121,9 +121,9 @@ function claimInOneStatement<TDb>(
 /**
  * Makes `set` close each claimed row without closing work (`hasClosingWork` in
  * `core/closing-work.ts` false) at `closedAt` (or at its `finishedAt`, if later), and write the
- * others as it did. The test is a
- * little stricter than `hasClosingWork` (a row that did not complete with an empty children list
- * counts as having work): such a row goes the close sweep's way, which closes it all the same.
+ * others as it did. The test is a little stricter than `hasClosingWork` (a row that did not
+ * complete with an empty children list counts as having work): such a row goes the close sweep's
+ * way, which closes it all the same.
  */
 function closeRowsWithoutClosingWork<TDb>(dialect: TaskExecutionsDialect<TDb>, set: TaskExecutionsSet, closedAt: number): void {
   const { columns, typedParameter } = dialect

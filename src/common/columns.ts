@@ -186,13 +186,13 @@ export function declareTaskExecutionsIndexes<TColumn, TIndex>(
     partial?: (index: TIndex, predicate: SQL) => TIndex
   },
 ): Array<TIndex> {
+  const { partial } = builders
+  // A dialect's columns are drizzle columns, which SQL templates render.
+  const column = (key: TaskExecutionsColumnKey) => columns[key] as SQLChunk
   return TASK_EXECUTIONS_INDEXES.map((spec) => {
     const [first, ...rest] = spec.columns.map((key) => columns[key])
     const build = spec.unique ? builders.uniqueIndex : builders.index
     const index = build(taskExecutionsIndexName(tableName, spec)).on(first!, ...rest)
-    const { partial } = builders
-    // A dialect's columns are drizzle columns, which SQL templates render.
-    const column = (key: TaskExecutionsColumnKey) => columns[key] as SQLChunk
     return partial && spec.onlyWhere ? partial(index, partialIndexPredicate(spec.onlyWhere, column)) : index
   })
 }
