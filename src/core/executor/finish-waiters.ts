@@ -2,7 +2,9 @@
  * In-process wake-ups for handles waiting on an execution (beyond upstream): when this executor
  * writes a finished status, the handles waiting on that execution read it at once instead of at
  * their next poll, or take the finished row from the writer when it knows it (no read at all).
- * Polling stays the backstop for executions finished by other processes.
+ * The finished row is also kept for handles that wait later, as long as one of them is reachable,
+ * so awaiting handles one after another does not read each back. Polling stays the backstop for
+ * executions finished by other processes.
  */
 import { DurableExecutionCancelledError } from '../errors.js'
 import type { TaskExecutionStorageValue } from '../storage.js'
@@ -20,6 +22,28 @@ export type FinishWakeUp = {
 /** The waiters of one executor, by execution id. */
 export class FinishedExecutionWaiters {
   private readonly listeners = new Map<string, Set<(finishedRow: TaskExecutionStorageValue | undefined) => void>>()
+  /** Reachable handles per execution id, and the finished rows this process wrote for them. */
+  private readonly handleCounts = new Map<string, number>()
+  private readonly finishedRows = new Map<string, TaskExecutionStorageValue>()
+  private readonly handlesCollected = new FinalizationRegistry<string>((executionId) => this.forgetHandle(executionId))
+
+  /** Keeps `executionId`'s finished row, once this process writes it, while `handle` is reachable. */
+  keepFinishedRowFor(handle: object, executionId: string): void {
+    this.handleCounts.set(executionId, (this.handleCounts.get(executionId) ?? 0) + 1)
+    this.handlesCollected.register(handle, executionId)
+  }
+
+  /** The finished row this process wrote for `executionId`, kept for its handles. */
+  keptFinishedRow(executionId: string): TaskExecutionStorageValue | undefined {
+    return this.finishedRows.get(executionId)
+  }
+
+  private forgetHandle(executionId: string): void {
+    const count = (this.handleCounts.get(executionId) ?? 1) - 1
+    if (count > 0) return void this.handleCounts.set(executionId, count)
+    this.handleCounts.delete(executionId)
+    this.finishedRows.delete(executionId)
+  }
 
   /** Starts listening for `executionId`'s finish. */
   arm(executionId: string): FinishWakeUp {
@@ -64,12 +88,14 @@ export class FinishedExecutionWaiters {
   /**
    * Wakes every handle waiting on `executionId` (call it after the finished status is written);
    * `finishedRow` gives the row as written, when the writer knows it, so the handles need not
-   * read it (called only when a handle waits).
+   * read it (called only when a handle waits or is reachable).
    */
   notify(executionId: string, finishedRow?: () => TaskExecutionStorageValue): void {
     const listening = this.listeners.get(executionId)
-    if (!listening) return
+    const hasHandles = this.handleCounts.has(executionId)
+    if (!listening && !hasHandles) return
     const row = finishedRow?.()
-    for (const listener of [...listening]) listener(row)
+    if (hasHandles && row) this.finishedRows.set(executionId, row)
+    if (listening) for (const listener of [...listening]) listener(row)
   }
 }

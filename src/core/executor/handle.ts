@@ -70,8 +70,8 @@ export function createTaskExecutionHandle<TOutput>(
   ): Promise<FinishedTaskExecution<TOutput>> => {
     const { signal } = options
     const intervalMs = resolvePollingIntervalMs(options.pollingIntervalMs)
-    // Handed over by this process's finishing write: no need to read it back.
-    let finishedRow: TaskExecutionStorageValue | undefined
+    // Handed over by this process's finishing write (earlier or while waiting): no need to read it back.
+    let finishedRow = deps.finishedWaiters.keptFinishedRow(executionId)
     for (;;) {
       if (signal?.aborted) throw new DurableExecutionCancelledError()
       const wakeUp = deps.finishedWaiters.arm(executionId)
@@ -109,5 +109,7 @@ export function createTaskExecutionHandle<TOutput>(
     deps.onCancelled({ executionId, taskId, matched })
   }
 
-  return { taskId, executionId, getExecution, waitAndGetFinishedExecution, cancel }
+  const handle = { taskId, executionId, getExecution, waitAndGetFinishedExecution, cancel }
+  deps.finishedWaiters.keepFinishedRowFor(handle, executionId)
+  return handle
 }

@@ -265,7 +265,9 @@ export type TaskExecutionHandle<TOutput = unknown> = {
   getExecution: () => Promise<TaskExecution<TOutput>>
   /**
    * Polls until the execution is finished (interval `pollingIntervalMs` if > 0, else 2 500 ms,
-   * never below 50 ms); rejects with `Task execution cancelled` when `signal` aborts.
+   * never below 50 ms); rejects with `Task execution cancelled` when `signal` aborts. When this
+   * process's executor wrote the finish, it resolves at once with the row as that write left it
+   * (no read; its `updatedAt` is the finish's, not a later close's).
    */
   waitAndGetFinishedExecution: (options?: {
     pollingIntervalMs?: number
