@@ -26,7 +26,7 @@ import * as common from './common/index.js'
 import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.js'
 import { createMySqlJobTables, type MySqlJobTables } from './jobs/tables/mysql.js'
 import { readAffectedRowsCount } from './sql/affected-rows.js'
-import type { SqlDialect, SqlRow } from './sql/dialect.js'
+import { highestIdChangeSignal, type SqlDialect, type SqlRow } from './sql/dialect.js'
 import { fastRendered } from './sql/fast-render.js'
 import { readCommittedConfigFor } from './sql/session-isolation.js'
 import { boundValue } from './sql/flat-statements.js'
@@ -102,8 +102,8 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   currentTimeMs: sql`cast(unix_timestamp(sysdate(3)) * 1000 as double)`,
   // mysql2 interpolates values into the text: the server sees literals, whose type it knows.
   typedValue: (value, column) => [boundValue(value, column)],
-  // No notifications in MySQL: the highest id grows with every enqueue, read from the primary key's end.
-  changeSignal: { kind: 'poll', versionQuery: (table, primaryKey) => sql`select max(${primaryKey}) as version from ${table}` },
+  // No notifications in MySQL: the highest id grows with every enqueue.
+  changeSignal: highestIdChangeSignal,
 }
 
 /** This dialect's job-runner tables. */

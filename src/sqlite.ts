@@ -20,7 +20,7 @@ import {
 import * as common from './common/index.js'
 import { defineJobDialectBinding, type JobDialectBinding } from './jobs/binding.js'
 import { createSQLiteJobTables, type SQLiteJobTables } from './jobs/tables/sqlite.js'
-import type { SqlDialect, SqlRow } from './sql/dialect.js'
+import { highestIdChangeSignal, type SqlDialect, type SqlRow } from './sql/dialect.js'
 import { sqliteDatabaseFile } from './sql/database-file.js'
 import { fastRendered } from './sql/fast-render.js'
 import { boundValue } from './sql/flat-statements.js'
@@ -112,7 +112,7 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
 export const asyncSqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
   ...sqliteSqlDialect,
   // libsql may answer on another connection each time, whose data_version is its own: the highest id instead.
-  changeSignal: { kind: 'poll', versionQuery: (table, primaryKey) => sql`select max(${primaryKey}) as version from ${table}` },
+  changeSignal: highestIdChangeSignal,
   transaction: (db, fn) => runQueuedDriverTransaction(db, fn, async (db, fn) => await db.transaction(fn, { behavior: 'immediate' })),
 }
 

@@ -54,21 +54,29 @@ export function wakesOtherExecutors(
 /** A running poll or watch of a version; `stop` ends it. */
 export type VersionPoll = { stop(): void }
 
+/** Called when the version changed: with what changed, where a new version tells (see `pollVersion`). */
+export type VersionChange = (change: TaskExecutionsStorageChange) => void
+
 /**
- * One version check: reads `readVersion` and calls `onChange` when the value differs from the last
- * one read, and once more after reads that failed start working again (what changed meanwhile is
- * unknown). Resolves to whether the read worked.
+ * One version check: reads `readVersion` and calls `onChange(newVersionMeans)` when the value
+ * differs from the last one read, and `onChange(undefined)` after reads that failed start working
+ * again (what changed meanwhile is unknown). Resolves to whether the read worked.
  */
-function versionChecker(readVersion: () => Promise<unknown>, onChange: () => void): () => Promise<boolean> {
+function versionChecker(
+  readVersion: () => Promise<unknown>,
+  onChange: VersionChange,
+  newVersionMeans: TaskExecutionsStorageChange,
+): () => Promise<boolean> {
   let last: string | undefined
   let hadFailure = false
   return async () => {
     try {
       const version = JSON.stringify(await readVersion())
-      const changed = hadFailure || (last !== undefined && version !== last)
+      const recovered = hadFailure
+      const changed = recovered || (last !== undefined && version !== last)
       hadFailure = false
       last = version
-      if (changed) onChange()
+      if (changed) onChange(recovered ? undefined : newVersionMeans)
       return true
     } catch {
       // The database is away: the storage's own calls report it; check again later.
@@ -84,16 +92,25 @@ function versionChecker(readVersion: () => Promise<unknown>, onChange: () => voi
  * {@link IDLE_POLL_INTERVAL_MS} otherwise) and calls `onChange` when it changed. A process that
  * just subscribed is likely to get work soon (a worker started beside its producers), hence the
  * fast start. Resolves once the first read set the baseline (or failed), so that any change made
- * after it is seen.
+ * after it is seen. `newVersionMeans` is what a new version tells (`'enqueued'` where only inserts
+ * change it), passed to `onChange`.
  */
-export async function pollVersion(readVersion: () => Promise<unknown>, onChange: () => void): Promise<VersionPoll> {
+export async function pollVersion(
+  readVersion: () => Promise<unknown>,
+  onChange: VersionChange,
+  newVersionMeans: TaskExecutionsStorageChange = undefined,
+): Promise<VersionPoll> {
   let lastChangeAt = Date.now()
   let timer: ReturnType<typeof setTimeout> | undefined
   let isStopped = false
-  const check = versionChecker(readVersion, () => {
-    lastChangeAt = Date.now()
-    onChange()
-  })
+  const check = versionChecker(
+    readVersion,
+    (change) => {
+      lastChangeAt = Date.now()
+      onChange(change)
+    },
+    newVersionMeans,
+  )
   const checkAndWait = async () => {
     await check()
     if (isStopped) return
@@ -136,12 +153,12 @@ export const watchDirectory: DirectoryWatch = (directory, onEvent, onError) => {
 export async function watchVersion(
   file: string,
   readVersion: () => Promise<unknown>,
-  onChange: () => void,
+  onChange: VersionChange,
   watchFiles: DirectoryWatch = watchDirectory,
 ): Promise<VersionPoll> {
   if (!existsSync(file)) return pollVersion(readVersion, onChange)
   const name = basename(file)
-  const check = versionChecker(readVersion, onChange)
+  const check = versionChecker(readVersion, onChange, undefined)
   let state: 'waiting' | 'scheduled' | 'checking' | 'stopped' = 'waiting'
   let writtenDuringCheck = false
   let lastCheckAt = Number.NEGATIVE_INFINITY
@@ -186,7 +203,7 @@ export async function watchVersion(
         void pollVersion(readVersion, onChange).then((poll) => {
           if (isStopped) return poll.stop()
           fallback = poll
-          onChange()
+          onChange(undefined)
         })
       },
     )

@@ -155,7 +155,8 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     }
     const readVersion = () => this.run('subscribeToChanges', () => this.dialect.selectChangeVersion(this.db, signal.versionQuery))
     const file = signal.watchedFile?.(this.db)
-    const poll = await (file === undefined ? pollVersion(readVersion, onChange) : watchVersion(file, readVersion, onChange))
+    const newVersionMeans = signal.onlyInsertsChangeVersion === true ? 'enqueued' : undefined
+    const poll = await (file === undefined ? pollVersion(readVersion, onChange, newVersionMeans) : watchVersion(file, readVersion, onChange))
     return { unsubscribe: () => poll.stop() }
   }
 

@@ -7,7 +7,7 @@
  * `TDb` is the dialect's drizzle database; a transaction handle has the same type (a drizzle
  * transaction is a database), so every primitive runs inside or outside a transaction alike.
  */
-import type { Column, SQL, SQLChunk, SQLWrapper, Table } from 'drizzle-orm'
+import { sql, type Column, type SQL, type SQLChunk, type SQLWrapper, type Table } from 'drizzle-orm'
 import type { DatabaseErrorCodes } from './errors.js'
 import type { NotificationListener } from './notifications.js'
 
@@ -104,7 +104,26 @@ export type SqlChangeSignal<TDb> =
        * on a timer. `undefined` (an in-memory database, an unknown driver) keeps the polling.
        */
       readonly watchedFile?: (db: TDb) => string | undefined
+      /**
+       * Whether only inserts change the version (the highest id): a new version then means new
+       * executions, which only the pickup claims, so the other sweeps are not woken for it.
+       */
+      readonly onlyInsertsChangeVersion?: boolean
     }
+
+/**
+ * The change signal of a dialect without notifications whose connections do not share a commit
+ * counter: the highest id, read from the primary key's end, grows with every insert (and nothing else).
+ */
+export const highestIdChangeSignal: {
+  readonly kind: 'poll'
+  readonly versionQuery: (table: Table, primaryKey: Column) => SQL
+  readonly onlyInsertsChangeVersion: true
+} = {
+  kind: 'poll',
+  versionQuery: (table, primaryKey) => sql`select max(${primaryKey}) as version from ${table}`,
+  onlyInsertsChangeVersion: true,
+}
 
 /** How the dialect creates tables at runtime (see `src/jobs/ddl.ts`). */
 export type SqlDdlCapabilities = {

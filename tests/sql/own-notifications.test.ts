@@ -1,17 +1,19 @@
 /**
  * A storage object's own notifications on PostgreSQL: its listener skips them (so an executor does
  * not sweep once more for each of its own writes), and it calls its own subscribers in-process
- * instead, so that executors sharing one storage object still wake each other.
+ * instead, so that executors sharing one storage object still wake each other. On MariaDB, whose
+ * polled highest id only inserts change, a change is told as an enqueue (only the pickup wakes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DurableExecutor, type TaskExecutionsStorageChange } from '../../src/core/index.js'
 import { changeNotificationPayload, parseChangeNotification } from '../../src/common/change-signal.js'
 import { createPgTaskExecutionsStorage, createPgTaskExecutionsTable } from '../../src/pg.js'
 import { buildTaskExecutionRow } from '../../src/testing/index.js'
-import { postgresBackend, uniqueTableName, type OpenedBackend } from './backends.js'
+import { mariaDbBackend, postgresBackend, uniqueTableName, type OpenedBackend } from './backends.js'
 import { registerWokenTask, WAKEUP_WORKER_OPTIONS } from './fixtures/wakeup-worker.js'
 import { reachableServerUrl } from './servers.js'
 import type { AnyPgDatabase } from '../../src/pg.js'
+import type { AnyMySqlDatabase } from '../../src/mysql.js'
 
 describe('change notification payloads', () => {
   it('carry what changed and the sender, and read anything else as any change from nobody', () => {
@@ -75,6 +77,34 @@ describe.runIf(postgresUrl !== undefined)('own notifications on PostgreSQL', () 
     } finally {
       await worker.shutdown()
       await enqueuer.shutdown()
+    }
+  })
+})
+
+const mariaDbUrl = await reachableServerUrl('MariaDB')
+
+describe.runIf(mariaDbUrl !== undefined)('polled highest id on MariaDB', () => {
+  const tableName = uniqueTableName('te_own_version')
+  let opened: OpenedBackend<AnyMySqlDatabase>
+  let other: OpenedBackend<AnyMySqlDatabase>
+  beforeAll(async () => {
+    opened = await mariaDbBackend(mariaDbUrl!).open(tableName)
+    other = await mariaDbBackend(mariaDbUrl!).open(tableName, undefined, 'reused')
+  })
+  afterAll(async () => {
+    await other?.close()
+    await opened?.close()
+  })
+
+  it('tells an insert by another connection as an enqueue, so that only the pickup wakes', async () => {
+    const heard: Array<TaskExecutionsStorageChange> = []
+    const subscription = await opened.storage.subscribeToChanges((change) => heard.push(change))
+    try {
+      await other.storage.insertMany([buildTaskExecutionRow()])
+      await expect.poll(() => heard.length, { timeout: 20_000 }).toBe(1)
+      expect(heard).toEqual(['enqueued'])
+    } finally {
+      await subscription.unsubscribe()
     }
   })
 })

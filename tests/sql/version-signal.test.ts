@@ -83,6 +83,38 @@ describe('polled version', () => {
   })
 })
 
+describe('what a polled version tells', () => {
+  it("says 'enqueued' for a new version where only inserts change it, and 'anything' after failed reads recover", async () => {
+    const changes: Array<string | undefined> = []
+    let version = 1
+    let isDown = false
+    const read = async () => {
+      if (isDown) throw new Error('connection refused')
+      return version
+    }
+    stops.push(await pollVersion(read, (change) => changes.push(change), 'enqueued'))
+    version = 2
+    await vi.advanceTimersByTimeAsync(ACTIVE_POLL_INTERVAL_MS)
+    expect(changes).toEqual(['enqueued'])
+    isDown = true
+    await vi.advanceTimersByTimeAsync(ACTIVE_POLL_INTERVAL_MS * 3)
+    expect(changes).toEqual(['enqueued'])
+    // Back with the same version: what happened while the reads failed is unknown.
+    isDown = false
+    await vi.advanceTimersByTimeAsync(ACTIVE_POLL_INTERVAL_MS)
+    expect(changes).toEqual(['enqueued', undefined])
+  })
+
+  it('says anything may have changed where the version counts every commit', async () => {
+    const changes: Array<string | undefined> = []
+    let version = 1
+    stops.push(await pollVersion(async () => version, (change) => changes.push(change)))
+    version = 2
+    await vi.advanceTimersByTimeAsync(ACTIVE_POLL_INTERVAL_MS)
+    expect(changes).toEqual([undefined])
+  })
+})
+
 describe('watched database file', () => {
   async function startWatch() {
     const version = scriptedVersion()
