@@ -113,14 +113,19 @@ export class BatchedStorageMethod<TRequest, TResult> {
 
   /**
    * Sends requests the caller has together: into the current batch when batching and `mayBatch`, else split
-   * into storage calls as a batch would be (with the same per-request fallback and retries)
-   * instead of one call each. Settles per request, as `Promise.allSettled` does.
+   * into storage calls as a batch would be (with the same per-request fallback and retries;
+   * `maxWeightPerCall` instead of the method's batch weight, if given) instead of one call each.
+   * Settles per request, as `Promise.allSettled` does.
    */
-  async callAll(requests: ReadonlyArray<TRequest>, mayBatch = true): Promise<Array<PromiseSettledResult<TResult>>> {
+  async callAll(
+    requests: ReadonlyArray<TRequest>,
+    mayBatch = true,
+    maxWeightPerCall = this.definition.maxWeight,
+  ): Promise<Array<PromiseSettledResult<TResult>>> {
     const loader = mayBatch ? this.loader : undefined
     if (loader) return await Promise.allSettled(requests.map((request) => loader.load(request)))
     // As in DataLoader, an Error in a batch's results is that request's failure.
-    return (await this.loadBatch(requests)).map((result) =>
+    return (await this.loadBatch(requests, maxWeightPerCall)).map((result) =>
       result instanceof Error ? { status: 'rejected', reason: result } : { status: 'fulfilled', value: result },
     )
   }
@@ -172,9 +177,9 @@ export class BatchedStorageMethod<TRequest, TResult> {
     return { errors, appliedResult: reading.appliedResult }
   }
 
-  private async loadBatch(requests: ReadonlyArray<TRequest>): Promise<Array<TResult | Error>> {
+  private async loadBatch(requests: ReadonlyArray<TRequest>, maxWeight = this.definition.maxWeight): Promise<Array<TResult | Error>> {
     const results = new Array<TResult | Error>(requests.length)
-    const groups = splitBatchIntoCalls(requests, this.definition)
+    const groups = splitBatchIntoCalls(requests, { ...this.definition, maxWeight })
     await Promise.all(
       groups.map(async (indexes) => {
         const groupResults = await this.sendGroupInOrder(indexes.map((index) => requests[index]!))

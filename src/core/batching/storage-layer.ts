@@ -365,6 +365,20 @@ export class TaskExecutionsStorageLayer {
     )
   }
 
+  /**
+   * {@link updateByIdAndInsertChildrenIfUpdated} for requests the caller has together: in the
+   * current batch when batching and `mayBatch`, else in storage calls of at most
+   * `maxChildrenPerCall` children (a request with more alone; its requests re-sent one by one if a
+   * call fails). Settles per request.
+   */
+  updateManyByIdAndInsertChildrenIfUpdated(
+    requests: ReadonlyArray<TaskExecutionsStorageUpdateByIdAndInsertChildrenIfUpdatedRequest>,
+    mayBatch = true,
+    maxChildrenPerCall = MAX_ROWS_PER_BATCHED_CALL,
+  ): Promise<Array<PromiseSettledResult<UpdateMatch>>> {
+    return this.updateByIdAndInsertChildrenIfUpdatedMethod.callAll(requests, mayBatch, maxChildrenPerCall)
+  }
+
   /** Reads every child of a parent. */
   getByParentExecutionId(
     request: TaskExecutionsStorageGetByParentExecutionIdRequest,

@@ -37,7 +37,7 @@ export async function writeRunResult(
     const lease = { endsAt: row.expiresAt, isFenced: row.leaseToken !== undefined, isAbandoned }
     answer = await callUnderLease(runtime, lease, `writing ${what}`, () =>
       write.children.length > 0
-        ? updateExecutionByIdAndInsertChildren(runtime, row.executionId, filters, write.update, write.children, row)
+        ? updateExecutionByIdAndInsertChildren(runtime, row.executionId, filters, write.update, write.children, row, true)
         : writeRunResultById(runtime, row, filters, write.update),
     )
   } catch (error) {

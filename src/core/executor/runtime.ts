@@ -166,7 +166,11 @@ function notifyFinished(
   runtime.finishedWaiters.notify(executionId, isKnown ? () => applyTaskExecutionStorageUpdate(rowUnderLease, normalized) : undefined)
 }
 
-/** Writes a normalised update to one row and inserts `children` iff it matched; answers as {@link updateExecutionById}. */
+/**
+ * Writes a normalised update to one row and inserts `children` iff it matched; answers as
+ * {@link updateExecutionById}. `asRunResult`: the result of a run held under `currentRow`'s lease,
+ * written together with the other results finishing around it (`resultWrites`).
+ */
 export async function updateExecutionByIdAndInsertChildren(
   runtime: ExecutorRuntime,
   executionId: string,
@@ -174,14 +178,13 @@ export async function updateExecutionByIdAndInsertChildren(
   update: TaskExecutionStorageInternalUpdate,
   children: Array<TaskExecutionStorageValue>,
   currentRow?: TaskExecutionStorageValue,
+  asRunResult = false,
 ): Promise<UpdateMatch> {
   const normalized = normalizeTaskExecutionStorageInternalUpdate(update, runtime.clock.now(), currentRow)
-  const matched = await runtime.storage.updateByIdAndInsertChildrenIfUpdated({
-    executionId,
-    filters,
-    update: normalized,
-    childrenTaskExecutionsToInsertIfAnyUpdated: children,
-  })
+  const request = { executionId, filters, update: normalized, childrenTaskExecutionsToInsertIfAnyUpdated: children }
+  const matched = await (asRunResult && children.length > 0
+    ? runtime.resultWrites.updateByIdAndInsertChildrenIfUpdated(request)
+    : runtime.storage.updateByIdAndInsertChildrenIfUpdated(request))
   notifyFinished(runtime, executionId, normalized, matched, currentRow)
   return matched
 }
