@@ -28,6 +28,7 @@ import { createMySqlJobTables, type MySqlJobTables } from './jobs/tables/mysql.j
 import { readAffectedRowsCount } from './sql/affected-rows.js'
 import { highestIdChangeSignal, type SqlDialect, type SqlRow } from './sql/dialect.js'
 import { fastRendered } from './sql/fast-render.js'
+import { executeOnMysql2Client } from './sql/mysql2-client.js'
 import { readCommittedConfigFor } from './sql/session-isolation.js'
 import { boundValue } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
@@ -95,9 +96,10 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   // next-key locks until COMMIT, blocking other sessions' inserts.
   writeTransaction: async (db, fn) => db.transaction(fn),
   executeStatement: async (db, statement) => {
-    await db.execute(fastRendered(statement))
+    await executeOnMysql2Client(db, fastRendered(statement))
   },
-  queryRows: async (db, statement) => readRows(await db.execute(fastRendered(statement))),
+  // On mysql2's client: its own parser reads every field, not drizzle's per-field callback.
+  queryRows: async (db, statement) => readRows(await executeOnMysql2Client(db, fastRendered(statement))),
   // sysdate(3), not now(3): now() is frozen at the start of the statement's routine or trigger.
   currentTimeMs: sql`cast(unix_timestamp(sysdate(3)) * 1000 as double)`,
   // mysql2 interpolates values into the text: the server sees literals, whose type it knows.
