@@ -73,6 +73,7 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   ddl: { autoIncrementPrimaryKey: sql`bigint not null auto_increment primary key`, indexesInline: true },
   selectRows: async (db, table, q) => selectRowsWithBuilder(db, table, q),
   selectRowsToClaim: async (db, table, q) => selectClaimCandidates(db, table, q).for('update', { skipLocked: true }),
+  selectToClaimStatement: (db, table, q) => selectClaimCandidates(db, table, q).for('update', { skipLocked: true }).getSQL(),
   insertRows: async (db, table, rows) => {
     await db.insert(asMySqlTable(table)).values(asValues(rows))
   },

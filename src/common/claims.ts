@@ -4,7 +4,7 @@
  * as they are afterwards; the close-ready sweep also releases each claimed child to its parent.
  */
 import { and, asc, eq, inArray, is, isNull, or, SQL, sql } from 'drizzle-orm'
-import type { TaskExecutionStorageUpdate, TaskExecutionStorageValue } from '../core/index.js'
+import { applyTaskExecutionStorageUpdate, type TaskExecutionStorageUpdate, type TaskExecutionStorageValue } from '../core/index.js'
 import type { TaskExecutionsColumnKey, TaskExecutionsSet } from './columns.js'
 import { updateToSet } from './conditions.js'
 import type { ClaimCandidate, TaskExecutionsDialect } from './dialect.js'
@@ -60,6 +60,21 @@ export async function runClaim<TDb>(
       dialect.errorCodes,
     )
   }
+  const { selectValuesToClaim } = dialect
+  if (returnsRows && selectValuesToClaim && !claim.releasesChildrenToParents && claim.closesRowsWithoutClosingWorkAt === undefined) {
+    return runWithConflictRetry(
+      () =>
+        dialect.transaction(db, async (tx) => {
+          // Lock the rows to claim and read them, in the claim's order; rows locked by other claimers are skipped.
+          const locked = await selectValuesToClaim(tx, claim.where, orderBy, limit, claim.returnsRunValues === true)
+          if (locked.length === 0) return { count: 0, rows: [] }
+          // Update exactly those (locked, so every one matches); they are as `update` leaves them, no need to read them again.
+          const count = await dialect.updateRows(tx, set, inArray(columns.executionId, locked.map((row) => row.executionId)))
+          return { count, rows: locked.map((row) => applyClaimUpdate(row, claim)) }
+        }),
+      dialect.errorCodes,
+    )
+  }
   return runWithConflictRetry(
     () =>
       dialect.transaction(db, async (tx) => {
@@ -75,6 +90,13 @@ export async function runClaim<TDb>(
       }),
     dialect.errorCodes,
   )
+}
+
+/** A claimed row as the claim's UPDATE leaves it (see `runClaim`'s `set`). */
+function applyClaimUpdate(row: TaskExecutionStorageValue, claim: Claim): TaskExecutionStorageValue {
+  const claimed = applyTaskExecutionStorageUpdate(row, claim.update, claim.expiresAtBase)
+  if (claim.incrementsExpiryCount) claimed.expiryCount = (row.expiryCount ?? 0) + 1
+  return claimed
 }
 
 /**

@@ -102,6 +102,21 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
     limit: number,
   ) => Promise<Array<ClaimCandidate>>
   /**
+   * {@link selectRowsToClaim} returning the locked rows as values (only their run columns for
+   * `runValuesOnly`, as `selectRunValues` reads them), where the dialect has no UPDATE … RETURNING
+   * but can read them in the locking SELECT (MySQL): the claim then applies its update to them in
+   * memory instead of reading them again.
+   */
+  readonly selectValuesToClaim:
+    | ((
+        db: TDb,
+        where: SQL | undefined,
+        orderBy: ReadonlyArray<SQL>,
+        limit: number,
+        runValuesOnly: boolean,
+      ) => Promise<Array<TaskExecutionStorageValue>>)
+    | undefined
+  /**
    * The same rows' execution ids as a locking subquery for an UPDATE's WHERE (one statement per
    * claim), where the dialect has it (see `SqlDialect.claimCandidateKeys`).
    */

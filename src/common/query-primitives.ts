@@ -10,7 +10,7 @@ import type { SqlDialect } from '../sql/dialect.js'
 import { insertEveryColumnStatement, selectStatement, setAssignments, updateStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
-import { createRowReader, createRunValueReader, RUN_COLUMN_KEYS } from './row-mapping.js'
+import { createRowReader, createRunValueReader, RUN_COLUMN_KEYS, taskExecutionRowToValue } from './row-mapping.js'
 
 /**
  * A database that runs a statement and gives the driver's result (PostgreSQL's and MySQL's drizzle
@@ -35,6 +35,7 @@ export function queryPrimitives<TDb>(
   const { affectedRowsCount } = extras
   const { claimCandidates } = seam
   const runColumns = RUN_COLUMN_KEYS.map((key) => table[key])
+  const runFields = Object.fromEntries(RUN_COLUMN_KEYS.map((key) => [key, table[key]]))
   const readRunValue = createRunValueReader(table)
   const allColumns = Object.values(fields)
   const readRow = createRowReader(fields)
@@ -43,12 +44,21 @@ export function queryPrimitives<TDb>(
     parentExecutionId: table.parentExecutionId,
     isFinalizeOfParent: table.isFinalizeOfParent,
   }
-  const { claimReleasingToParents, updateInsertingOwned } = seam
+  const { claimReleasingToParents, updateInsertingOwned, selectToClaimStatement } = seam
   return {
     // Every column, read by hand.
     selectRows: async (db, where) => (await seam.queryRows(db, selectStatement(table, allColumns, where ?? sql`1 = 1`))).map(readRow),
     selectRowsToClaim: async (db, where, orderBy, limit) =>
       (await seam.selectRowsToClaim(db, table, { where, orderBy, limit, fields: claimFields })) as Array<ClaimCandidate>,
+    selectValuesToClaim:
+      selectToClaimStatement === undefined
+        ? undefined
+        : async (db, where, orderBy, limit, runValuesOnly) => {
+            // Lock the rows to claim and read them (every column, or a run's), by hand, in the claim's order.
+            const statement = selectToClaimStatement(db, table, { where, orderBy, limit, fields: runValuesOnly ? runFields : fields })
+            const raws = await seam.queryRows(db, statement)
+            return runValuesOnly ? raws.map(readRunValue) : raws.map((raw) => taskExecutionRowToValue(readRow(raw)))
+          },
     claimCandidateIds:
       claimCandidates === undefined
         ? undefined

@@ -160,6 +160,12 @@ export type SqlDialect<TDb> = {
    */
   readonly selectRowsToClaim: (db: TDb, table: Table, query: SqlClaimQuery) => Promise<Array<SqlRow>>
   /**
+   * The SELECT of {@link selectRowsToClaim}, not run, for {@link queryRows} (raw rows keyed by
+   * column name, read without drizzle's per-row mapping): where a claim without UPDATE … RETURNING
+   * reads the rows it locks in the same statement instead of again after its UPDATE (MySQL).
+   */
+  readonly selectToClaimStatement?: (db: TDb, table: Table, query: SqlClaimQuery) => SQL
+  /**
    * The rows {@link selectRowsToClaim} would lock (the query's fields), not run but kept as a
    * subquery, locking as that SELECT does, for an UPDATE's WHERE (`key IN (…)`) or FROM: one
    * statement then claims without an explicit transaction. Absent where the dialect has no such

@@ -73,7 +73,7 @@ for (const backend of backends) {
       )
     })
 
-    it('claims in one UPDATE on PostgreSQL even when the update overwrites the order column; with a locking SELECT elsewhere', async () => {
+    it('claims in one UPDATE on PostgreSQL even when the update overwrites the order column; with a locking SELECT elsewhere, which MySQL reads the rows with', async () => {
       await opened.storage.deleteAll()
       const now = Date.now()
       const rows = Array.from({ length: 5 }, (_, index) =>
@@ -91,6 +91,15 @@ for (const backend of backends) {
       if (backend.dialect === 'pg') expect(statements.map((statement) => statement.split(' ')[0])).toEqual(['update'])
       // SQLite's RETURNING cannot see the subquery's old order value, and MySQL has no RETURNING.
       else expect(opened.statements.count('select')).toBeGreaterThanOrEqual(1)
+      if (backend.dialect === 'mysql') {
+        // The locking SELECT reads the rows and the UPDATE's values are applied to them: no read after it.
+        const transactionControl = /^(begin|start|commit|set)\b/i
+        expect(statements.filter((statement) => !transactionControl.test(statement.trim())).map((statement) => statement.trim().split(' ')[0]?.toLowerCase())).toEqual([
+          'select',
+          'update',
+        ])
+        expect(claimed).toStrictEqual(await opened.storage.getManyById(claimed.map((row) => ({ executionId: row.executionId }))))
+      }
     })
 
     it('sweeps close-ready rows and releases them to their parents in one statement on PostgreSQL, a claimed parent included', async () => {
