@@ -31,6 +31,12 @@ export type Claim = {
    * (`RUN_COLUMN_KEYS`), read by hand (see `createRunValueReader`).
    */
   readonly returnsRunValues?: boolean
+  /**
+   * Where the claim needs a transaction: first look for one row to claim without one (a single
+   * locking SELECT), and claim nothing if there is none. For claims that often find nothing: an
+   * empty claim is then one statement instead of three.
+   */
+  readonly looksBeforeTransaction?: boolean
 }
 
 /** What a claim did: how many rows it claimed and, when asked, the rows as they are afterwards. */
@@ -59,6 +65,10 @@ export async function runClaim<TDb>(
       () => (dialect.capabilities.oneOperationAtATime ? dialect.transaction(db, inOneStatement) : inOneStatement(db)),
       dialect.errorCodes,
     )
+  }
+  // One row, locked for this statement only: a transaction now would find nothing either.
+  if (claim.looksBeforeTransaction && (await dialect.selectRowsToClaim(db, claim.where, orderBy, 1)).length === 0) {
+    return { count: 0, rows: [] }
   }
   const { selectValuesToClaim } = dialect
   if (returnsRows && selectValuesToClaim && !claim.releasesChildrenToParents && claim.closesRowsWithoutClosingWorkAt === undefined) {

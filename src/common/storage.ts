@@ -71,6 +71,8 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   private readonly notificationSenderId = generateTaskExecutionId()
   /** The `subscribeToChanges` callbacks of this object that listen for notifications. */
   private readonly notifiedSubscribers = new Set<(change?: TaskExecutionsStorageChange) => void>()
+  /** The claims (by operation) whose last run claimed nothing: the next looks before its transaction. */
+  private readonly claimsThatFoundNothing = new Set<string>()
 
   /**
    * Made by the dialects' `create…TaskExecutionsStorage` factories.
@@ -717,12 +719,21 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
 
   private async claimAndReturn(operation: string, claim: Claim): Promise<Array<TaskExecutionStorageValue>> {
     if (!(claim.limit > 0)) return []
-    return this.run(operation, async () => (await runClaim(this.dialect, this.db, claim, true)).rows)
+    return this.run(operation, async () => (await this.claimLookingFirstAfterNothing(operation, claim, true)).rows)
   }
 
   private async claimAndCount(operation: string, claim: Claim): Promise<number> {
     if (!(claim.limit > 0)) return 0
-    return this.run(operation, async () => (await runClaim(this.dialect, this.db, claim, false)).count)
+    return this.run(operation, async () => (await this.claimLookingFirstAfterNothing(operation, claim, false)).count)
+  }
+
+  /** Runs `claim`, looking before its transaction when this kind of claim found nothing last time. */
+  private async claimLookingFirstAfterNothing(operation: string, claim: Claim, returnsRows: boolean) {
+    const looksBeforeTransaction = this.claimsThatFoundNothing.has(operation)
+    const result = await runClaim(this.dialect, this.db, { ...claim, looksBeforeTransaction }, returnsRows)
+    if (result.count === 0) this.claimsThatFoundNothing.add(operation)
+    else this.claimsThatFoundNothing.delete(operation)
+    return result
   }
 }
 

@@ -102,6 +102,38 @@ for (const backend of backends) {
       }
     })
 
+    it('claims with one statement after a claim of its kind found nothing, where a claim takes a transaction', async () => {
+      await opened.storage.deleteAll()
+      const now = Date.now()
+      const claimClosing = () =>
+        opened.storage.updateByCloseStatusAndReturn({
+          closeStatus: 'ready',
+          update: { closeStatus: 'closing', closeExpiresAt: now + 60_000, updatedAt: now },
+          limit: 3,
+        })
+      const statementsOf = async (claim: () => Promise<unknown>) => {
+        opened.statements.reset()
+        const claimed = await claim()
+        return { claimed, words: opened.statements.statements.map((statement) => statement.trim().split(/\s/)[0]?.toLowerCase()) }
+      }
+      expect((await statementsOf(claimClosing)).claimed).toEqual([])
+      const afterNothing = await statementsOf(claimClosing)
+      expect(afterNothing.claimed).toEqual([])
+      // PostgreSQL claims in one statement anyway; elsewhere the look replaces the transaction.
+      expect(afterNothing.words).toEqual([backend.dialect === 'pg' ? 'update' : 'select'])
+      const row = buildTaskExecutionRow({ status: 'completed', isFinished: true, closeStatus: 'ready', updatedAt: now - 100 })
+      await opened.storage.insertMany([row])
+      const found = await statementsOf(claimClosing)
+      expect((found.claimed as Array<{ executionId: string }>).map((claimed) => claimed.executionId)).toEqual([row.executionId])
+      const selects = (words: Array<string | undefined>) => words.filter((word) => word === 'select').length
+      // The look, then the transaction's locking SELECT (which reads the rows where there is no RETURNING).
+      if (backend.dialect !== 'pg') expect(selects(found.words)).toBe(2)
+      // After a claim that found rows, the next one goes straight to its transaction.
+      const afterFound = await statementsOf(claimClosing)
+      expect(afterFound.claimed).toEqual([])
+      if (backend.dialect !== 'pg') expect(selects(afterFound.words)).toBe(1)
+    })
+
     it('sweeps close-ready rows and releases them to their parents in one statement on PostgreSQL, a claimed parent included', async () => {
       await opened.storage.deleteAll()
       const now = Date.now()
