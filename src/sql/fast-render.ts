@@ -87,6 +87,20 @@ function isEntity(value: object): boolean {
   return typeof constructor === 'function' && ENTITY_KIND in constructor
 }
 
+/**
+ * Whether `value` is a query builder of this copy of drizzle (a select, as `db.select()` makes it):
+ * drizzle renders one as its `getSQL()`, after testing it against every other kind, none of which
+ * it is. A builder of another copy has an `SQL` of that copy, which the walk leaves to drizzle.
+ */
+function isQueryBuilder(value: object): boolean {
+  if (typeof (value as { getSQL?: unknown }).getSQL !== 'function') return false
+  for (let prototype: unknown = Object.getPrototypeOf(value); prototype !== null && prototype !== Object.prototype; prototype = Object.getPrototypeOf(prototype)) {
+    const kind = (prototype as { constructor?: Record<symbol, unknown> }).constructor?.[ENTITY_KIND]
+    if (kind === 'TypedQueryBuilder') return true
+  }
+  return false
+}
+
 /** The table's name as drizzle lists it among a statement's used tables (unescaped, schema first). */
 function tableName(table: Table): string {
   const symbols = table as unknown as Record<symbol, string | undefined>
@@ -160,7 +174,16 @@ function renderChunk(chunk: unknown, output: Output, config: RenderConfig, index
     bind(mapped, config.prepareTyping ? config.prepareTyping(chunk.encoder) : 'none', output, config, index)
     return
   }
-  // Views, placeholders, aliases, subqueries, SQL wrappers and other copies' entities: drizzle's.
+  if (chunk instanceof Object && isQueryBuilder(chunk)) {
+    // A select builder as a subquery (a claim's locked candidates): its SQL, in parentheses unless it says not.
+    const builder = chunk as { getSQL(): SQL; shouldOmitSQLParens?: () => boolean }
+    const inParentheses = builder.shouldOmitSQLParens?.() !== true
+    if (inParentheses) output.sql += '('
+    renderChunk(builder.getSQL(), output, config, index)
+    if (inParentheses) output.sql += ')'
+    return
+  }
+  // Views, placeholders, aliases, subqueries, other SQL wrappers and other copies' entities: drizzle's.
   if (typeof (chunk as { getSQL?: unknown }).getSQL === 'function' || isEntity(chunk)) throw UNSUPPORTED
   bind(chunk, 'none', output, config, index)
 }

@@ -1,8 +1,8 @@
 /** The fast rendering gives every dialect the same text, parameters and typings as drizzle's own. */
-import { and, eq, inArray, isNull, or, SQL, sql } from 'drizzle-orm'
-import { MySqlDialect, mysqlTable, varchar, bigint as mysqlBigint, json as mysqlJson } from 'drizzle-orm/mysql-core'
-import { PgDialect, pgSchema, pgTable, text, bigint, json, boolean } from 'drizzle-orm/pg-core'
-import { SQLiteSyncDialect, sqliteTable, text as sqliteText, integer } from 'drizzle-orm/sqlite-core'
+import { and, asc, eq, inArray, isNull, or, SQL, sql } from 'drizzle-orm'
+import { MySqlDialect, mysqlTable, varchar, bigint as mysqlBigint, json as mysqlJson, QueryBuilder as MySqlQueryBuilder } from 'drizzle-orm/mysql-core'
+import { PgDialect, pgSchema, pgTable, text, bigint, json, boolean, QueryBuilder as PgQueryBuilder } from 'drizzle-orm/pg-core'
+import { SQLiteSyncDialect, sqliteTable, text as sqliteText, integer, QueryBuilder as SQLiteQueryBuilder } from 'drizzle-orm/sqlite-core'
 import { describe, expect, it, vi } from 'vitest'
 import { fastRendered } from '../../src/sql/fast-render.js'
 import { castBoundValue, caseByKeyExpression, insertEveryColumnStatement, ownedValuesList, selectStatement, updateStatement } from '../../src/sql/flat-statements.js'
@@ -26,6 +26,18 @@ const sqliteThings = sqliteTable('fast_things', {
 })
 
 type Things = typeof pgThings | typeof mysqlThings | typeof sqliteThings
+
+/** A claim's locked candidates, as a select builder of the table's dialect (SQLite locks nothing). */
+function candidates(things: Things) {
+  const query = { where: isNull(things.startAt), orderBy: asc(things.startAt), limit: 3 }
+  if (things === pgThings) {
+    return new PgQueryBuilder().select({ id: pgThings.id }).from(pgThings).where(query.where).orderBy(query.orderBy).limit(query.limit).for('update', { skipLocked: true })
+  }
+  if (things === mysqlThings) {
+    return new MySqlQueryBuilder().select({ id: mysqlThings.id }).from(mysqlThings).where(query.where).orderBy(query.orderBy).limit(query.limit).for('update', { skipLocked: true })
+  }
+  return new SQLiteQueryBuilder().select({ id: sqliteThings.id }).from(sqliteThings).where(query.where).orderBy(query.orderBy).limit(query.limit)
+}
 
 /** Statements of every kind the storage builds, and a few it leaves to drizzle. */
 function statements(things: Things): Record<string, SQL> {
@@ -51,6 +63,8 @@ function statements(things: Things): Record<string, SQL> {
       { owner: 'a', values: { id: 'c', startAt: 5, payload: [1] } },
       { owner: 'b', values: { id: 'd', startAt: null, payload: undefined } },
     ], castBoundValue),
+    subqueryInWhere: sql`update ${things} set ${sql.identifier('start_at')} = ${7} where ${inArray(things.id, candidates(things))}`,
+    subqueryInFrom: sql`select ${sql.identifier('claimed')}.${sql.identifier('id')} from ${candidates(things)} as ${sql.identifier('claimed')} where ${things.id} = ${'a'}`,
     template: sql`select ${sql.identifier('n')}, ${null}, ${true}, ${'text'} from ${things} where ${things.id} in ${['a', 'b']} ${sql.raw('limit 1')}`,
     inlined: sql`select ${'x'} from ${things}`.inlineParams(),
     placeholder: sql`select * from ${things} where ${things.id} = ${sql.placeholder('id')}`,
