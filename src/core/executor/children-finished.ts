@@ -186,6 +186,8 @@ async function finalizeParent(
         onChildrenFinishedProcessingStatus: 'processed',
       },
       [finalizeRow],
+      // The row under this lease: once written, kept for its handles until the finalize result lands.
+      parent,
     ),
   )
   runtime.wake.pickup(finalizeRow.startAt)

@@ -83,8 +83,11 @@ async function handFinalizeResultToParent(
             ),
         }
   // Not fenced: the parent's row is not this lease's; the status guard makes a repeat harmless.
+  // Nothing else writes a parent while it waits for its finalize, so the row this process wrote
+  // when it began waiting (if it did, and a handle waits on it) is the row this write updates.
+  const awaitingRow = runtime.finishedWaiters.rowAwaitingFinalize(parent.executionId)
   await underLease(runtime, row, "handing the finalize result to the parent", () =>
-    updateExecutionById(runtime, parent.executionId, { status: 'waiting_for_finalize' }, update),
+    updateExecutionById(runtime, parent.executionId, { status: 'waiting_for_finalize' }, update, undefined, awaitingRow),
   )
   runtime.wake.closeReady()
 }

@@ -25,12 +25,27 @@ export class FinishedExecutionWaiters {
   /** Reachable handles per execution id, and the finished rows this process wrote for them. */
   private readonly handleCounts = new Map<string, number>()
   private readonly finishedRows = new Map<string, TaskExecutionStorageValue>()
+  private readonly rowsAwaitingFinalize = new Map<string, TaskExecutionStorageValue>()
   private readonly handlesCollected = new FinalizationRegistry<string>((executionId) => this.forgetHandle(executionId))
 
   /** Keeps `executionId`'s finished row, once this process writes it, while `handle` is reachable. */
   keepFinishedRowFor(handle: object, executionId: string): void {
     this.handleCounts.set(executionId, (this.handleCounts.get(executionId) ?? 0) + 1)
     this.handlesCollected.register(handle, executionId)
+  }
+
+  /**
+   * Keeps the row of a parent this process moved to `waiting_for_finalize`, as written, while a
+   * handle on it is reachable: the write that hands the finalize result over then knows the
+   * finished row (nothing else writes the parent meanwhile).
+   */
+  keepRowAwaitingFinalize(executionId: string, row: () => TaskExecutionStorageValue): void {
+    if (this.handleCounts.has(executionId)) this.rowsAwaitingFinalize.set(executionId, row())
+  }
+
+  /** The row {@link keepRowAwaitingFinalize} kept, if any. */
+  rowAwaitingFinalize(executionId: string): TaskExecutionStorageValue | undefined {
+    return this.rowsAwaitingFinalize.get(executionId)
   }
 
   /** The finished row this process wrote for `executionId`, kept for its handles. */
@@ -43,6 +58,7 @@ export class FinishedExecutionWaiters {
     if (count > 0) return void this.handleCounts.set(executionId, count)
     this.handleCounts.delete(executionId)
     this.finishedRows.delete(executionId)
+    this.rowsAwaitingFinalize.delete(executionId)
   }
 
   /** Starts listening for `executionId`'s finish. */
@@ -95,6 +111,7 @@ export class FinishedExecutionWaiters {
     const hasHandles = this.handleCounts.has(executionId)
     if (!listening && !hasHandles) return
     const row = finishedRow?.()
+    this.rowsAwaitingFinalize.delete(executionId)
     if (hasHandles && row) this.finishedRows.set(executionId, row)
     if (listening) for (const listener of [...listening]) listener(row)
   }

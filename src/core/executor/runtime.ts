@@ -161,8 +161,11 @@ function notifyFinished(
   matched: UpdateMatch,
   rowUnderLease: TaskExecutionStorageValue | undefined,
 ): void {
-  if (normalized.isFinished !== true || matched === false) return
   const isKnown = matched === true && rowUnderLease?.leaseToken !== undefined
+  if (isKnown && normalized.status === 'waiting_for_finalize') {
+    runtime.finishedWaiters.keepRowAwaitingFinalize(executionId, () => applyTaskExecutionStorageUpdate(rowUnderLease, normalized))
+  }
+  if (normalized.isFinished !== true || matched === false) return
   runtime.finishedWaiters.notify(executionId, isKnown ? () => applyTaskExecutionStorageUpdate(rowUnderLease, normalized) : undefined)
 }
 

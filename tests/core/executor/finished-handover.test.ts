@@ -105,7 +105,7 @@ describe('finished rows handed to waiting handles', () => {
     expect(finished).toEqual(await handle.getExecution())
   })
 
-  it('keeps the finished row for a handle that waits only after the finish, run and parent alike', async () => {
+  it('keeps the finished row for a handle that waits only after the finish: a run, a parent, a parent finished by its finalize task', async () => {
     const storage = new ReadCountingStorage()
     const executor = await startExecutor(storage)
     const child = executor.task({ id: 'late_child', timeoutMs: 10_000, run: (_ctx, input: number) => input + 1 })
@@ -115,7 +115,17 @@ describe('finished rows handed to waiting handles', () => {
       timeoutMs: 10_000,
       runParent: () => ({ output: 'parent', children: [childTask(child, 1), childTask(child, 2)] }),
     })
-    const handles = [await executor.enqueueTask(plain, 7), await executor.enqueueTask(parent)]
+    const withFinalize = executor.parentTask({
+      id: 'late_parent_with_finalize',
+      timeoutMs: 10_000,
+      runParent: () => ({ output: 'parent', children: [childTask(child, 3)] }),
+      finalize: {
+        id: 'late_finalize',
+        timeoutMs: 10_000,
+        run: (_ctx, input: { children: Array<{ status: string }> }) => ({ finalized: input.children.map((entry) => entry.status) }),
+      },
+    })
+    const handles = [await executor.enqueueTask(plain, 7), await executor.enqueueTask(parent), await executor.enqueueTask(withFinalize)]
     for (const handle of handles) {
       // Closed: finished, and written once more since.
       await expect.poll(async () => (await storage.peek(handle.executionId))?.closeStatus, { timeout: 20_000 }).toBe('closed')
@@ -127,6 +137,7 @@ describe('finished rows handed to waiting handles', () => {
       expect(withoutUpdatedAt(finished)).toEqual(withoutUpdatedAt(await handle.getExecution()))
     }
     expect(await handles[0]!.waitAndGetFinishedExecution()).toMatchObject({ output: { tripled: 21 } })
+    expect(await handles[2]!.waitAndGetFinishedExecution()).toMatchObject({ output: { finalized: ['completed'] } })
   })
 
   it('reads the row back when another executor wrote the finish', async () => {
