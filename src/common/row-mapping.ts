@@ -133,15 +133,25 @@ export function taskExecutionRowToValue(row: TaskExecutionsRow): TaskExecutionSt
 export function createRowReader(fields: Readonly<Record<string, Column>>): (raw: Record<string, unknown>) => TaskExecutionsRow {
   const keys = Object.keys(fields)
   const names = keys.map((key) => fields[key]!.name)
-  const decoders = keys.map((key) => fields[key]!)
+  // A column whose class keeps drizzle's identity mapping (text, varchar) is not called per row.
+  const decoders = keys.map((key) => (hasIdentityMapping(fields[key]!) ? undefined : fields[key]!))
   return (raw) => {
     const row: Record<string, unknown> = {}
     for (let position = 0; position < keys.length; position++) {
       const value = raw[names[position]!]
-      row[keys[position]!] = value == null ? null : decoders[position]!.mapFromDriverValue(value)
+      const decoder = decoders[position]
+      row[keys[position]!] = value == null ? null : decoder === undefined ? value : decoder.mapFromDriverValue(value)
     }
     return row as TaskExecutionsRow
   }
+}
+
+/** Whether `column` maps driver values as drizzle's base `Column` does: not at all. */
+function hasIdentityMapping(column: Column): boolean {
+  let prototype: unknown = Object.getPrototypeOf(column)
+  while (prototype !== null && !Object.prototype.hasOwnProperty.call(prototype, 'mapFromDriverValue')) prototype = Object.getPrototypeOf(prototype)
+  // The first class that defines it is the root of the chain (drizzle's Column), whose mapping returns its value.
+  return prototype !== null && Object.getPrototypeOf(prototype) === Object.prototype
 }
 
 /**
