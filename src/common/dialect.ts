@@ -7,7 +7,7 @@
 import { getTableName, sql, type Column, type SQL, type SQLChunk, type SQLWrapper, type Table } from 'drizzle-orm'
 import type { SqlChangeSignal, SqlDialect } from '../sql/dialect.js'
 import type { DatabaseErrorCodes } from '../sql/errors.js'
-import type { TaskExecutionStorageValue } from '../core/index.js'
+import type { TaskExecutionChildResult, TaskExecutionStorageValue } from '../core/index.js'
 import type { TaskExecutionsColumns, TaskExecutionsInsertRow, TaskExecutionsRow, TaskExecutionsSet } from './columns.js'
 import { queryPrimitives } from './query-primitives.js'
 import { readPacketLimit } from '../sql/packet-limit.js'
@@ -181,6 +181,8 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
     | undefined
   /** {@link selectRows} of rows claimed from `ready`: only their `RUN_COLUMN_KEYS`, read by hand into storage values. */
   readonly selectRunValues: (db: TDb, where: SQL) => Promise<Array<TaskExecutionStorageValue>>
+  /** The results of the children matching `where`, each with its parent's id (see `createChildResultReader`). */
+  readonly selectChildResults: (db: TDb, where: SQL) => Promise<Array<{ parentExecutionId: unknown; result: TaskExecutionChildResult }>>
   /** Updates and returns the execution ids of the rows that matched, where the dialect can in one statement. */
   readonly updateRowsReturningIdSet: ((db: TDb, set: TaskExecutionsSet, where: SQL) => Promise<Set<string>>) | undefined
   /** The database's clock, in milliseconds since the epoch. */

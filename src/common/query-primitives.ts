@@ -10,7 +10,14 @@ import type { SqlDialect } from '../sql/dialect.js'
 import { insertEveryColumnStatement, selectStatement, setAssignments, updateStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
-import { createRowReader, createRunValueReader, RUN_COLUMN_KEYS, taskExecutionRowToValue } from './row-mapping.js'
+import {
+  CHILD_RESULT_COLUMN_KEYS,
+  createChildResultReader,
+  createRowReader,
+  createRunValueReader,
+  RUN_COLUMN_KEYS,
+  taskExecutionRowToValue,
+} from './row-mapping.js'
 
 /**
  * A database that runs a statement and gives the driver's result (PostgreSQL's and MySQL's drizzle
@@ -37,6 +44,8 @@ export function queryPrimitives<TDb>(
   const runColumns = RUN_COLUMN_KEYS.map((key) => table[key])
   const runFields = Object.fromEntries(RUN_COLUMN_KEYS.map((key) => [key, table[key]]))
   const readRunValue = createRunValueReader(table)
+  const childResultColumns = CHILD_RESULT_COLUMN_KEYS.map((key) => table[key])
+  const readChildResult = createChildResultReader(table)
   const allColumns = Object.values(fields)
   const readRow = createRowReader(fields)
   const claimFields = {
@@ -132,6 +141,7 @@ export function queryPrimitives<TDb>(
       : undefined,
     // Only the run's columns of the claimed rows, read back by hand.
     selectRunValues: async (db, where) => (await seam.queryRows(db, selectStatement(table, runColumns, where))).map(readRunValue),
+    selectChildResults: async (db, where) => (await seam.queryRows(db, selectStatement(table, childResultColumns, where))).map(readChildResult),
     updateRowsReturningIdSet: extras.capabilities.updateReturning
       ? async (db, set, where) => new Set(await updateReturningIds(db, set, where))
       : undefined,

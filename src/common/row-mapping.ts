@@ -4,7 +4,7 @@
  * survive), and JSON columns are decoded defensively because MariaDB returns them as strings.
  */
 import type { Column } from 'drizzle-orm'
-import type { TaskExecutionStorageValue } from '../core/index.js'
+import type { TaskExecutionChildResult, TaskExecutionStorageValue } from '../core/index.js'
 import type { TaskExecutionsColumnKey, TaskExecutionsColumns, TaskExecutionsInsertRow, TaskExecutionsRow } from './columns.js'
 
 /** The row to insert for a value. */
@@ -264,3 +264,32 @@ export function createRunValueReader(columns: TaskExecutionsColumns): (row: Reco
 
 /** One of {@link RUN_COLUMN_KEYS}. */
 type RunColumnKey = (typeof RUN_COLUMN_KEYS)[number]
+
+/** The columns {@link createChildResultReader} reads: a child's result and its parent's id. */
+export const CHILD_RESULT_COLUMN_KEYS = ['parentExecutionId', 'taskId', 'executionId', 'status', 'output', 'error'] as const satisfies ReadonlyArray<TaskExecutionsColumnKey>
+
+/**
+ * A reader of raw driver rows (keyed by column name) holding the {@link CHILD_RESULT_COLUMN_KEYS}
+ * into child results with their parent's id, each column decoded as {@link taskExecutionRowToValue}
+ * decodes it.
+ */
+export function createChildResultReader(
+  columns: TaskExecutionsColumns,
+): (raw: Record<string, unknown>) => { parentExecutionId: unknown; result: TaskExecutionChildResult } {
+  const read = (raw: Record<string, unknown>, key: (typeof CHILD_RESULT_COLUMN_KEYS)[number]): unknown => {
+    const value = raw[columns[key].name]
+    return value == null ? undefined : columns[key].mapFromDriverValue(value)
+  }
+  return (raw) => {
+    const result: TaskExecutionChildResult = {
+      taskId: read(raw, 'taskId') as string,
+      executionId: read(raw, 'executionId') as string,
+      status: read(raw, 'status') as TaskExecutionChildResult['status'],
+    }
+    const output = read(raw, 'output') as string | undefined
+    if (output !== undefined) result.output = output
+    const error = read(raw, 'error') as TaskExecutionStorageValue['error'] | string | undefined
+    if (error !== undefined) result.error = { ...decodeJsonColumn(error) }
+    return { parentExecutionId: read(raw, 'parentExecutionId'), result }
+  }
+}

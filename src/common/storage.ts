@@ -15,6 +15,7 @@ import {
   type Mutex,
   type TaskExecutionsStorage,
   type TaskExecutionsStorageGetByIdRequest,
+  type TaskExecutionChildResult,
   type TaskExecutionsStorageGetByParentExecutionIdRequest,
   type TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest,
   type TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest,
@@ -233,6 +234,19 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
       return keys.map((key) =>
         rows.filter((row) => row.parentExecutionId === key).map(taskExecutionRowToValue),
       )
+    })
+  }
+
+  /** What a parent's finalize takes of each child: its result columns only (beyond upstream). */
+  async getManyChildResultsByParentExecutionId(
+    requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
+  ): Promise<Array<Array<TaskExecutionChildResult>>> {
+    checkTaskExecutionStorageRequests('getManyChildResultsByParentExecutionId', requests)
+    if (requests.length === 0) return []
+    return this.run('getManyChildResultsByParentExecutionId', async () => {
+      const keys = requests.map((request) => request.parentExecutionId)
+      const rows = await this.selectByKeysWith('parentExecutionId', keys, this.dialect.selectChildResults)
+      return keys.map((key) => rows.filter((row) => row.parentExecutionId === key).map((row) => row.result))
     })
   }
 
@@ -495,19 +509,28 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     for (const unit of units) await unit()
   }
 
-  private async selectByKeys(keyColumn: TaskExecutionsColumnKey, keys: ReadonlyArray<string>) {
+  private async selectByKeys(keyColumn: TaskExecutionsColumnKey, keys: ReadonlyArray<string>): Promise<Array<TaskExecutionsRow>> {
+    return this.selectByKeysWith(keyColumn, keys, this.dialect.selectRows)
+  }
+
+  /** The rows whose `keyColumn` is one of `keys`, read by `select`, in chunks the database takes. */
+  private async selectByKeysWith<TRow>(
+    keyColumn: TaskExecutionsColumnKey,
+    keys: ReadonlyArray<string>,
+    select: (db: TDb, where: SQL) => Promise<Array<TRow>>,
+  ): Promise<Array<TRow>> {
     const uniqueKeys = [...new Set(keys)]
     const chunks = chunkItems(
       uniqueKeys,
       { maxItems: this.dialect.limits.boundParameters - 64, maxBytes: Number.POSITIVE_INFINITY },
       () => 0,
     )
-    const rows: Array<TaskExecutionsRow> = []
+    const rows: Array<TRow> = []
     await this.runEach(
       chunks.map((chunk) => async () => {
         // One read for the whole batch of requests; filters are applied per request in memory.
         const where = inArray(this.dialect.columns[keyColumn], chunk)
-        rows.push(...(await runWithConflictRetry(() => this.dialect.selectRows(this.db, where), this.dialect.errorCodes)))
+        rows.push(...(await runWithConflictRetry(() => select(this.db, where), this.dialect.errorCodes)))
       }),
     )
     return rows

@@ -184,6 +184,9 @@ export type TaskExecutionsStorageGetByParentExecutionIdRequest = {
   parentExecutionId: string
 }
 
+/** What a parent's finalize takes of one of its children: who it is, and how it ended. */
+export type TaskExecutionChildResult = Pick<TaskExecutionStorageValue, 'taskId' | 'executionId' | 'status' | 'output' | 'error'>
+
 /** One update of all children of a parent with the given `isFinished`. */
 export type TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest = {
   parentExecutionId: string
@@ -390,6 +393,14 @@ export type TaskExecutionsStorageCommonMethods = {
    * runs every sweep.
    */
   findSweepWork?: (request: TaskExecutionsStorageFindSweepWorkRequest) => MaybePromise<TaskExecutionsStorageSweepWork>
+  /**
+   * Beyond upstream (optional): {@link TaskExecutionsStorageCommonMethods.getManyByParentExecutionId}
+   * reading only what a parent's finalize takes of each child ({@link TaskExecutionChildResult}),
+   * not every column of every child. Without it, the executor reads whole children.
+   */
+  getManyChildResultsByParentExecutionId?: (
+    requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
+  ) => MaybePromise<Array<Array<TaskExecutionChildResult>>>
   /**
    * Beyond upstream (optional): throws an error saying what to do when the storage cannot work at
    * all (its table is missing or lacks columns). `DurableExecutor.start()` calls it before any

@@ -7,6 +7,7 @@ import type {
   MaybePromise,
   TaskExecutionsStorage,
   TaskExecutionsStorageGetByIdRequest,
+  TaskExecutionChildResult,
   TaskExecutionsStorageGetByParentExecutionIdRequest,
   TaskExecutionsStorageGetBySleepingTaskUniqueIdRequest,
   TaskExecutionsStorageUpdateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatusRequest,
@@ -110,6 +111,10 @@ export class TaskExecutionsStorageLayer {
   private readonly getByParentExecutionIdMethod: BatchedStorageMethod<
     TaskExecutionsStorageGetByParentExecutionIdRequest,
     Array<TaskExecutionStorageValue>
+  >
+  private readonly getChildResultsByParentExecutionIdMethod: BatchedStorageMethod<
+    TaskExecutionsStorageGetByParentExecutionIdRequest,
+    Array<TaskExecutionChildResult>
   >
   private readonly updateByParentExecutionIdAndIsFinishedMethod: BatchedStorageMethod<
     TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest,
@@ -217,6 +222,19 @@ export class TaskExecutionsStorageLayer {
       },
       context,
     )
+    this.getChildResultsByParentExecutionIdMethod = new BatchedStorageMethod(
+      {
+        method: 'getManyChildResultsByParentExecutionId',
+        // As the whole-children read (spec 2.6).
+        maxBatchSize: 3,
+        maxWeight: 3,
+        // Whole children hold their results too, where the storage cannot read only those.
+        send: (requests) => (this.storage.getManyChildResultsByParentExecutionId ?? this.storage.getManyByParentExecutionId).call(this.storage, requests),
+        readResults: (requests, answer): Array<Array<TaskExecutionChildResult>> =>
+          readRowListResults('getManyChildResultsByParentExecutionId', requests.length, answer),
+      },
+      context,
+    )
     this.updateByParentExecutionIdAndIsFinishedMethod = new BatchedStorageMethod<
       TaskExecutionsStorageUpdateByParentExecutionIdAndIsFinishedRequest,
       void
@@ -242,6 +260,7 @@ export class TaskExecutionsStorageLayer {
       this.updateByIdMethod,
       this.updateByIdAndInsertChildrenIfUpdatedMethod,
       this.getByParentExecutionIdMethod,
+      this.getChildResultsByParentExecutionIdMethod,
       this.updateByParentExecutionIdAndIsFinishedMethod,
     ] as Array<BatchedStorageMethod<never, unknown>>
   }
@@ -384,6 +403,13 @@ export class TaskExecutionsStorageLayer {
     request: TaskExecutionsStorageGetByParentExecutionIdRequest,
   ): Promise<Array<TaskExecutionStorageValue>> {
     return this.getByParentExecutionIdMethod.call(request)
+  }
+
+  /** What a parent's finalize takes of each of its children (whole children where the storage reads only those). */
+  getChildResultsByParentExecutionId(
+    request: TaskExecutionsStorageGetByParentExecutionIdRequest,
+  ): Promise<Array<TaskExecutionChildResult>> {
+    return this.getChildResultsByParentExecutionIdMethod.call(request)
   }
 
   /** Updates every child of a parent with the given `isFinished`. */

@@ -15,7 +15,7 @@ import type { TaskExecutionStorageInternalUpdate } from '../internal-update.js'
 import type { FinishedChildTaskExecution } from '../read-model.js'
 import { deserializeValue } from '../serializer.js'
 import { isFinishedTaskExecutionStatus } from '../status.js'
-import type { TaskExecutionStorageValue, TaskExecutionSummary } from '../storage.js'
+import type { TaskExecutionChildResult, TaskExecutionStorageValue, TaskExecutionSummary } from '../storage.js'
 import { SEQUENTIAL_STEP_PLACEHOLDER_EXECUTION_ID } from './composite-tasks.js'
 import type { TaskDefinition } from './registry.js'
 import { finalizeFunctionError } from './run-result.js'
@@ -100,9 +100,9 @@ async function processParent(
 
   const summaries = parent.children ?? []
   const childRows = await underLease(runtime, parent, 'reading the children', () =>
-    runtime.storage.getByParentExecutionId({ parentExecutionId: parent.executionId }),
+    runtime.storage.getChildResultsByParentExecutionId({ parentExecutionId: parent.executionId }),
   )
-  const rowsById = new Map<string, TaskExecutionStorageValue>()
+  const rowsById = new Map<string, TaskExecutionChildResult>()
   for (const child of childRows) rowsById.set(child.executionId, child)
   let notFound = 0
   for (const summary of summaries) if (!rowsById.has(summary.executionId)) notFound++
@@ -120,7 +120,7 @@ async function processParent(
 
   const children = await Promise.all(
     summaries.map((summary) =>
-      toFinishedChild(runtime, rowsById.get(summary.executionId) as TaskExecutionStorageValue),
+      toFinishedChild(runtime, rowsById.get(summary.executionId) as TaskExecutionChildResult),
     ),
   )
   const output = parent.runOutput
@@ -305,7 +305,7 @@ async function finishParent(
 /** A child as finalize sees it; an errored child without a stored error gets a stand-in. */
 async function toFinishedChild(
   runtime: ExecutorRuntime,
-  row: TaskExecutionStorageValue,
+  row: TaskExecutionChildResult,
 ): Promise<FinishedChildTaskExecution> {
   if (row.status === 'completed') {
     return {
