@@ -8,7 +8,15 @@ export function estimateValueBytes(value: unknown): number {
   if (typeof value === 'string') return value.length * 4 + 8
   if (value == null || typeof value !== 'object') return 24
   let total = 16
-  for (const field of Object.values(value as Record<string, unknown>)) total += estimateValueBytes(field)
+  // Walked in place: no array of values per object (every row written is measured).
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) total += estimateValueBytes(value[index])
+    return total
+  }
+  const fields = value as Record<string, unknown>
+  for (const key in fields) {
+    if (Object.prototype.hasOwnProperty.call(fields, key)) total += estimateValueBytes(fields[key])
+  }
   return total
 }
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   chunkItems,
+  estimateValueBytes,
   classifyDatabaseError,
   describeDatabaseError,
   errorChain,
@@ -120,6 +121,15 @@ describe('chunks', () => {
   it('keeps order, limits items and bytes, and sends an oversized item alone', () => {
     expect(chunkItems([1, 2, 3, 4, 5], { maxItems: 2, maxBytes: 100 }, () => 10)).toEqual([[1, 2], [3, 4], [5]])
     expect(chunkItems([10, 200, 10, 10], { maxItems: 10, maxBytes: 100 }, (item) => item)).toEqual([[10], [200], [10, 10]])
+  })
+
+  it('bounds a value\'s bytes from above: 4 bytes a character, 24 a scalar, 16 more per object or array', () => {
+    expect(estimateValueBytes('abc')).toBe(3 * 4 + 8)
+    expect(estimateValueBytes(7)).toBe(24)
+    expect(estimateValueBytes(null)).toBe(24)
+    expect(estimateValueBytes({ a: 'xy', b: [1, 'z'], c: undefined })).toBe(16 + (2 * 4 + 8) + (16 + 24 + (4 + 8)) + 24)
+    // Own fields only: what a prototype holds is not written.
+    expect(estimateValueBytes(Object.assign(Object.create({ inherited: 'x'.repeat(100) }), { own: 'y' }))).toBe(16 + 4 + 8)
   })
 })
 
