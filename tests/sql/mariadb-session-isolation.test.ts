@@ -144,6 +144,19 @@ if (url) {
       }
     })
 
+    it('does not capture a stack trace for every statement, unless asked to', async () => {
+      const traced = createReadCommittedPool({ uri: url, connectionLimit: 1, trace: true })
+      try {
+        const connectionConfig = (pool: mysql.Pool) => (pool as unknown as { pool: { config: { connectionConfig: { trace: boolean } } } }).pool.config.connectionConfig
+        expect(connectionConfig(readCommittedPool).trace).toBe(false)
+        expect(connectionConfig(traced).trace).toBe(true)
+        // A failing statement still rejects with the server's error.
+        await expect(readCommittedDb.execute(sql`select * from ${sql.identifier('no_such_table_here')}`)).rejects.toThrow(/no_such_table_here/)
+      } finally {
+        await traced.end()
+      }
+    })
+
     it('sets the level in each transaction on a pool it did not open', async () => {
       plainTexts.length = 0
       const levels = await concurrentClaimLevels(plainDb, 2)

@@ -9,10 +9,12 @@ import { markReadCommittedSessions } from '../../sql/session-isolation.js'
  * A mysql2 pool whose sessions default to READ COMMITTED, PostgreSQL's default and the level of
  * every claim, which then needs no `SET TRANSACTION` statement before it begins. A transaction
  * that wants another level asks for it (`db.transaction(fn, { isolationLevel: 'repeatable read' })`).
+ * Unless `options` say `trace: true`, mysql2 does not capture a stack trace for every statement
+ * (the storage's errors name the operation that failed).
  */
 export function createReadCommittedPool(options: mysql.PoolOptions): mysql.Pool {
   // A reset on release would put each session back at the server's default level.
-  const pool = mysql.createPool({ ...options, resetOnRelease: false })
+  const pool = mysql.createPool({ trace: false, ...options, resetOnRelease: false })
   // mysql2 emits `connection` (with its callback-style connection) before it hands a new
   // connection out, so this statement is queued ahead of any other on it.
   pool.on('connection', (connection) => {
