@@ -238,27 +238,32 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   async getManyByParentExecutionId(
     requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
   ): Promise<Array<Array<TaskExecutionStorageValue>>> {
-    checkTaskExecutionStorageRequests('getManyByParentExecutionId', requests)
-    if (requests.length === 0) return []
-    return this.run('getManyByParentExecutionId', async () => {
-      const keys = requests.map((request) => request.parentExecutionId)
-      const rows = await this.selectByKeys('parentExecutionId', keys)
-      return keys.map((key) =>
-        rows.filter((row) => row.parentExecutionId === key).map(taskExecutionRowToValue),
-      )
-    })
+    return this.readByParent('getManyByParentExecutionId', requests, this.dialect.selectRows, (row) => ({
+      parentExecutionId: row.parentExecutionId,
+      result: taskExecutionRowToValue(row),
+    }))
   }
 
   /** What a parent's finalize takes of each child: its result columns only (beyond upstream). */
   async getManyChildResultsByParentExecutionId(
     requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
   ): Promise<Array<Array<TaskExecutionChildResult>>> {
-    checkTaskExecutionStorageRequests('getManyChildResultsByParentExecutionId', requests)
+    return this.readByParent('getManyChildResultsByParentExecutionId', requests, this.dialect.selectChildResults, (row) => row)
+  }
+
+  /** The children of each request's parent, read by `select` and each made a `result` by `toResult`. */
+  private async readByParent<TRow, TResult>(
+    operation: string,
+    requests: ReadonlyArray<TaskExecutionsStorageGetByParentExecutionIdRequest>,
+    select: (db: TDb, where: SQL) => Promise<Array<TRow>>,
+    toResult: (row: TRow) => { parentExecutionId: unknown; result: TResult },
+  ): Promise<Array<Array<TResult>>> {
+    checkTaskExecutionStorageRequests(operation, requests)
     if (requests.length === 0) return []
-    return this.run('getManyChildResultsByParentExecutionId', async () => {
+    return this.run(operation, async () => {
       const keys = requests.map((request) => request.parentExecutionId)
-      const rows = await this.selectByKeysWith('parentExecutionId', keys, this.dialect.selectChildResults)
-      return keys.map((key) => rows.filter((row) => row.parentExecutionId === key).map((row) => row.result))
+      const children = (await this.selectByKeysWith('parentExecutionId', keys, select)).map(toResult)
+      return keys.map((key) => children.filter((child) => child.parentExecutionId === key).map((child) => child.result))
     })
   }
 

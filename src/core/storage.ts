@@ -394,8 +394,8 @@ export type TaskExecutionsStorageCommonMethods = {
    */
   findSweepWork?: (request: TaskExecutionsStorageFindSweepWorkRequest) => MaybePromise<TaskExecutionsStorageSweepWork>
   /**
-   * Beyond upstream (optional): {@link TaskExecutionsStorageCommonMethods.getManyByParentExecutionId}
-   * reading only what a parent's finalize takes of each child ({@link TaskExecutionChildResult}),
+   * Beyond upstream (optional): `getManyByParentExecutionId` reading only what a parent's
+   * finalize takes of each child ({@link TaskExecutionChildResult}),
    * not every column of every child. Without it, the executor reads whole children.
    */
   getManyChildResultsByParentExecutionId?: (

@@ -116,8 +116,11 @@ export type SqlChangeSignal<TDb> =
  * counter: the highest id, read from the primary key's end, grows with every insert (and nothing else).
  */
 export const highestIdChangeSignal: {
+  /** Polled: the dialect has no notifications. */
   readonly kind: 'poll'
+  /** The highest id of `table`, from its primary key's end. */
   readonly versionQuery: (table: Table, primaryKey: Column) => SQL
+  /** A new highest id means rows were inserted. */
   readonly onlyInsertsChangeVersion: true
 } = {
   kind: 'poll',
