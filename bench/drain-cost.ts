@@ -61,7 +61,7 @@ for (const backend of backends) {
             backend,
             `concurrency ${concurrency}`,
             `${set} ${batching ? 'on' : 'off'}`,
-            `cpu/task ${(cpuMs / tasks * 1000).toFixed(0)} us`,
+            `cpu/task ${(cpuMs / tasks * 1000).toFixed(0)} us (system ${cpuAtEnd ? (cpuAtEnd.system / tasks).toFixed(0) : '?'})`,
             `statements/task ${per(statementsAtEnd.total - statementsAtStart.total)}`,
             `transactions/task ${per(statementsAtEnd.begins - statementsAtStart.begins)}`,
             `wall ${result.drainSeconds} s`,
