@@ -5,6 +5,7 @@
 export { TaskExecutionsStorageWithBatching } from './with-batching.js'
 export {
   TaskExecutionsStorageLayer,
+  MAX_PARENTS_PER_CHILD_RESULTS_CALL,
   MAX_ROWS_PER_BATCHED_CALL,
   MAX_ROWS_PER_BATCHED_REQUEST,
   type TaskExecutionsStorageLayerLogger,

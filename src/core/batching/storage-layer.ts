@@ -63,6 +63,9 @@ export type UpdateMatch = boolean | undefined
 /** Requests carrying more rows than this skip batching (spec 2.6), so one batch stays small. */
 export const MAX_ROWS_PER_BATCHED_REQUEST = 5
 
+/** Parents whose children's results one batched storage call may read. */
+export const MAX_PARENTS_PER_CHILD_RESULTS_CALL = 20
+
 /** Rows (inserts) or children (update-and-insert) one batched storage call may carry. */
 export const MAX_ROWS_PER_BATCHED_CALL = 100
 
@@ -225,9 +228,9 @@ export class TaskExecutionsStorageLayer {
     this.getChildResultsByParentExecutionIdMethod = new BatchedStorageMethod(
       {
         method: 'getManyChildResultsByParentExecutionId',
-        // As the whole-children read (spec 2.6).
-        maxBatchSize: 3,
-        maxWeight: 3,
+        // Results are a few columns a child, not whole rows as in the children read (3, spec 2.6).
+        maxBatchSize: MAX_PARENTS_PER_CHILD_RESULTS_CALL,
+        maxWeight: MAX_PARENTS_PER_CHILD_RESULTS_CALL,
         // Whole children hold their results too, where the storage cannot read only those.
         send: (requests) => (this.storage.getManyChildResultsByParentExecutionId ?? this.storage.getManyByParentExecutionId).call(this.storage, requests),
         readResults: (requests, answer): Array<Array<TaskExecutionChildResult>> =>

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 import {
+  MAX_PARENTS_PER_CHILD_RESULTS_CALL,
   TaskExecutionsStorageLayer,
   type TaskExecutionsStorageLayerOptions,
 } from '../../../src/core/batching/index.js'
@@ -77,6 +78,19 @@ describe('TaskExecutionsStorageLayer batching', () => {
     expect(results.map((row) => row?.executionId)).toEqual(
       Array.from({ length: 100 }, (_, index) => `te_${99 - index}`),
     )
+    await layer.shutdown()
+  })
+
+  it(`reads children's results for ${MAX_PARENTS_PER_CHILD_RESULTS_CALL} parents a call, with whole children where the storage has no lean read`, async () => {
+    const storage = storageWithRows(1)
+    const layer = createLayer(storage)
+    layer.start()
+    const pending = Array.from({ length: MAX_PARENTS_PER_CHILD_RESULTS_CALL + 1 }, (_, i) =>
+      layer.getChildResultsByParentExecutionId({ parentExecutionId: `p_${i}` }),
+    )
+    await vi.advanceTimersByTimeAsync(BATCH_WINDOW_MS)
+    await Promise.all(pending)
+    expect(requestSizes(storage.callsOf('getManyByParentExecutionId'))).toEqual([MAX_PARENTS_PER_CHILD_RESULTS_CALL, 1])
     await layer.shutdown()
   })
 
