@@ -267,7 +267,8 @@ export type TaskExecutionHandle<TOutput = unknown> = {
    * Polls until the execution is finished (interval `pollingIntervalMs` if > 0, else 2 500 ms,
    * never below 50 ms); rejects with `Task execution cancelled` when `signal` aborts. When this
    * process's executor wrote the finish, it resolves at once with the row as that write left it
-   * (no read; its `updatedAt` is the finish's, not a later close's).
+   * (no read: its `updatedAt` is the finish's, not a later close's, and a row a retention purge
+   * deleted since is still returned).
    */
   waitAndGetFinishedExecution: (options?: {
     pollingIntervalMs?: number
