@@ -93,15 +93,12 @@ function versionChecker(
  * just subscribed is likely to get work soon (a worker started beside its producers), hence the
  * fast start. Resolves once the first read set the baseline (or failed), so that any change made
  * after it is seen. `newVersionMeans` is what a new version tells (`'enqueued'` where only inserts
- * change it), passed to `onChange`. While `skipsChecksWhile()` answers true (this process is
- * inserting, so its own pickup runs and claims whatever is ready, another process's rows too),
- * checks are not read, and the interval stays the active one.
+ * change it), passed to `onChange`.
  */
 export async function pollVersion(
   readVersion: () => Promise<unknown>,
   onChange: VersionChange,
   newVersionMeans: TaskExecutionsStorageChange = undefined,
-  skipsChecksWhile: () => boolean = () => false,
 ): Promise<VersionPoll> {
   let lastChangeAt = Date.now()
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -114,11 +111,8 @@ export async function pollVersion(
     },
     newVersionMeans,
   )
-  let hasBaseline = false
   const checkAndWait = async () => {
-    if (hasBaseline && skipsChecksWhile()) lastChangeAt = Date.now()
-    else await check()
-    hasBaseline = true
+    await check()
     if (isStopped) return
     const intervalMs = Date.now() - lastChangeAt < STAYS_ACTIVE_MS ? ACTIVE_POLL_INTERVAL_MS : IDLE_POLL_INTERVAL_MS
     timer = setTimeout(() => void checkAndWait(), intervalMs)

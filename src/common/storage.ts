@@ -45,14 +45,7 @@ import { explainDuplicateKeys, insertTaskExecutionValues, PARAMETERS_PER_ROW } f
 import { buildMergedUpdate, chunkMergeGroup, planMergedUpdates, toMergeable, type MergeableUpdate } from './merged-update.js'
 import { taskExecutionRowToValue, taskExecutionValueToInsertRow } from './row-mapping.js'
 import { chunkItems, estimateValueBytes } from '../sql/chunks.js'
-import {
-  ACTIVE_POLL_INTERVAL_MS,
-  changeNotificationPayload,
-  parseChangeNotification,
-  pollVersion,
-  wakesOtherExecutors,
-  watchVersion,
-} from './change-signal.js'
+import { changeNotificationPayload, parseChangeNotification, pollVersion, wakesOtherExecutors, watchVersion } from './change-signal.js'
 import { guardDriverErrors } from '../sql/driver-errors.js'
 import { checkRowsFitPacket } from '../sql/packet-limit.js'
 import { checkTaskExecutionsTable } from './table-check.js'
@@ -79,8 +72,6 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
   private readonly notificationSenderId = generateTaskExecutionId()
   /** The `subscribeToChanges` callbacks of this object that listen for notifications. */
   private readonly notifiedSubscribers = new Set<(change?: TaskExecutionsStorageChange) => void>()
-  /** When this object last inserted rows (its enqueues and spawned children), by this process's clock. */
-  private lastInsertAt = Number.NEGATIVE_INFINITY
   /** The claims (by operation) whose last run claimed nothing: the next looks before its transaction. */
   private readonly claimsThatFoundNothing = new Set<string>()
 
@@ -135,7 +126,6 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
         this.notifyStatement(this.db, 'enqueued', this.notificationSenderId),
       ),
     )
-    this.lastInsertAt = Date.now()
     this.wakeNotifiedSubscribers('enqueued')
   }
 
@@ -169,9 +159,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     const readVersion = () => this.run('subscribeToChanges', () => this.dialect.selectChangeVersion(this.db, signal.versionQuery))
     const file = signal.watchedFile?.(this.db)
     const newVersionMeans = signal.onlyInsertsChangeVersion === true ? 'enqueued' : undefined
-    // While this object inserts, its executors' pickups run anyway: the version is not read for them.
-    const isInserting = () => Date.now() - this.lastInsertAt < ACTIVE_POLL_INTERVAL_MS
-    const poll = await (file === undefined ? pollVersion(readVersion, onChange, newVersionMeans, isInserting) : watchVersion(file, readVersion, onChange))
+    const poll = await (file === undefined ? pollVersion(readVersion, onChange, newVersionMeans) : watchVersion(file, readVersion, onChange))
     return { unsubscribe: () => poll.stop() }
   }
 
@@ -294,7 +282,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     const operation = 'updateManyByIdAndInsertChildrenIfUpdated'
     const hasChildren = (index: number) =>
       (requests[index]?.childrenTaskExecutionsToInsertIfAnyUpdated.length ?? 0) > 0
-    const matches = await this.run(operation, () =>
+    return this.run(operation, () =>
       this.runUpdates(
         operation,
         'executionId',
@@ -304,8 +292,6 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
         (indexes) => this.updateAndInsertChildren(indexes.map((index) => requests[index]!)),
       ),
     )
-    if (matches.some((matched, index) => matched && hasChildren(index))) this.lastInsertAt = Date.now()
-    return matches
   }
 
   async updateManyByParentExecutionIdAndIsFinished(

@@ -105,22 +105,6 @@ describe('what a polled version tells', () => {
     expect(changes).toEqual(['enqueued', undefined])
   })
 
-  it('reads nothing while the process inserts, stays at the active interval, and reads again after', async () => {
-    const { state, read, onChange } = scriptedVersion()
-    let isInserting = true
-    stops.push(await pollVersion(read, onChange, 'enqueued', () => isInserting))
-    // The baseline is read even while inserting.
-    expect(state.reads).toBe(1)
-    // Longer than the fast spell after the start: skipped checks keep the poll at the active interval.
-    await vi.advanceTimersByTimeAsync(STAYS_ACTIVE_MS + ACTIVE_POLL_INTERVAL_MS * 4)
-    expect(state.reads).toBe(1)
-    state.version = 2
-    isInserting = false
-    await vi.advanceTimersByTimeAsync(ACTIVE_POLL_INTERVAL_MS)
-    expect(state.reads).toBe(2)
-    expect(state.changes).toBe(1)
-  })
-
   it('says anything may have changed where the version counts every commit', async () => {
     const changes: Array<string | undefined> = []
     let version = 1
