@@ -31,7 +31,7 @@ import { fastRendered } from './sql/fast-render.js'
 import { executeOnMysql2Client } from './sql/mysql2-client.js'
 import { readCommittedConfigFor } from './sql/session-isolation.js'
 import { boundValue } from './sql/flat-statements.js'
-import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
+import { selectLockedClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
 
 /** Any drizzle MySQL database or transaction (mysql2, PlanetScale, …). */
@@ -72,8 +72,8 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   errorCodes: MYSQL_ERROR_CODES,
   ddl: { autoIncrementPrimaryKey: sql`bigint not null auto_increment primary key`, indexesInline: true },
   selectRows: async (db, table, q) => selectRowsWithBuilder(db, table, q),
-  selectRowsToClaim: async (db, table, q) => selectClaimCandidates(db, table, q).for('update', { skipLocked: true }),
-  selectToClaimStatement: (db, table, q) => selectClaimCandidates(db, table, q).for('update', { skipLocked: true }).getSQL(),
+  selectRowsToClaim: async (db, table, q) => selectLockedClaimCandidates(db, table, q),
+  selectToClaimStatement: (db, table, q) => selectLockedClaimCandidates(db, table, q).getSQL(),
   insertRows: async (db, table, rows) => {
     await db.insert(asMySqlTable(table)).values(asValues(rows))
   },

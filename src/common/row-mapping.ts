@@ -196,13 +196,7 @@ export const RUN_COLUMN_KEYS = [
  * fields are written only once a run has ended), so every other field is what a `ready` row holds.
  */
 export function createRunValueReader(columns: TaskExecutionsColumns): (row: Record<string, unknown>) => TaskExecutionStorageValue {
-  const name = Object.fromEntries(RUN_COLUMN_KEYS.map((key) => [key, columns[key].name])) as Record<RunColumnKey, string>
-  const column = columns
-  // `null` stays absent; anything else is decoded by its column, as drizzle would.
-  const read = (row: Record<string, unknown>, key: RunColumnKey): unknown => {
-    const raw = row[name[key]]
-    return raw == null ? undefined : column[key].mapFromDriverValue(raw)
-  }
+  const read = createColumnReader(columns, RUN_COLUMN_KEYS)
   const text = (row: Record<string, unknown>, key: RunColumnKey) => read(row, key) as string | undefined
   const number = (row: Record<string, unknown>, key: RunColumnKey) => {
     const value = read(row, key)
@@ -265,6 +259,21 @@ export function createRunValueReader(columns: TaskExecutionsColumns): (row: Reco
 /** One of {@link RUN_COLUMN_KEYS}. */
 type RunColumnKey = (typeof RUN_COLUMN_KEYS)[number]
 
+/**
+ * A reader of one of `keys`' columns from a raw driver row (keyed by column name): `null` stays
+ * absent (`undefined`), anything else is decoded by its column, as drizzle would.
+ */
+function createColumnReader<TKey extends TaskExecutionsColumnKey>(
+  columns: TaskExecutionsColumns,
+  keys: ReadonlyArray<TKey>,
+): (row: Record<string, unknown>, key: TKey) => unknown {
+  const name = Object.fromEntries(keys.map((key) => [key, columns[key].name])) as Record<TKey, string>
+  return (row, key) => {
+    const raw = row[name[key]]
+    return raw == null ? undefined : columns[key].mapFromDriverValue(raw)
+  }
+}
+
 /** The columns {@link createChildResultReader} reads: a child's result and its parent's id. */
 export const CHILD_RESULT_COLUMN_KEYS = ['parentExecutionId', 'taskId', 'executionId', 'status', 'output', 'error'] as const satisfies ReadonlyArray<TaskExecutionsColumnKey>
 
@@ -276,10 +285,7 @@ export const CHILD_RESULT_COLUMN_KEYS = ['parentExecutionId', 'taskId', 'executi
 export function createChildResultReader(
   columns: TaskExecutionsColumns,
 ): (raw: Record<string, unknown>) => { parentExecutionId: unknown; result: TaskExecutionChildResult } {
-  const read = (raw: Record<string, unknown>, key: (typeof CHILD_RESULT_COLUMN_KEYS)[number]): unknown => {
-    const value = raw[columns[key].name]
-    return value == null ? undefined : columns[key].mapFromDriverValue(value)
-  }
+  const read = createColumnReader(columns, CHILD_RESULT_COLUMN_KEYS)
   return (raw) => {
     const result: TaskExecutionChildResult = {
       taskId: read(raw, 'taskId') as string,

@@ -46,3 +46,8 @@ export function selectRowsWithBuilder(db: unknown, table: Table, query: SqlSelec
 export function selectClaimCandidates(db: unknown, table: Table, query: SqlClaimQuery): ClaimCandidatesQuery {
   return asSelectBuilder(db).select(query.fields).from(table).where(query.where).orderBy(...query.orderBy).limit(query.limit)
 }
+
+/** {@link selectClaimCandidates} with `FOR UPDATE SKIP LOCKED`: rows other claimers locked are skipped (dialects with row locks). */
+export function selectLockedClaimCandidates(db: unknown, table: Table, query: SqlClaimQuery): Rows & ClaimCandidatesSubquery {
+  return selectClaimCandidates(db, table, query).for('update', { skipLocked: true })
+}
