@@ -582,7 +582,9 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     const requestErrors = errors.map((error) =>
       error === undefined ? undefined : toStorageError(error, this.dialect.errorCodes, this.errorContext(operation)),
     )
-    throw new TaskExecutionsStorageRequestsError(operation, requests.map((request) => request.key), requestErrors)
+    // The requests that took effect still say whether their row matched.
+    const requestResults = reportsMatches ? matches : undefined
+    throw new TaskExecutionsStorageRequestsError(operation, requests.map((request) => request.key), requestErrors, requestResults)
   }
 
   /** {@link runEach}, collecting each unit's matches in order. */

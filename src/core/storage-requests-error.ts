@@ -29,20 +29,31 @@ import { convertErrorToDurableExecutionError, DurableExecutionError } from './er
  *
  * The error itself is never retryable: re-sending the whole call would apply again the requests
  * that took effect. Each entry says whether its own request may be retried.
+ *
+ * `requestResults`, when given, has one entry per position too: what each request that took
+ * effect would have answered in a call that did not fail (for the `updateMany…` methods that
+ * report matches: whether its row matched). Without it, such a request is answered as the
+ * storage's answer were not known (a match is then read back where it matters).
  */
 export class TaskExecutionsStorageRequestsError extends DurableExecutionError {
   /** The error of each position, `undefined` for the requests that took effect. */
   readonly requestErrors: ReadonlyArray<unknown>
 
+  /** What each position that took effect answered, when the storage says (see the class comment). */
+  readonly requestResults: ReadonlyArray<unknown> | undefined
+
   /**
    * @param operation - the storage method, for the message.
    * @param requestKeys - the execution (or parent) id of each position, for the message.
    * @param requestErrors - the error of each position, `undefined` where the request took effect.
+   * @param requestResults - optional: the answer of each position that took effect (for example
+   *   whether its row matched), in the same order.
    */
   constructor(
     operation: string,
     requestKeys: ReadonlyArray<string>,
     requestErrors: ReadonlyArray<unknown>,
+    requestResults?: ReadonlyArray<unknown>,
   ) {
     const failedIndexes = requestErrors.flatMap((error, index) =>
       error === undefined ? [] : [index],
@@ -57,5 +68,6 @@ export class TaskExecutionsStorageRequestsError extends DurableExecutionError {
       { cause: first, isRetryable: false, isInternal: true },
     )
     this.requestErrors = requestErrors
+    this.requestResults = requestResults
   }
 }

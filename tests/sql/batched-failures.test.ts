@@ -145,6 +145,30 @@ for (const backend of backends) {
         const after = await opened.storage.getManyById(rows.map((row) => ({ executionId: row.executionId })))
         expect(after.map((value) => value?.retryAttempts)).toEqual([1, 0, 3])
       })
+
+      it('still tells each caller whose update took effect whether its row matched when another update of the call fails', async () => {
+        const rows = [0, 1, 2].map(() => buildTaskExecutionRow())
+        await opened.storage.insertMany(rows)
+        const layer = batchingLayer(opened.storage)
+
+        // The last writer's lease is gone (its row is still ready): it must hear that it matched nothing.
+        const matches = rows.map((row, index) =>
+          layer
+            .updateById({
+              executionId: row.executionId,
+              filters: { status: index === 2 ? 'running' : 'ready' },
+              update: { retryAttempts: index === 1 ? RETRY_ATTEMPTS_THE_DATABASE_REFUSES : index + 1, updatedAt: row.updatedAt + 1 },
+            })
+            .catch((error: unknown) => error),
+        )
+        const [first, failed, stale] = await Promise.all(matches)
+        await layer.shutdown()
+
+        expect(failed).toBeInstanceOf(Error)
+        expect([first, stale]).toEqual([true, false])
+        const after = await opened.storage.getManyById(rows.map((row) => ({ executionId: row.executionId })))
+        expect(after.map((value) => value?.retryAttempts)).toEqual([1, 0, 0])
+      })
     }
   })
 }

@@ -30,8 +30,13 @@ export type StorageCallContext = {
 export type RequestErrorsReading<TRequest, TResult> = {
   /** The positions of the storage call one request takes (its rows for `insertMany`); 1 when absent. */
   positionsOf?: (request: TRequest) => number
-  /** The result of a request that took effect. */
+  /** The result of a request that took effect, when the error does not say what it answered. */
   appliedResult: TResult
+  /**
+   * The result of a one-position request that took effect, from its entry of the error's
+   * `requestResults` (`undefined` when the storage gave none).
+   */
+  readAppliedResult?: (answer: unknown) => TResult
 }
 
 /** The description of one batchable storage array method. */
@@ -55,7 +60,8 @@ export type BatchedMethodDefinition<TRequest, TResult> = BatchSplitRules<TReques
 type RequestOutcomes<TResult> = {
   /** Per request, its error, or `undefined` if it took effect. */
   errors: Array<DurableExecutionError | undefined>
-  appliedResult: TResult
+  /** Per request, its result if it took effect. */
+  results: Array<TResult>
 }
 
 /** A batchable storage method: alone, or coalesced with DataLoader between `startBatching` and `stopBatching`. */
@@ -147,7 +153,7 @@ export class BatchedStorageMethod<TRequest, TResult> {
       if (!outcomes) throw error
       const [requestError] = outcomes.errors
       if (requestError) throw requestError
-      return outcomes.appliedResult
+      return outcomes.results[0] as TResult
     }
   }
 
@@ -165,16 +171,21 @@ export class BatchedStorageMethod<TRequest, TResult> {
     const positions = requests.map((request) => reading.positionsOf?.(request) ?? 1)
     const positionsCount = positions.reduce((sum, count) => sum + count, 0)
     if (error.requestErrors.length !== positionsCount) return undefined
+    const { requestResults } = error
+    const hasResults = reading.readAppliedResult !== undefined && requestResults?.length === positionsCount
     let offset = 0
+    const results: Array<TResult> = []
     const errors = positions.map((count) => {
       const failures = error.requestErrors
         .slice(offset, offset + count)
         .filter((requestError) => requestError !== undefined)
         .map((requestError) => convertErrorToDurableExecutionError(requestError))
+      // What the request answered, where the storage said and the request is one position.
+      results.push(hasResults && count === 1 ? reading.readAppliedResult!(requestResults[offset]) : reading.appliedResult)
       offset += count
       return failures.find((failure) => !failure.isRetryable) ?? failures[0]
     })
-    return { errors, appliedResult: reading.appliedResult }
+    return { errors, results }
   }
 
   private async loadBatch(requests: ReadonlyArray<TRequest>, maxWeight = this.definition.maxWeight): Promise<Array<TResult | Error>> {
@@ -233,7 +244,7 @@ export class BatchedStorageMethod<TRequest, TResult> {
         return await Promise.all(
           requests.map((request, index) => {
             const requestError = outcomes.errors[index]
-            if (!requestError) return outcomes.appliedResult
+            if (!requestError) return Promise.resolve(outcomes.results[index] as TResult)
             return this.retryAloneCapturingError(request, requestError)
           }),
         )

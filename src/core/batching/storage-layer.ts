@@ -60,6 +60,12 @@ export type TaskExecutionsStorageLayerOptions = {
 /** Whether a by-id update matched its row; `undefined` when the storage does not say. */
 export type UpdateMatch = boolean | undefined
 
+/** How the by-id update methods read a requests error: a request that took effect answers whether it matched, if the storage said. */
+const UPDATE_MATCH_REQUEST_ERRORS = {
+  appliedResult: undefined,
+  readAppliedResult: (answer: unknown): UpdateMatch => (typeof answer === 'boolean' ? answer : undefined),
+}
+
 /** Requests carrying more rows than this skip batching (spec 2.6), so one batch stays small. */
 export const MAX_ROWS_PER_BATCHED_REQUEST = 5
 
@@ -193,7 +199,7 @@ export class TaskExecutionsStorageLayer {
         orderKeyOf: (request) => request.executionId,
         send: (requests) => this.storage.updateManyById(requests),
         readResults: (requests, answer) => readUpdateMatchResults('updateManyById', requests.length, answer),
-        requestErrors: { appliedResult: undefined },
+        requestErrors: UPDATE_MATCH_REQUEST_ERRORS,
       },
       context,
     )
@@ -210,7 +216,7 @@ export class TaskExecutionsStorageLayer {
         send: (requests) => this.storage.updateManyByIdAndInsertChildrenIfUpdated(requests),
         readResults: (requests, answer) =>
           readUpdateMatchResults('updateManyByIdAndInsertChildrenIfUpdated', requests.length, answer),
-        requestErrors: { appliedResult: undefined },
+        requestErrors: UPDATE_MATCH_REQUEST_ERRORS,
       },
       context,
     )

@@ -95,7 +95,8 @@ export class TaskExecutionsStorageWithBatching implements TaskExecutionsStorage 
       }
     })
     if (errors.every((error) => error === undefined)) return results
-    throw new TaskExecutionsStorageRequestsError(operation, requests.map(keyOf), errors)
+    // The requests that took effect still say what they answered (whether their row matched).
+    throw new TaskExecutionsStorageRequestsError(operation, requests.map(keyOf), errors, results)
   }
 
   /** Passes the rows to the inner storage's `insertMany`. */

@@ -672,6 +672,37 @@ describe('TaskExecutionsStorageLayer per-request errors', () => {
     await layer.shutdown()
   })
 
+  it('answers the callers whose requests took effect with the match the storage reported for each', async () => {
+    const storage = storageWithRows(3)
+    const refusal = DurableExecutionError.nonRetryable('te_1 refused')
+    storage.overrides.updateManyById = (requests: Array<TaskExecutionsStorageUpdateByIdRequest>) => {
+      const keys = requests.map((request) => request.executionId)
+      // te_0 matched, te_1 was refused, te_2 matched nothing (its writer's lease was gone).
+      throw new TaskExecutionsStorageRequestsError('updateManyById', keys, [undefined, refusal, undefined], [true, undefined, false])
+    }
+    const layer = createLayer(storage, { maxRetryAttempts: 3 })
+    layer.start()
+
+    const outcomes = ['te_0', 'te_1', 'te_2'].map((id) => layer.updateById(update(id, 7)).catch((error: unknown) => error))
+    await vi.runAllTimersAsync()
+
+    expect(await Promise.all(outcomes)).toEqual([true, refusal, false])
+    expect(requestSizes(storage.callsOf('updateManyById'))).toEqual([3])
+    await layer.shutdown()
+  })
+
+  it('answers the callers whose requests took effect as unknown when the storage reported no matches', async () => {
+    const { storage } = storageApplyingAllBut(new Map([['te_1', DurableExecutionError.nonRetryable('te_1 rejected')]]))
+    const layer = createLayer(storage, { maxRetryAttempts: 3 })
+    layer.start()
+
+    const outcomes = ['te_0', 'te_1', 'te_2'].map((id) => layer.updateById(update(id, 7)).catch((error: unknown) => String(error)))
+    await vi.runAllTimersAsync()
+
+    expect(await Promise.all(outcomes)).toEqual([undefined, expect.stringContaining('te_1 rejected'), undefined])
+    await layer.shutdown()
+  })
+
   it('retries only the failed request, alone, when its own error is retryable', async () => {
     const { storage, applied } = storageApplyingAllBut(
       new Map([['te_1', new Error('te_1 hit a lock timeout')]]),

@@ -181,6 +181,23 @@ describe('TaskExecutionsStorageWithBatching', () => {
     },
   )
 
+  it('reports what each update that took effect answered beside the failed one', async () => {
+    const { storage } = createGatedStorage()
+    const refusal = DurableExecutionError.nonRetryable('b refused')
+    storage.updateById = (request) => {
+      if (request.executionId === 'b') throw refusal
+      return request.executionId === 'a'
+    }
+    const batched = new TaskExecutionsStorageWithBatching(storage)
+
+    const error = await batched
+      .updateManyById(['a', 'b', 'c'].map((executionId) => ({ executionId, update: { updatedAt: 1 } })))
+      .catch((caught: unknown) => caught)
+
+    expect(error).toBeInstanceOf(TaskExecutionsStorageRequestsError)
+    expect((error as TaskExecutionsStorageRequestsError).requestResults).toEqual([true, undefined, false])
+  })
+
   it('passes the error of a lone update through unchanged', async () => {
     const { storage } = createGatedStorage()
     const refusal = new Error('a refused')
