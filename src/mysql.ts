@@ -30,7 +30,7 @@ import { highestIdChangeSignal, type SqlDialect, type SqlRow } from './sql/diale
 import { fastRendered } from './sql/fast-render.js'
 import { executeOnMysql2Client } from './sql/mysql2-client.js'
 import { readCommittedConfigFor } from './sql/session-isolation.js'
-import { boundValue } from './sql/flat-statements.js'
+import { boundValue, insertEveryColumnStatement } from './sql/flat-statements.js'
 import { selectLockedClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
 
@@ -84,6 +84,7 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
       .values(asValues(rows))
       .onDuplicateKeyUpdate({ set: { [primaryKey.key]: sql`${primaryKey.column}` } })
   },
+  insertEveryColumn: insertEveryColumnStatement,
   ignoreDuplicatesClause: (primaryKey) => sql` on duplicate key update ${sql.identifier(primaryKey.column.name)} = ${sql.identifier(primaryKey.column.name)}`,
   insertRowReturningId: async (db, table, row) => insertIdOf(await db.insert(asMySqlTable(table)).values(asValues(row))),
   updateRows: async (db, table, set, where) =>

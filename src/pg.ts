@@ -30,7 +30,7 @@ import { createPgJobTables, type PgJobTables } from './jobs/tables/pg.js'
 import type { SqlDialect, SqlRow } from './sql/dialect.js'
 import { listenForNotifications } from './sql/notifications.js'
 import { fastRendered } from './sql/fast-render.js'
-import { castBoundValue, ownedValuesList, setAssignments } from './sql/flat-statements.js'
+import { castBoundValue, insertFromColumnArraysStatement, ownedColumnArrays, setAssignments } from './sql/flat-statements.js'
 import { selectLockedClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
 
@@ -107,7 +107,7 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   updateInsertingOwned: async (db, table, q) => {
     const columns = getTableColumns(asPgTable(table))
     const names = sql.join(q.insertColumns.map(([, column]) => sql.identifier(column.name)), sql`, `)
-    const owned = ownedValuesList('owned', q.key, q.insertColumns, q.rows, castBoundValue)
+    const owned = ownedColumnArrays('owned', q.key, q.insertColumns, q.rows)
     const rows = readRows(
       await db.execute(fastRendered(sql`with owners_updated as (
         update ${table} set ${setAssignments(columns, q.set)} where ${q.where} returning ${q.key} as owner_key
@@ -120,6 +120,8 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   insertRows: async (db, table, rows) => {
     await db.insert(asPgTable(table)).values(asValues(rows))
   },
+  // One array parameter per column: parsing and binding a parameter per value cost more than the insert.
+  insertEveryColumn: insertFromColumnArraysStatement,
   insertRowsIgnoringDuplicates: async (db, table, rows) => {
     await db.insert(asPgTable(table)).values(asValues(rows)).onConflictDoNothing()
   },

@@ -23,7 +23,7 @@ import { createSQLiteJobTables, type SQLiteJobTables } from './jobs/tables/sqlit
 import { highestIdChangeSignal, type SqlDialect, type SqlRow } from './sql/dialect.js'
 import { sqliteDatabaseFile } from './sql/database-file.js'
 import { fastRendered } from './sql/fast-render.js'
-import { boundValue } from './sql/flat-statements.js'
+import { boundValue, insertEveryColumnStatement } from './sql/flat-statements.js'
 import { selectClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
 import { runQueuedDriverTransaction, runSerialised, runSerialisedTransaction } from './sql/serialised-connection.js'
@@ -77,6 +77,7 @@ export const sqliteSqlDialect: SqlDialect<AnySQLiteDatabase> = {
     runSerialised(db, async (db) => {
       await db.insert(asSQLiteTable(table)).values(asValues(rows)).onConflictDoNothing()
     }),
+  insertEveryColumn: insertEveryColumnStatement,
   ignoreDuplicatesClause: () => sql` on conflict do nothing`,
   insertRowReturningId: (db, table, row, primaryKey) =>
     runSerialised(db, async (db) =>

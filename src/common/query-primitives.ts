@@ -7,7 +7,7 @@
  */
 import { asc, getTableColumns, sql, type SQL, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
-import { insertEveryColumnStatement, selectStatement, setAssignments, updateStatement } from '../sql/flat-statements.js'
+import { selectStatement, setAssignments, updateStatement } from '../sql/flat-statements.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
 import {
@@ -114,7 +114,7 @@ export function queryPrimitives<TDb>(
             return new Set(keys.map(String))
           },
     insertRows: async (db, rows, andThen) => {
-      const insert = insertEveryColumnStatement(table, insertColumns, rows)
+      const insert = seam.insertEveryColumn(table, insertColumns, rows)
       // With a notification: one statement, so it commits (and is delivered) with the rows.
       await seam.executeStatement(db, andThen ? sql`with inserted as (${insert}) ${andThen}` : insert)
     },

@@ -191,6 +191,15 @@ export type SqlDialect<TDb> = {
   /** Inserts the rows in one statement (callers chunk them); a duplicate key rejects the statement. */
   readonly insertRows: (db: TDb, table: Table, rows: ReadonlyArray<SqlValues>) => Promise<void>
   /**
+   * The multi-row INSERT of rows that each write the given columns (an absent value is NULL), built
+   * flat (`flat-statements.ts`): a VALUES list, or on PostgreSQL one array parameter per column.
+   */
+  readonly insertEveryColumn: (
+    table: Table,
+    columns: ReadonlyArray<readonly [key: string, column: Column]>,
+    rows: ReadonlyArray<Record<string, unknown>>,
+  ) => SQL
+  /**
    * What follows a multi-row INSERT built flat (`flat-statements.ts`) so that rows violating a
    * unique key are skipped silently: `ON CONFLICT DO NOTHING`, or MySQL's no-op `ON DUPLICATE KEY
    * UPDATE id = id`.

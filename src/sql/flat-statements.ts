@@ -5,7 +5,7 @@
  * dozen entity classes; for a 50-row insert that walk cost five times the flat form (measured in
  * `bench/`). Values are still bound parameters, encoded by their column as drizzle would.
  */
-import { is, SQL, sql, StringChunk, type Column, type SQLChunk, type Table } from 'drizzle-orm'
+import { is, Param, SQL, sql, StringChunk, type Column, type SQLChunk, type Table } from 'drizzle-orm'
 import { fastRenderedFromList } from './fast-render.js'
 
 const OPEN = new StringChunk('(')
@@ -125,33 +125,61 @@ export function setAssignments(columns: Readonly<Record<string, Column>>, set: R
   return fastRenderedFromList(chunks)
 }
 
+const arrayCasts = new WeakMap<Column, StringChunk>()
+
+/** One column's values of every row as a single array parameter cast to `<type>[]`, each encoded by the column. */
+function columnArray(column: Column, values: ReadonlyArray<unknown>): Array<SQLChunk> {
+  let cast = arrayCasts.get(column)
+  if (cast === undefined) {
+    cast = new StringChunk(`::${column.getSQLType()}[]`)
+    arrayCasts.set(column, cast)
+  }
+  return [new Param(values.map((value) => (value == null ? null : column.mapToDriverValue(value)))), cast]
+}
+
+/** `unnest($1::t1[], $2::t2[], …)` of the given columns' values, one array each, zipped back into rows. */
+function unnestArrays(arrays: ReadonlyArray<readonly [column: Column, values: ReadonlyArray<unknown>]>): Array<SQLChunk> {
+  const chunks: Array<SQLChunk> = [new StringChunk('unnest(')]
+  arrays.forEach(([column, values], index) => {
+    if (index > 0) chunks.push(COMMA)
+    chunks.push(...columnArray(column, values))
+  })
+  chunks.push(CLOSE)
+  return chunks
+}
+
 /**
- * `(values (o1, a1, b1), (o2, a2, b2), …) as <alias>(owner, a, b, …)`: each row led by its owner
- * key. A VALUES list in FROM has no target columns to take types from, so the first row's values
- * (owner included) are typed with `typedValue`; the database gives the other rows the same types.
+ * {@link insertEveryColumnStatement} with the rows as one array parameter per column:
+ * `INSERT INTO table (c1, c2, …) SELECT * FROM unnest($1::t1[], $2::t2[], …)` (PostgreSQL). A
+ * thousand rows of forty columns as separate parameters cost the server more to parse and bind
+ * than to insert; as forty arrays they do not (`bench/README.md`).
  */
-export function ownedValuesList(
+export function insertFromColumnArraysStatement(
+  table: Table,
+  columns: ReadonlyArray<readonly [key: string, column: Column]>,
+  rows: ReadonlyArray<Record<string, unknown>>,
+): SQL {
+  const chunks: Array<SQLChunk> = [new StringChunk('insert into '), table, new StringChunk(' (')]
+  columns.forEach(([, column], index) => {
+    if (index > 0) chunks.push(COMMA)
+    chunks.push(sql.identifier(column.name))
+  })
+  chunks.push(new StringChunk(') select * from '), ...unnestArrays(columns.map(([key, column]) => [column, rows.map((row) => row[key])])))
+  return fastRenderedFromList(chunks)
+}
+
+/**
+ * `unnest($1::o[], $2::t1[], …) as <alias>(owner, c1, …)`: rows, each led by its owner key, as one
+ * array parameter per column (see {@link insertFromColumnArraysStatement}), for a FROM clause.
+ */
+export function ownedColumnArrays(
   alias: string,
   owner: Column,
   columns: ReadonlyArray<readonly [key: string, column: Column]>,
   rows: ReadonlyArray<{ readonly owner: unknown; readonly values: Record<string, unknown> }>,
-  typedValue: (value: unknown, column: Column) => ReadonlyArray<SQLChunk>,
 ): SQL {
-  const chunks: Array<SQLChunk> = [new StringChunk('(values ')]
-  rows.forEach((row, rowIndex) => {
-    const first = rowIndex === 0
-    chunks.push(first ? OPEN : new StringChunk(', ('))
-    if (first) chunks.push(...typedValue(row.owner, owner))
-    else chunks.push(boundValue(row.owner, owner))
-    for (const [key, column] of columns) {
-      const value = row.values[key]
-      chunks.push(COMMA)
-      if (first) chunks.push(...typedValue(value ?? null, column))
-      else chunks.push(value == null ? NULL : boundValue(value, column))
-    }
-    chunks.push(CLOSE)
-  })
-  chunks.push(new StringChunk(`) as ${alias}(owner`))
+  const arrays = columns.map(([key, column]) => [column, rows.map((row) => row.values[key])] as const)
+  const chunks: Array<SQLChunk> = [...unnestArrays([[owner, rows.map((row) => row.owner)], ...arrays]), new StringChunk(` as ${alias}(owner`)]
   for (const [, column] of columns) chunks.push(COMMA, sql.identifier(column.name))
   chunks.push(CLOSE)
   return fastRenderedFromList(chunks)

@@ -6,7 +6,6 @@
 import { getTableColumns, SQL, sql, type Column, type Table } from 'drizzle-orm'
 import { chunkItems, estimateValueBytes } from './chunks.js'
 import type { SqlDialect, SqlValues } from './dialect.js'
-import { insertEveryColumnStatement } from './flat-statements.js'
 import { primaryKeyOf } from './primary-key.js'
 
 /**
@@ -49,7 +48,7 @@ export async function insertRowsInChunks<TDb>(
     // One multi-row INSERT per chunk, each under the parameter and size limits.
     for (const chunk of chunks) {
       if (flatColumns !== undefined) {
-        const insert = insertEveryColumnStatement(table, flatColumns, chunk)
+        const insert = dialect.insertEveryColumn(table, flatColumns, chunk)
         await dialect.executeStatement(target, primaryKey === undefined ? insert : sql`${insert}${dialect.ignoreDuplicatesClause(primaryKey)}`)
       } else if (primaryKey === undefined) await dialect.insertRows(target, table, chunk)
       else await dialect.insertRowsIgnoringDuplicates(target, table, chunk, primaryKey)

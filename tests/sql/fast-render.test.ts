@@ -5,7 +5,7 @@ import { PgDialect, pgSchema, pgTable, text, bigint, json, boolean, QueryBuilder
 import { SQLiteSyncDialect, sqliteTable, text as sqliteText, integer, QueryBuilder as SQLiteQueryBuilder } from 'drizzle-orm/sqlite-core'
 import { describe, expect, it, vi } from 'vitest'
 import { fastRendered } from '../../src/sql/fast-render.js'
-import { castBoundValue, caseByKeyExpression, insertEveryColumnStatement, ownedValuesList, selectStatement, updateStatement } from '../../src/sql/flat-statements.js'
+import { castBoundValue, caseByKeyExpression, insertEveryColumnStatement, insertFromColumnArraysStatement, ownedColumnArrays, selectStatement, updateStatement } from '../../src/sql/flat-statements.js'
 
 const pgThings = pgTable('fast_things', {
   id: text('id').notNull(),
@@ -59,10 +59,14 @@ function statements(things: Things): Record<string, SQL> {
       [things.id, things.startAt],
     ),
     select: selectStatement(things, [things.id, things.payload], where),
-    owned: ownedValuesList('owned', things.id, Object.entries(columns), [
+    owned: ownedColumnArrays('owned', things.id, Object.entries(columns), [
       { owner: 'a', values: { id: 'c', startAt: 5, payload: [1] } },
       { owner: 'b', values: { id: 'd', startAt: null, payload: undefined } },
-    ], castBoundValue),
+    ]),
+    insertArrays: insertFromColumnArraysStatement(things, Object.entries(columns), [
+      { id: 'c', startAt: 5, payload: { n: 'x' } },
+      { id: 'd', startAt: null, payload: undefined },
+    ]),
     subqueryInWhere: sql`update ${things} set ${sql.identifier('start_at')} = ${7} where ${inArray(things.id, candidates(things))}`,
     subqueryInFrom: sql`select ${sql.identifier('claimed')}.${sql.identifier('id')} from ${candidates(things)} as ${sql.identifier('claimed')} where ${things.id} = ${'a'}`,
     template: sql`select ${sql.identifier('n')}, ${null}, ${true}, ${'text'} from ${things} where ${things.id} in ${['a', 'b']} ${sql.raw('limit 1')}`,

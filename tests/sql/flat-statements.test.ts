@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm'
 import { PgDialect, pgTable, text, bigint, json } from 'drizzle-orm/pg-core'
 import { describe, expect, it } from 'vitest'
-import { castBoundValue, caseByKeyExpression, insertEveryColumnStatement, ownedValuesList, updateStatement } from '../../src/sql/flat-statements.js'
+import { castBoundValue, caseByKeyExpression, insertEveryColumnStatement, insertFromColumnArraysStatement, ownedColumnArrays, updateStatement } from '../../src/sql/flat-statements.js'
 
 const table = pgTable('flat_things', {
   id: text('id').notNull(),
@@ -38,16 +38,27 @@ describe('flat statements', () => {
     expect(query.params).toEqual(['a', 5, 'b', null])
   })
 
-  it('lists owned rows as VALUES led by their owner, typing only the first row (nulls included)', () => {
+  it('inserts the rows as one typed array parameter per column, absent values as NULL and JSON encoded by its column', () => {
     const query = render(
-      ownedValuesList('owned', table.id, Object.entries(columns), [
-        { owner: 'p', values: { id: 'a', startAt: undefined, payload: { n: 1 } } },
-        { owner: 'q', values: { id: 'b', startAt: 2, payload: null } },
-      ], castBoundValue),
+      insertFromColumnArraysStatement(table, Object.entries(columns), [
+        { id: 'a', startAt: 1, payload: { n: [1] } },
+        { id: 'b', startAt: undefined, payload: null },
+      ]),
     )
     expect(query.sql).toBe(
-      '(values ($1::text, $2::text, $3::bigint, $4::json), ($5, $6, $7, null)) as owned(owner, "id", "start_at", "payload")',
+      'insert into "flat_things" ("id", "start_at", "payload") select * from unnest($1::text[], $2::bigint[], $3::json[])',
     )
-    expect(query.params).toEqual(['p', 'a', null, '{"n":1}', 'q', 'b', 2])
+    expect(query.params).toEqual([['a', 'b'], [1, null], ['{"n":[1]}', null]])
+  })
+
+  it('lists owned rows as arrays led by their owners, for a FROM clause', () => {
+    const query = render(
+      ownedColumnArrays('owned', table.id, Object.entries(columns), [
+        { owner: 'p', values: { id: 'a', startAt: undefined, payload: { n: 1 } } },
+        { owner: 'q', values: { id: 'b', startAt: 2, payload: null } },
+      ]),
+    )
+    expect(query.sql).toBe('unnest($1::text[], $2::text[], $3::bigint[], $4::json[]) as owned(owner, "id", "start_at", "payload")')
+    expect(query.params).toEqual([['p', 'q'], ['a', 'b'], [null, 2], ['{"n":1}', null]])
   })
 })
