@@ -31,7 +31,7 @@ import { fastRendered } from './sql/fast-render.js'
 import { executeOnMysql2Client } from './sql/mysql2-client.js'
 import { readCommittedConfigFor } from './sql/session-isolation.js'
 import { boundValue, insertEveryColumnStatement } from './sql/flat-statements.js'
-import { selectLockedClaimCandidates, selectRowsWithBuilder } from './sql/select-builder.js'
+import { selectLockedClaimCandidatesOnIndex, selectRowsWithBuilder } from './sql/select-builder.js'
 import type { DatabaseErrorCodes } from './sql/errors.js'
 
 /** Any drizzle MySQL database or transaction (mysql2, PlanetScale, …). */
@@ -48,6 +48,7 @@ const MYSQL_ERROR_CODES: DatabaseErrorCodes = {
   connectionLost: ['PROTOCOL_CONNECTION_LOST', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR', 'ER_SERVER_SHUTDOWN', 2006, 2013],
   connectionLostMessages: [/connection is in closed state/i, /Connection lost/i],
   duplicateColumn: ['ER_DUP_FIELDNAME', 1060],
+  missingIndex: ['ER_KEY_DOES_NOT_EXITS', 1176],
 }
 
 // The seam is only ever given tables of this dialect, so these narrowings are declarations.
@@ -72,8 +73,9 @@ export const mySqlSqlDialect: SqlDialect<AnyMySqlDatabase> = {
   errorCodes: MYSQL_ERROR_CODES,
   ddl: { autoIncrementPrimaryKey: sql`bigint not null auto_increment primary key`, indexesInline: true },
   selectRows: async (db, table, q) => selectRowsWithBuilder(db, table, q),
-  selectRowsToClaim: async (db, table, q) => selectLockedClaimCandidates(db, table, q),
-  selectToClaimStatement: (db, table, q) => selectLockedClaimCandidates(db, table, q).getSQL(),
+  // On the claim's own index: the planner may pick another that walks (and locks) rows of other states.
+  selectRowsToClaim: async (db, table, q) => selectLockedClaimCandidatesOnIndex(db, table, q),
+  selectToClaimStatement: (db, table, q) => selectLockedClaimCandidatesOnIndex(db, table, q).getSQL(),
   insertRows: async (db, table, rows) => {
     await db.insert(asMySqlTable(table)).values(asValues(rows))
   },

@@ -41,6 +41,7 @@ const SQLITE_ERROR_CODES: DatabaseErrorCodes = {
   connectionLost: ['SQLITE_CANTOPEN', 'SQLITE_IOERR'],
   connectionLostMessages: [/database connection is not open/i],
   duplicateColumn: [/duplicate column name/i],
+  missingIndex: [],
 }
 
 // The seam is only ever given tables of this dialect, so these narrowings are declarations.

@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, inArray, is, isNull, or, SQL, sql } from 'drizzle-orm'
 import { applyTaskExecutionStorageUpdate, type TaskExecutionStorageUpdate, type TaskExecutionStorageValue } from '../core/index.js'
-import type { TaskExecutionsColumnKey, TaskExecutionsSet } from './columns.js'
+import { taskExecutionsIndexName, type TaskExecutionsColumnKey, type TaskExecutionsIndexSpec, type TaskExecutionsSet } from './columns.js'
 import { updateToSet } from './conditions.js'
 import type { ClaimCandidate, TaskExecutionsDialect } from './dialect.js'
 import { runWithConflictRetry } from '../sql/errors.js'
@@ -17,6 +17,8 @@ export type Claim = {
   readonly where: SQL | undefined
   readonly orderBy: TaskExecutionsColumnKey
   readonly limit: number
+  /** The index made for this claim's WHERE and order (spec 3.3), which the claim walks. */
+  readonly index: TaskExecutionsIndexSpec
   readonly update: TaskExecutionStorageUpdate
   /** Each claimed row also gets `expiresAt = expiresAtBase + timeoutMs`. */
   readonly expiresAtBase?: number
@@ -58,6 +60,8 @@ export async function runClaim<TDb>(
   if (claim.closesRowsWithoutClosingWorkAt !== undefined) closeRowsWithoutClosingWork(dialect, set, claim.closesRowsWithoutClosingWorkAt)
   const orderBy = [asc(columns[claim.orderBy])]
   const limit = Math.floor(claim.limit)
+  const index = taskExecutionsIndexName(dialect.tableName, claim.index)
+  const scan = { where: claim.where, orderBy, limit, index }
   const inOneStatement = claimInOneStatement(dialect, claim, set, orderBy, limit, returnsRows)
   if (inOneStatement !== undefined) {
     // On a one-connection driver the statement must still wait for other callers' transactions.
@@ -67,7 +71,7 @@ export async function runClaim<TDb>(
     )
   }
   // One row, locked for this statement only: a transaction now would find nothing either.
-  if (claim.looksBeforeTransaction && (await dialect.selectRowsToClaim(db, claim.where, orderBy, 1)).length === 0) {
+  if (claim.looksBeforeTransaction && (await dialect.selectRowsToClaim(db, { ...scan, limit: 1 })).length === 0) {
     return { count: 0, rows: [] }
   }
   const { selectValuesToClaim } = dialect
@@ -76,7 +80,7 @@ export async function runClaim<TDb>(
       () =>
         dialect.transaction(db, async (tx) => {
           // Lock the rows to claim and read them, in the claim's order; rows locked by other claimers are skipped.
-          const locked = await selectValuesToClaim(tx, claim.where, orderBy, limit, claim.returnsRunValues === true)
+          const locked = await selectValuesToClaim(tx, scan, claim.returnsRunValues === true)
           if (locked.length === 0) return { count: 0, rows: [] }
           // Update exactly those (locked, so every one matches); they are as `update` leaves them, no need to read them again.
           const count = await dialect.updateRows(tx, set, inArray(columns.executionId, locked.map((row) => row.executionId)))
@@ -89,7 +93,7 @@ export async function runClaim<TDb>(
     () =>
       dialect.transaction(db, async (tx) => {
         // Lock the rows to claim, in the claim's order; rows locked by other claimers are skipped.
-        const claimed = await dialect.selectRowsToClaim(tx, claim.where, orderBy, limit)
+        const claimed = await dialect.selectRowsToClaim(tx, scan)
         if (claimed.length === 0) return { count: 0, rows: [] }
         const ids = claimed.map((row) => row.executionId)
         const { count, rows } = await updateClaimed(dialect, tx, set, inArray(columns.executionId, ids), returnsRows, claim)

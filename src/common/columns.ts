@@ -162,6 +162,13 @@ export const LONGEST_INDEX_SUFFIX_LENGTH = Math.max(
   ...TASK_EXECUTIONS_INDEXES.map((spec) => spec.suffix.length),
 )
 
+/** The spec of the index with this suffix; throws for a suffix no index has (a programming error). */
+export function taskExecutionsIndexSpec(suffix: string): TaskExecutionsIndexSpec {
+  const spec = TASK_EXECUTIONS_INDEXES.find((candidate) => candidate.suffix === suffix)
+  if (spec === undefined) throw new RangeError(`No task-executions index has the suffix ${suffix}`)
+  return spec
+}
+
 /** The name of one index of a table (without schema). */
 export function taskExecutionsIndexName(tableName: string, spec: TaskExecutionsIndexSpec): string {
   return `ix_${tableName}_${spec.suffix}`

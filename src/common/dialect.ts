@@ -87,6 +87,17 @@ export type TaskExecutionsDialectDeclaration<TDb> = {
 /** What a claim reads of the rows it locks. */
 export type ClaimCandidate = Pick<TaskExecutionsRow, 'executionId' | 'parentExecutionId' | 'isFinalizeOfParent'>
 
+/**
+ * The rows a claim looks at: up to `limit` rows matching `where` in `orderBy` order, on the index
+ * made for the claim (`index`, its name; see `SqlClaimQuery.index`).
+ */
+export type ClaimScan = {
+  readonly where: SQL | undefined
+  readonly orderBy: ReadonlyArray<SQL>
+  readonly limit: number
+  readonly index: string | undefined
+}
+
 /** The statements the storage runs, built from drizzle's builders. */
 export type TaskExecutionsQueryPrimitives<TDb> = {
   /** Every row matching `where`. */
@@ -95,27 +106,14 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
    * The claim-relevant fields (`executionId`, `parentExecutionId`, `isFinalizeOfParent`) of up to
    * `limit` rows matching `where` in `orderBy` order, locked against other claimers.
    */
-  readonly selectRowsToClaim: (
-    db: TDb,
-    where: SQL | undefined,
-    orderBy: ReadonlyArray<SQL>,
-    limit: number,
-  ) => Promise<Array<ClaimCandidate>>
+  readonly selectRowsToClaim: (db: TDb, scan: ClaimScan) => Promise<Array<ClaimCandidate>>
   /**
    * {@link selectRowsToClaim} returning the locked rows as values (only their run columns for
    * `runValuesOnly`, as `selectRunValues` reads them), where the dialect has no UPDATE … RETURNING
    * but can read them in the locking SELECT (MySQL): the claim then applies its update to them in
    * memory instead of reading them again.
    */
-  readonly selectValuesToClaim:
-    | ((
-        db: TDb,
-        where: SQL | undefined,
-        orderBy: ReadonlyArray<SQL>,
-        limit: number,
-        runValuesOnly: boolean,
-      ) => Promise<Array<TaskExecutionStorageValue>>)
-    | undefined
+  readonly selectValuesToClaim: ((db: TDb, scan: ClaimScan, runValuesOnly: boolean) => Promise<Array<TaskExecutionStorageValue>>) | undefined
   /**
    * The same rows' execution ids as a locking subquery for an UPDATE's WHERE (one statement per
    * claim), where the dialect has it (see `SqlDialect.claimCandidateKeys`).

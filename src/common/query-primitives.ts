@@ -57,14 +57,13 @@ export function queryPrimitives<TDb>(
   return {
     // Every column, read by hand.
     selectRows: async (db, where) => (await seam.queryRows(db, selectStatement(table, allColumns, where ?? sql`1 = 1`))).map(readRow),
-    selectRowsToClaim: async (db, where, orderBy, limit) =>
-      (await seam.selectRowsToClaim(db, table, { where, orderBy, limit, fields: claimFields })) as Array<ClaimCandidate>,
+    selectRowsToClaim: async (db, scan) => (await seam.selectRowsToClaim(db, table, { ...scan, fields: claimFields })) as Array<ClaimCandidate>,
     selectValuesToClaim:
       selectToClaimStatement === undefined
         ? undefined
-        : async (db, where, orderBy, limit, runValuesOnly) => {
+        : async (db, scan, runValuesOnly) => {
             // Lock the rows to claim and read them (every column, or a run's), by hand, in the claim's order.
-            const statement = selectToClaimStatement(db, table, { where, orderBy, limit, fields: runValuesOnly ? runFields : fields })
+            const statement = selectToClaimStatement(db, table, { ...scan, fields: runValuesOnly ? runFields : fields })
             const raws = await seam.queryRows(db, statement)
             return runValuesOnly ? raws.map(readRunValue) : raws.map((raw) => taskExecutionRowToValue(readRow(raw)))
           },

@@ -36,7 +36,7 @@ import {
   type TaskExecutionsStorageSweepWork,
   type TaskExecutionStorageValue,
 } from '../core/index.js'
-import type { TaskExecutionsColumnKey, TaskExecutionsRow } from './columns.js'
+import { taskExecutionsIndexSpec, type TaskExecutionsColumnKey, type TaskExecutionsRow } from './columns.js'
 import { definedFilterEntries, filtersCondition, updateToSet } from './conditions.js'
 import type { TaskExecutionsDialect } from './dialect.js'
 import { classifyDatabaseError, runWithConflictRetry, toStorageError } from '../sql/errors.js'
@@ -53,6 +53,18 @@ import { findSweepWork } from './sweep-work.js'
 import { purgeTaskExecutions } from './retention.js'
 import type { PurgeTaskExecutionsOptions, PurgeTaskExecutionsResult } from '../core/retention.js'
 import { inspectTaskExecutions, type InspectTaskExecutionsOptions, type TaskExecutionsOverview } from './overview.js'
+
+/** The index each claim walks (spec 3.3): made for its WHERE and its order. */
+const CLAIM_INDEXES = {
+  byStatusAndStartAt: taskExecutionsIndexSpec('status_start_at'),
+  childrenFinished: taskExecutionsIndexSpec('status_ocfp_status_acc_updated_at'),
+  byCloseStatus: taskExecutionsIndexSpec('close_status_updated_at'),
+  expiredRuns: taskExecutionsIndexSpec('status_is_sleeping_task_expires_at'),
+  expiredChildrenProcessing: taskExecutionsIndexSpec('on_ocfp_expires_at'),
+  expiredClosing: taskExecutionsIndexSpec('close_expires_at'),
+  promiseCancellation: taskExecutionsIndexSpec('executor_id_npc_updated_at'),
+  finishedByCloseStatus: taskExecutionsIndexSpec('is_finished_close_status_updated_at'),
+}
 
 /** Options of every SQL storage. */
 export type SqlTaskExecutionsStorageOptions = {
@@ -316,6 +328,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     return this.claimAndReturn('updateByStatusAndStartAtLessThanAndReturn', {
       where: and(eq(columns.status, request.status), lt(columns.startAt, request.startAtLessThan)),
       orderBy: 'startAt',
+      index: CLAIM_INDEXES.byStatusAndStartAt,
       limit: request.limit,
       update: request.update,
       expiresAtBase: request.updateExpiresAtWithStartedAt,
@@ -337,6 +350,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
           eq(columns.activeChildrenCount, 0),
         ),
         orderBy: 'updatedAt',
+        index: CLAIM_INDEXES.childrenFinished,
         limit: request.limit,
         update: request.update,
       },
@@ -350,6 +364,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     return this.claimAndReturn('updateByCloseStatusAndReturn', {
       where: eq(this.dialect.columns.closeStatus, request.closeStatus),
       orderBy: 'updatedAt',
+      index: CLAIM_INDEXES.byCloseStatus,
       limit: request.limit,
       update: request.update,
     })
@@ -367,6 +382,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
         lt(columns.expiresAt, request.expiresAtLessThan),
       ),
       orderBy: 'expiresAt',
+      index: CLAIM_INDEXES.expiredRuns,
       limit: request.limit,
       update: request.update,
       incrementsExpiryCount: request.incrementExpiryCount === true,
@@ -381,6 +397,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     return this.claimAndCount('updateByOnChildrenFinishedProcessingExpiresAtLessThan', {
       where: lt(columns.onChildrenFinishedProcessingExpiresAt, request.onChildrenFinishedProcessingExpiresAtLessThan),
       orderBy: 'onChildrenFinishedProcessingExpiresAt',
+      index: CLAIM_INDEXES.expiredChildrenProcessing,
       limit: request.limit,
       update: request.update,
     })
@@ -393,6 +410,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     return this.claimAndCount('updateByCloseExpiresAtLessThan', {
       where: lt(this.dialect.columns.closeExpiresAt, request.closeExpiresAtLessThan),
       orderBy: 'closeExpiresAt',
+      index: CLAIM_INDEXES.expiredClosing,
       limit: request.limit,
       update: request.update,
     })
@@ -409,6 +427,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
         eq(columns.needsPromiseCancellation, request.needsPromiseCancellation),
       ),
       orderBy: 'updatedAt',
+      index: CLAIM_INDEXES.promiseCancellation,
       limit: request.limit,
       update: request.update,
     })
@@ -422,6 +441,7 @@ export class SqlTaskExecutionsStorage<TDb> implements TaskExecutionsStorage {
     return this.claimAndCount('updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus', {
       where: and(eq(columns.isFinished, request.isFinished), eq(columns.closeStatus, request.closeStatus)),
       orderBy: 'updatedAt',
+      index: CLAIM_INDEXES.finishedByCloseStatus,
       limit: request.limit,
       update: request.update,
       releasesChildrenToParents: true,

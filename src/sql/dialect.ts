@@ -40,6 +40,12 @@ export type SqlClaimQuery = {
   readonly where: SQL | undefined
   readonly orderBy: ReadonlyArray<SQL>
   readonly limit: number
+  /**
+   * The name of the index made for this claim. A dialect whose planner may walk another index
+   * names it in the statement (MySQL / MariaDB: its locking read locks every row it walks, so a
+   * walk over rows of other states makes other claimers skip them).
+   */
+  readonly index?: string | undefined
   /** The columns (or expressions over the row) to read (whole rows when absent). */
   readonly fields?: Record<string, Column | SQL>
 }

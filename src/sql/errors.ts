@@ -25,6 +25,8 @@ export type DatabaseErrorCodes = {
   readonly connectionLostMessages: ReadonlyArray<RegExp>
   /** `ALTER TABLE … ADD COLUMN` of a column the table has (runtime DDL adds columns this way). */
   readonly duplicateColumn: ReadonlyArray<string | number | RegExp>
+  /** A statement names an index the table lacks (MySQL's claims name theirs: `FORCE INDEX`). */
+  readonly missingIndex: ReadonlyArray<string | number>
 }
 
 /** Socket-level failures that mean the same on every dialect. */
@@ -58,6 +60,11 @@ export function errorChain(error: unknown): Array<Record<string, unknown>> {
 
 function codesOf(error: Record<string, unknown>): Array<unknown> {
   return CODE_FIELDS.map((field) => error[field]).filter((code) => code !== undefined)
+}
+
+/** Whether `error` or an error it wraps carries one of `codes`. */
+function hasErrorCode(error: unknown, codes: ReadonlyArray<unknown>): boolean {
+  return errorChain(error).some((entry) => codesOf(entry).some((code) => codes.includes(code)))
 }
 
 /** Whether `error` says that a column being added exists already. */
@@ -191,6 +198,14 @@ export function toStorageError(
     return new DurableExecutionStorageError(
       `Lost the connection to the database during ${where}: ${cause.message}. ` +
         'Check that the database is reachable; the executor retries storage calls.',
+      kind,
+      { cause },
+    )
+  }
+  if (hasErrorCode(error, codes.missingIndex)) {
+    return new DurableExecutionStorageError(
+      `${where} failed: ${cause.message}. The table lacks an index this library's statements name: ` +
+        "create it with the shipped migrations or the dialect's ensure function, which create every index.",
       kind,
       { cause },
     )

@@ -51,3 +51,27 @@ export function selectClaimCandidates(db: unknown, table: Table, query: SqlClaim
 export function selectLockedClaimCandidates(db: unknown, table: Table, query: SqlClaimQuery): Rows & ClaimCandidatesSubquery {
   return selectClaimCandidates(db, table, query).for('update', { skipLocked: true })
 }
+
+/** MySQL's select builder, whose FROM takes index hints. */
+type IndexHintingSelectBuilderDatabase = {
+  select(fields?: Record<string, SQL | Column>): {
+    from(table: Table, hints?: { forceIndex: string }): ReturnType<ReturnType<SelectBuilderDatabase['select']>['from']>
+  }
+}
+
+/**
+ * {@link selectLockedClaimCandidates} walking the query's `index` (`FORCE INDEX`), where one is
+ * named (MySQL / MariaDB). Its planner may prefer another index that also gives the claim's order
+ * (`close_status, updated_at` for a claim of finished rows not yet closed): the locking read then
+ * walks and locks rows of every other state, and other claimers skip them meanwhile.
+ */
+export function selectLockedClaimCandidatesOnIndex(db: unknown, table: Table, query: SqlClaimQuery): Rows & ClaimCandidatesSubquery {
+  const hints = query.index === undefined ? undefined : { forceIndex: query.index }
+  return (db as IndexHintingSelectBuilderDatabase)
+    .select(query.fields)
+    .from(table, hints)
+    .where(query.where)
+    .orderBy(...query.orderBy)
+    .limit(query.limit)
+    .for('update', { skipLocked: true })
+}

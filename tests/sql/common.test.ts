@@ -28,6 +28,7 @@ const CODES: DatabaseErrorCodes = {
   connectionLost: ['57P01'],
   connectionLostMessages: [/Connection terminated/],
   duplicateColumn: ['42701'],
+  missingIndex: ['KEY_MISSING'],
 }
 
 describe('error classification', () => {
@@ -71,6 +72,15 @@ describe('error classification', () => {
     expect(JSON.stringify(errorChain(error).map((entry) => ({ ...entry, message: entry.message, stack: entry.stack })))).not.toContain(secret)
     const constraint = toStorageError(Object.assign(new Error('violates check'), { code: '23514' }), CODES, { dialectName: 'PostgreSQL', tableName: 't', operation: 'insertMany' })
     expect(constraint).toMatchObject({ kind: 'check_violation', isRetryable: false })
+  })
+
+  it('says how to create the indexes when a statement names one the table lacks', () => {
+    const driverError = Object.assign(new Error("Key 'ix_t_status_start_at' doesn't exist in table 't'"), { code: 'KEY_MISSING' })
+    const error = toStorageError(new Error('Failed query: select …', { cause: driverError }), CODES, { dialectName: 'MySQL', tableName: 't', operation: 'claim' })
+    expect(error.message).toBe(
+      "claim on MySQL table \"t\" failed: Key 'ix_t_status_start_at' doesn't exist in table 't' [code=KEY_MISSING]. The table lacks an index " +
+        "this library's statements name: create it with the shipped migrations or the dialect's ensure function, which create every index.",
+    )
   })
 
   it("describes an error by the driver's message, not drizzle's query dump", () => {
