@@ -38,6 +38,17 @@ export function castBoundValue(value: unknown, column: Column): Array<SQLChunk> 
   return [boundValue(value, column), cast]
 }
 
+/** `INSERT INTO table (c1, c2, …)`: the head both multi-row INSERT forms share. */
+function insertInto(table: Table, columns: ReadonlyArray<readonly [key: string, column: Column]>): Array<SQLChunk> {
+  const chunks: Array<SQLChunk> = [new StringChunk('insert into '), table, new StringChunk(' (')]
+  columns.forEach(([, column], index) => {
+    if (index > 0) chunks.push(COMMA)
+    chunks.push(sql.identifier(column.name))
+  })
+  chunks.push(CLOSE)
+  return chunks
+}
+
 /**
  * `INSERT INTO table (c1, c2, …) VALUES (…), (…)` over the given columns: every row binds every
  * column, and an absent value is `NULL` (column defaults are not applied, so pass every column
@@ -48,12 +59,8 @@ export function insertEveryColumnStatement(
   columns: ReadonlyArray<readonly [key: string, column: Column]>,
   rows: ReadonlyArray<Record<string, unknown>>,
 ): SQL {
-  const chunks: Array<SQLChunk> = [new StringChunk('insert into '), table, new StringChunk(' (')]
-  columns.forEach(([, column], index) => {
-    if (index > 0) chunks.push(COMMA)
-    chunks.push(sql.identifier(column.name))
-  })
-  chunks.push(new StringChunk(') values '))
+  const chunks = insertInto(table, columns)
+  chunks.push(new StringChunk(' values '))
   rows.forEach((row, rowIndex) => {
     chunks.push(rowIndex === 0 ? OPEN : new StringChunk(', ('))
     columns.forEach(([key, column], index) => {
@@ -159,12 +166,8 @@ export function insertFromColumnArraysStatement(
   columns: ReadonlyArray<readonly [key: string, column: Column]>,
   rows: ReadonlyArray<Record<string, unknown>>,
 ): SQL {
-  const chunks: Array<SQLChunk> = [new StringChunk('insert into '), table, new StringChunk(' (')]
-  columns.forEach(([, column], index) => {
-    if (index > 0) chunks.push(COMMA)
-    chunks.push(sql.identifier(column.name))
-  })
-  chunks.push(new StringChunk(') select * from '), ...unnestArrays(columns.map(([key, column]) => [column, rows.map((row) => row[key])])))
+  const chunks = insertInto(table, columns)
+  chunks.push(new StringChunk(' select * from '), ...unnestArrays(columns.map(([key, column]) => [column, rows.map((row) => row[key])])))
   return fastRenderedFromList(chunks)
 }
 
