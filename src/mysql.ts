@@ -49,6 +49,7 @@ const MYSQL_ERROR_CODES: DatabaseErrorCodes = {
   connectionLostMessages: [/connection is in closed state/i, /Connection lost/i],
   duplicateColumn: ['ER_DUP_FIELDNAME', 1060],
   missingIndex: ['ER_KEY_DOES_NOT_EXITS', 1176],
+  duplicateIndex: ['ER_DUP_KEYNAME', 1061],
 }
 
 // The seam is only ever given tables of this dialect, so these narrowings are declarations.

@@ -48,6 +48,7 @@ const PG_ERROR_CODES: DatabaseErrorCodes = {
   connectionLostMessages: [/Connection terminated/i, /Client has encountered a connection error/i],
   duplicateColumn: ['42701'],
   missingIndex: [],
+  duplicateIndex: [],
 }
 
 // The seam is only ever given tables of this dialect, so these narrowings are declarations.

@@ -42,6 +42,7 @@ const SQLITE_ERROR_CODES: DatabaseErrorCodes = {
   connectionLostMessages: [/database connection is not open/i],
   duplicateColumn: [/duplicate column name/i],
   missingIndex: [],
+  duplicateIndex: [],
 }
 
 // The seam is only ever given tables of this dialect, so these narrowings are declarations.

@@ -27,6 +27,8 @@ export type DatabaseErrorCodes = {
   readonly duplicateColumn: ReadonlyArray<string | number | RegExp>
   /** A statement names an index the table lacks (MySQL's claims name theirs: `FORCE INDEX`). */
   readonly missingIndex: ReadonlyArray<string | number>
+  /** `CREATE INDEX` of an index the table has (MySQL 8 has no `IF NOT EXISTS` for it). */
+  readonly duplicateIndex: ReadonlyArray<string | number>
 }
 
 /** Socket-level failures that mean the same on every dialect. */
@@ -63,7 +65,7 @@ function codesOf(error: Record<string, unknown>): Array<unknown> {
 }
 
 /** Whether `error` or an error it wraps carries one of `codes`. */
-function hasErrorCode(error: unknown, codes: ReadonlyArray<unknown>): boolean {
+export function hasErrorCode(error: unknown, codes: ReadonlyArray<unknown>): boolean {
   return errorChain(error).some((entry) => codesOf(entry).some((code) => codes.includes(code)))
 }
 
@@ -205,7 +207,7 @@ export function toStorageError(
   if (hasErrorCode(error, codes.missingIndex)) {
     return new DurableExecutionStorageError(
       `${where} failed: ${cause.message}. The table lacks an index this library's statements name: ` +
-        "create it with the shipped migrations or the dialect's ensure function, which create every index.",
+        "run the dialect's ensure function, which adds the indexes a table lacks, or create the table with the shipped migrations.",
       kind,
       { cause },
     )

@@ -29,6 +29,7 @@ const CODES: DatabaseErrorCodes = {
   connectionLostMessages: [/Connection terminated/],
   duplicateColumn: ['42701'],
   missingIndex: ['KEY_MISSING'],
+  duplicateIndex: ['42P07'],
 }
 
 describe('error classification', () => {
@@ -79,7 +80,7 @@ describe('error classification', () => {
     const error = toStorageError(new Error('Failed query: select …', { cause: driverError }), CODES, { dialectName: 'MySQL', tableName: 't', operation: 'claim' })
     expect(error.message).toBe(
       "claim on MySQL table \"t\" failed: Key 'ix_t_status_start_at' doesn't exist in table 't' [code=KEY_MISSING]. The table lacks an index " +
-        "this library's statements name: create it with the shipped migrations or the dialect's ensure function, which create every index.",
+        "this library's statements name: run the dialect's ensure function, which adds the indexes a table lacks, or create the table with the shipped migrations.",
     )
   })
 
