@@ -47,8 +47,6 @@ const PG_ERROR_CODES: DatabaseErrorCodes = {
   connectionLost: ['08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03'],
   connectionLostMessages: [/Connection terminated/i, /Client has encountered a connection error/i],
   duplicateColumn: ['42701'],
-  missingIndex: [],
-  duplicateIndex: [],
 }
 
 // The seam is only ever given tables of this dialect, so these narrowings are declarations.

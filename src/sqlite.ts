@@ -41,8 +41,6 @@ const SQLITE_ERROR_CODES: DatabaseErrorCodes = {
   connectionLost: ['SQLITE_CANTOPEN', 'SQLITE_IOERR'],
   connectionLostMessages: [/database connection is not open/i],
   duplicateColumn: [/duplicate column name/i],
-  missingIndex: [],
-  duplicateIndex: [],
 }
 
 // The seam is only ever given tables of this dialect, so these narrowings are declarations.

@@ -93,7 +93,7 @@ async function addMissingIndexes<TDb>(db: TDb, dialect: TaskExecutionsDialect<TD
       // The index, built over the rows already there.
       await dialect.executeStatement(db, sql`create ${index.kind} ${index.name} on ${dialect.table} (${index.columns})`)
     } catch (error) {
-      if (!hasErrorCode(error, dialect.errorCodes.duplicateIndex)) throw error
+      if (!hasErrorCode(error, dialect.errorCodes.duplicateIndex ?? [])) throw error
     }
   }
 }

@@ -25,10 +25,10 @@ export type DatabaseErrorCodes = {
   readonly connectionLostMessages: ReadonlyArray<RegExp>
   /** `ALTER TABLE … ADD COLUMN` of a column the table has (runtime DDL adds columns this way). */
   readonly duplicateColumn: ReadonlyArray<string | number | RegExp>
-  /** A statement names an index the table lacks (MySQL's claims name theirs: `FORCE INDEX`). */
-  readonly missingIndex: ReadonlyArray<string | number>
-  /** `CREATE INDEX` of an index the table has (MySQL 8 has no `IF NOT EXISTS` for it). */
-  readonly duplicateIndex: ReadonlyArray<string | number>
+  /** A statement names an index the table lacks (only MySQL's claims name theirs: `FORCE INDEX`). */
+  readonly missingIndex?: ReadonlyArray<string | number>
+  /** `CREATE INDEX` of an index the table has (only MySQL creates indexes without `IF NOT EXISTS`). */
+  readonly duplicateIndex?: ReadonlyArray<string | number>
 }
 
 /** Socket-level failures that mean the same on every dialect. */
@@ -204,7 +204,7 @@ export function toStorageError(
       { cause },
     )
   }
-  if (hasErrorCode(error, codes.missingIndex)) {
+  if (hasErrorCode(error, codes.missingIndex ?? [])) {
     return new DurableExecutionStorageError(
       `${where} failed: ${cause.message}. The table lacks an index this library's statements name: ` +
         "run the dialect's ensure function, which adds the indexes a table lacks, or create the table with the shipped migrations.",

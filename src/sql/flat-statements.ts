@@ -23,19 +23,25 @@ export function boundValue(value: unknown, column: Column): SQLChunk {
   return (value == null ? null : column.mapToDriverValue(value)) as SQLChunk
 }
 
-const casts = new WeakMap<Column, StringChunk>()
+const casts = new WeakMap<Column, { value: StringChunk; array: StringChunk }>()
+
+/** `::<type>` and `::<type>[]` of `column`'s SQL type, made once per column. */
+function castsOf(column: Column): { value: StringChunk; array: StringChunk } {
+  let cast = casts.get(column)
+  if (cast === undefined) {
+    const type = column.getSQLType()
+    cast = { value: new StringChunk(`::${type}`), array: new StringChunk(`::${type}[]`) }
+    casts.set(column, cast)
+  }
+  return cast
+}
 
 /**
  * `value` bound and cast to `column`'s SQL type (`$1::bigint`): PostgreSQL cannot infer the type
  * of a parameter inside CASE, and node-postgres sends parameters untyped.
  */
 export function castBoundValue(value: unknown, column: Column): Array<SQLChunk> {
-  let cast = casts.get(column)
-  if (cast === undefined) {
-    cast = new StringChunk(`::${column.getSQLType()}`)
-    casts.set(column, cast)
-  }
-  return [boundValue(value, column), cast]
+  return [boundValue(value, column), castsOf(column).value]
 }
 
 /** `INSERT INTO table (c1, c2, …)`: the head both multi-row INSERT forms share. */
@@ -132,16 +138,9 @@ export function setAssignments(columns: Readonly<Record<string, Column>>, set: R
   return fastRenderedFromList(chunks)
 }
 
-const arrayCasts = new WeakMap<Column, StringChunk>()
-
 /** One column's values of every row as a single array parameter cast to `<type>[]`, each encoded by the column. */
 function columnArray(column: Column, values: ReadonlyArray<unknown>): Array<SQLChunk> {
-  let cast = arrayCasts.get(column)
-  if (cast === undefined) {
-    cast = new StringChunk(`::${column.getSQLType()}[]`)
-    arrayCasts.set(column, cast)
-  }
-  return [new Param(values.map((value) => (value == null ? null : column.mapToDriverValue(value)))), cast]
+  return [new Param(values.map((value) => (value == null ? null : column.mapToDriverValue(value)))), castsOf(column).array]
 }
 
 /** `unnest($1::t1[], $2::t2[], …)` of the given columns' values, one array each, zipped back into rows. */

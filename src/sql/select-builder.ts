@@ -15,9 +15,12 @@ export type ClaimCandidatesQuery = Rows & ClaimCandidatesSubquery & {
   for(strength: 'update', config: { skipLocked: true }): Rows & ClaimCandidatesSubquery
 }
 
+/** MySQL's index hint, which only MySQL's builder takes (the others are never given one). */
+type IndexHint = { forceIndex: string }
+
 type SelectBuilderDatabase = {
   select(fields?: Record<string, SQL | Column>): {
-    from(table: Table): {
+    from(table: Table, hint?: IndexHint): {
       where(where: SQL | undefined): {
         groupBy(...groupBy: Array<SQL>): {
           orderBy(...orderBy: Array<SQL>): { limit(limit: number | undefined): { offset(offset: number | undefined): Rows } }
@@ -42,21 +45,14 @@ export function selectRowsWithBuilder(db: unknown, table: Table, query: SqlSelec
     .offset(query.offset)
 }
 
-/** Up to `limit` rows matching `where` (whole, or the query's fields), in claim order. */
-export function selectClaimCandidates(db: unknown, table: Table, query: SqlClaimQuery): ClaimCandidatesQuery {
-  return asSelectBuilder(db).select(query.fields).from(table).where(query.where).orderBy(...query.orderBy).limit(query.limit)
+/** Up to `limit` rows matching `where` (whole, or the query's fields), in claim order; on `hint`'s index where given (MySQL). */
+export function selectClaimCandidates(db: unknown, table: Table, query: SqlClaimQuery, hint?: IndexHint): ClaimCandidatesQuery {
+  return asSelectBuilder(db).select(query.fields).from(table, hint).where(query.where).orderBy(...query.orderBy).limit(query.limit)
 }
 
 /** {@link selectClaimCandidates} with `FOR UPDATE SKIP LOCKED`: rows other claimers locked are skipped (dialects with row locks). */
 export function selectLockedClaimCandidates(db: unknown, table: Table, query: SqlClaimQuery): Rows & ClaimCandidatesSubquery {
   return selectClaimCandidates(db, table, query).for('update', { skipLocked: true })
-}
-
-/** MySQL's select builder, whose FROM takes index hints. */
-type IndexHintingSelectBuilderDatabase = {
-  select(fields?: Record<string, SQL | Column>): {
-    from(table: Table, hints?: { forceIndex: string }): ReturnType<ReturnType<SelectBuilderDatabase['select']>['from']>
-  }
 }
 
 /**
@@ -66,12 +62,6 @@ type IndexHintingSelectBuilderDatabase = {
  * walks and locks rows of every other state, and other claimers skip them meanwhile.
  */
 export function selectLockedClaimCandidatesOnIndex(db: unknown, table: Table, query: SqlClaimQuery): Rows & ClaimCandidatesSubquery {
-  const hints = query.index === undefined ? undefined : { forceIndex: query.index }
-  return (db as IndexHintingSelectBuilderDatabase)
-    .select(query.fields)
-    .from(table, hints)
-    .where(query.where)
-    .orderBy(...query.orderBy)
-    .limit(query.limit)
-    .for('update', { skipLocked: true })
+  const hint = query.index === undefined ? undefined : { forceIndex: query.index }
+  return selectClaimCandidates(db, table, query, hint).for('update', { skipLocked: true })
 }

@@ -29,7 +29,6 @@ const CODES: DatabaseErrorCodes = {
   connectionLostMessages: [/Connection terminated/],
   duplicateColumn: ['42701'],
   missingIndex: ['KEY_MISSING'],
-  duplicateIndex: ['42P07'],
 }
 
 describe('error classification', () => {
