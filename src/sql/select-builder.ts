@@ -16,7 +16,10 @@ export type ClaimCandidatesQuery = Rows & ClaimCandidatesSubquery & {
 }
 
 /** MySQL's index hint, which only MySQL's builder takes (the others are never given one). */
-type IndexHint = { forceIndex: string }
+export type IndexHint = {
+  /** The name of the index the SELECT must walk (`FORCE INDEX`). */
+  readonly forceIndex: string
+}
 
 type SelectBuilderDatabase = {
   select(fields?: Record<string, SQL | Column>): {
