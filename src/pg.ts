@@ -3,7 +3,7 @@
  * the dialect's one seam object, the task-executions table and the job-runner binding. Logic lives
  * in `common/`, `sql/` and `jobs/`.
  */
-import { getTableColumns, sql, type SQL } from 'drizzle-orm'
+import { getTableColumns, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import {
   bigint,
   boolean,
@@ -56,6 +56,8 @@ const asSet = (set: unknown) => set as PgUpdateSetSource<PgTable>
 const asFields = (fields: unknown) => fields as Record<string, PgColumn>
 const ONE: SQL<number> = sql<number>`1`
 const readRows = (result: unknown) => (result as { rows: Array<SqlRow> }).rows
+// `key IN (subquery)` as an InitPlan and index probes, never a join over the whole table (see `inSubqueryRunOnce`).
+const inSubqueryOnce = (key: SQLWrapper, subquery: SQLWrapper) => sql`${key} = any(array(${subquery}))`
 // Renders the LISTEN statement for the listener's own connection, which drizzle does not manage.
 const PG_RENDERER = new PgDialect()
 
@@ -75,6 +77,7 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   selectRows: async (db, table, q) => selectRowsWithBuilder(db, table, q),
   selectRowsToClaim: async (db, table, q) => selectLockedClaimCandidates(db, table, q),
   claimCandidates: (db, table, q) => selectLockedClaimCandidates(db, table, q),
+  inSubqueryRunOnce: inSubqueryOnce,
   // One statement instead of a transaction of four: claim (skipping locked rows), lock the parents in key
   // order, update both; a parent claimed by the same statement takes its release in the claim's UPDATE,
   // because PostgreSQL updates a row at most once per statement.
@@ -89,15 +92,15 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
         select claim_parent, count(*)::int as released from claim_candidates where counts_toward_parent group by claim_parent
       ), claim_parents as materialized (
         select ${q.key} as parent_key from ${table}
-        where ${q.key} in (select claim_parent from claim_releases) and ${q.key} not in (select claim_key from claim_candidates)
+        where ${inSubqueryOnce(q.key, sql`(select claim_parent from claim_releases)`)} and ${q.key} not in (select claim_key from claim_candidates)
         order by ${q.key} for update
       ), claim_updated as (
         update ${table} set ${setAssignments(columns, q.set)},
           ${counter} = ${q.counter} - coalesce((select released from claim_releases where claim_parent = ${q.key}), 0)
-        where ${q.key} in (select claim_key from claim_candidates) returning 1
+        where ${inSubqueryOnce(q.key, sql`(select claim_key from claim_candidates)`)} returning 1
       ), claim_released as (
         update ${table} set ${counter} = ${q.counter} - claim_releases.released, ${setAssignments(columns, q.parentSet)}
-        from claim_releases where ${q.key} = claim_releases.claim_parent and ${q.key} in (select parent_key from claim_parents)
+        from claim_releases where ${q.key} = claim_releases.claim_parent and ${inSubqueryOnce(q.key, sql`(select parent_key from claim_parents)`)}
       ) select (select count(*) from claim_updated)::int as claimed`)),
     )
     return Number(row?.claimed)

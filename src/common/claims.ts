@@ -129,7 +129,7 @@ function claimInOneStatement<TDb>(
   limit: number,
   returnsRows: boolean,
 ): ((db: TDb) => Promise<ClaimResult>) | undefined {
-  const { columns, claimCandidateIds, claimReleasingChildren, claimRowsReturningOrder, updateRowsReturning } = dialect
+  const { columns, amongClaimCandidates, claimReleasingChildren, claimRowsReturningOrder, updateRowsReturning } = dialect
   if (claim.releasesChildrenToParents) {
     // The statement writes the counter of claimed parents itself, so the claim's update must not.
     if (returnsRows || !claimReleasingChildren || set.activeChildrenCount !== undefined) return undefined
@@ -143,9 +143,9 @@ function claimInOneStatement<TDb>(
       return { count: rows.length, rows: rows.map(taskExecutionRowToValue) }
     }
   }
-  if (!claimCandidateIds || (returnsRows && (orderColumnWritten || !updateRowsReturning))) return undefined
+  if (!amongClaimCandidates || (returnsRows && (orderColumnWritten || !updateRowsReturning))) return undefined
   return async (db) => {
-    const byClaimedIds = inArray(columns.executionId, claimCandidateIds(db, claim.where, orderBy, limit))
+    const byClaimedIds = amongClaimCandidates(db, claim.where, orderBy, limit)
     const { count, rows } = await updateClaimed(dialect, db, set, byClaimedIds, returnsRows, claim)
     // The order column is not written here, so the values still hold the order it was claimed in.
     const orderKey = claim.orderBy as keyof TaskExecutionStorageValue

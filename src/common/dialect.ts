@@ -4,7 +4,7 @@
  * few facts only this table needs (capabilities as data, the `id` column's DDL, typed parameters).
  * `TDb` is the dialect's drizzle database; a drizzle transaction is one too.
  */
-import { getTableName, sql, type Column, type SQL, type SQLChunk, type SQLWrapper, type Table } from 'drizzle-orm'
+import { getTableName, sql, type Column, type SQL, type SQLChunk, type Table } from 'drizzle-orm'
 import type { SqlChangeSignal, SqlDialect } from '../sql/dialect.js'
 import type { DatabaseErrorCodes } from '../sql/errors.js'
 import type { TaskExecutionChildResult, TaskExecutionStorageValue } from '../core/index.js'
@@ -115,11 +115,12 @@ export type TaskExecutionsQueryPrimitives<TDb> = {
    */
   readonly selectValuesToClaim: ((db: TDb, scan: ClaimScan, runValuesOnly: boolean) => Promise<Array<TaskExecutionStorageValue>>) | undefined
   /**
-   * The same rows' execution ids as a locking subquery for an UPDATE's WHERE (one statement per
-   * claim), where the dialect has it (see `SqlDialect.claimCandidateKeys`).
+   * An UPDATE's WHERE for the same rows: the execution id is one of those a locking subquery
+   * selects (one statement per claim), where the dialect has it (see
+   * `SqlDialect.inSubqueryRunOnce`).
    */
-  readonly claimCandidateIds:
-    | ((db: TDb, where: SQL | undefined, orderBy: ReadonlyArray<SQL>, limit: number) => SQLWrapper)
+  readonly amongClaimCandidates:
+    | ((db: TDb, where: SQL | undefined, orderBy: ReadonlyArray<SQL>, limit: number) => SQL)
     | undefined
   /**
    * Where the dialect can in one statement (PostgreSQL): claims up to `limit` rows matching

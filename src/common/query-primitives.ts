@@ -8,6 +8,7 @@
 import { asc, getTableColumns, sql, type SQL, type Table } from 'drizzle-orm'
 import type { SqlDialect } from '../sql/dialect.js'
 import { selectStatement, setAssignments, updateStatement } from '../sql/flat-statements.js'
+import { inSubqueryRunOnce } from '../sql/select-builder.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
 import {
@@ -67,21 +68,24 @@ export function queryPrimitives<TDb>(
             const raws = await seam.queryRows(db, statement)
             return runValuesOnly ? raws.map(readRunValue) : raws.map((raw) => taskExecutionRowToValue(readRow(raw)))
           },
-    claimCandidateIds:
+    amongClaimCandidates:
       claimCandidates === undefined
         ? undefined
         : (db, where, orderBy, limit) =>
-            claimCandidates(db, table, { where, orderBy, limit, fields: { executionId: table.executionId } }),
+            inSubqueryRunOnce(seam, table.executionId, claimCandidates(db, table, { where, orderBy, limit, fields: { executionId: table.executionId } })),
     claimRowsReturningOrder:
       claimCandidates === undefined || !extras.capabilities.claimOrderInOneStatement
         ? undefined
         : async (db, set, where, orderColumn, limit) => {
             const query = { where, orderBy: [asc(orderColumn)], limit, fields: { executionId: table.executionId, claimOrder: orderColumn } }
             const claimed = sql.identifier('claimed')
+            const claimedKey = sql.identifier(table.executionId.name)
             const candidates = claimCandidates(db, table, query)
-            // Claim the locked candidates and return every column (read by hand) with the order value from before the update.
-            const statement = sql`update ${table} set ${setAssignments(fields, set)} from ${candidates} as ${claimed}
-              where ${table.executionId} = ${claimed}.${sql.identifier(table.executionId.name)}
+            const byClaimedKeys = inSubqueryRunOnce(seam, table.executionId, sql`(select ${claimedKey} from ${claimed})`)
+            // Lock the candidates once, find them by key, claim them and return every column (read by hand) with the order value from before the update.
+            const statement = sql`with ${claimed} as materialized (${candidates})
+              update ${table} set ${setAssignments(fields, set)} from ${claimed}
+              where ${byClaimedKeys} and ${table.executionId} = ${claimed}.${claimedKey}
               returning ${sql.join(allColumns, sql`, `)}, ${claimed}.${sql.identifier(orderColumn.name)} as claim_order`
             return (await seam.queryRows(db, statement)).map((raw) => {
               const row = readRow(raw) as TaskExecutionsRow & { claimOrder: unknown }

@@ -150,6 +150,7 @@ export function checkedJobSession(session: SqlSession): SqlSession {
       checkConditionValues(where, undefined)
       return run(table, 'delete', () => session.deleteRows(table, where))
     },
+    inSubqueryRunOnce: (key, subquery) => session.inSubqueryRunOnce(key, subquery),
     claimCandidates: claimCandidates && ((table, query) => {
       checkConditionValues(query.where, undefined)
       return claimCandidates(table, query)

@@ -39,13 +39,13 @@ export async function claimRows(session: SqlSession, table: Table, claim: RowCla
   const { claimCandidates } = session
   if (claimCandidates !== undefined && session.updateReturnsRows) {
     // One statement: the subquery locks the candidates (skipping rows others hold), the UPDATE takes
-    // them. One candidate is compared as a scalar, which PostgreSQL runs once; under IN it may run
-    // the locking subquery again for each row it scans and take more rows than asked for. The
-    // lock re-evaluates the candidate's conditions on the row's newest version (PostgreSQL), and
-    // SQLite runs the statement alone, so no recheck is needed here.
+    // them. The subquery runs once (one candidate compared as a scalar; several through the
+    // dialect's `inSubqueryRunOnce`): under IN, PostgreSQL may run it again for each row it scans and
+    // take more rows than asked for. The lock re-evaluates the candidate's conditions on the row's
+    // newest version (PostgreSQL), and SQLite runs the statement alone, so no recheck is needed here.
     const candidates = claimCandidates(table, { where: claim.where, orderBy: claim.orderBy, limit: claim.limit, fields: { id } })
     const set = instead === undefined ? claim.set : setEitherWay(session, table, claim.set, instead)
-    return session.updateRowsReturning(table, set, claim.limit === 1 ? sql`${id} = ${candidates}` : inArray(id, candidates))
+    return session.updateRowsReturning(table, set, claim.limit === 1 ? sql`${id} = ${candidates}` : session.inSubqueryRunOnce(id, candidates))
   }
   return session.transaction(async (tx) => {
     // Locks the candidates until commit; concurrent claimers skip them (SKIP LOCKED). Reads

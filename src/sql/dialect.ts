@@ -182,6 +182,14 @@ export type SqlDialect<TDb> = {
    */
   readonly claimCandidates?: (db: TDb, table: Table, query: SqlClaimQuery) => ClaimCandidatesSubquery
   /**
+   * `key IN (subquery)` for an UPDATE's WHERE, with the subquery run exactly once before any row
+   * is read and the keys found by index (PostgreSQL: `key = any(array(…))`, an InitPlan; its
+   * planner may run `key IN (…)` as a hash join over every row of the table, or run a locking
+   * subquery again per row and take more rows than asked). Absent where `key IN (…)` already
+   * does that (SQLite).
+   */
+  readonly inSubqueryRunOnce?: (key: Column, subquery: SQLWrapper) => SQL
+  /**
    * Claims as {@link claimCandidates} would, applies the query's `set` and releases the claimed
    * rows to their parents (see {@link SqlClaimReleasingQuery}), all in one statement; resolves to
    * how many rows it claimed. Absent where one statement cannot update a table twice (MySQL,

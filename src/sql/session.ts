@@ -3,11 +3,12 @@
  * repositories hold, so that dialect-neutral code needs no database type parameter. A session
  * made from a transaction handle runs every statement on that transaction.
  */
-import { getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
+import { getTableColumns, sql, type Column, type SQL, type SQLWrapper, type Table } from 'drizzle-orm'
 import type { DatabaseErrorCodes } from './errors.js'
 import type { ClaimCandidatesSubquery, SqlClaimQuery, SqlDialect, SqlRow, SqlSelectQuery, SqlValues } from './dialect.js'
 import { insertRowsInChunks, type InsertDuplicates } from './insert.js'
 import { primaryKeyOf } from './primary-key.js'
+import { inSubqueryRunOnce } from './select-builder.js'
 
 /** A select query whose parts default to "none" (and to every column of the table). */
 export type SqlSelectOptions = Partial<Omit<SqlSelectQuery, 'fields'>> & {
@@ -28,6 +29,8 @@ export type SqlSession = {
   selectRowsToClaim(table: Table, query: SqlClaimQuery): Promise<Array<SqlRow>>
   /** See {@link SqlDialect.claimCandidates}; absent where the dialect has none. */
   readonly claimCandidates?: (table: Table, query: SqlClaimQuery) => ClaimCandidatesSubquery
+  /** See {@link SqlDialect.inSubqueryRunOnce}: `key IN (subquery)` where the dialect has no form of its own. */
+  inSubqueryRunOnce(key: Column, subquery: SQLWrapper): SQL
   /** Inserts rows chunked under the dialect's limits, all or none; returns the statements run. */
   insertRows(table: Table, rows: ReadonlyArray<SqlValues>, duplicates?: InsertDuplicates): Promise<number>
   /** Inserts one row and returns its generated primary key. */
@@ -109,6 +112,7 @@ export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSes
       }),
     deleteRows: (table, where) => dialect.deleteRows(db, table, where),
     claimCandidates: claimCandidates && ((table, query) => claimCandidates(db, table, query)),
+    inSubqueryRunOnce: (key, subquery) => inSubqueryRunOnce(dialect, key, subquery),
     insertRowReturning: insertRowReturning && ((table, row) => insertRowReturning(db, table, row)),
     transaction: (fn) => transactionKeepingCause(dialect, db, (tx) => fn(createSqlSession(dialect, tx))),
     executeStatement: (statement) => dialect.executeStatement(db, statement),
