@@ -57,14 +57,15 @@ const asFields = (fields: unknown) => fields as Record<string, PgColumn>
 const ONE: SQL<number> = sql<number>`1`
 const readRows = (result: unknown) => (result as { rows: Array<SqlRow> }).rows
 // `key IN (subquery)` as an InitPlan and index probes, never a join over the whole table (see `inSubqueryRunOnce`).
-const inSubqueryOnce = (key: SQLWrapper, subquery: SQLWrapper) => sql`${key} = any(array(${subquery}))`
+const inSubqueryRunOnce = (key: SQLWrapper, subquery: SQLWrapper) => sql`${key} = any(array(${subquery}))`
 // Renders the LISTEN statement for the listener's own connection, which drizzle does not manage.
 const PG_RENDERER = new PgDialect()
 
 /**
  * The PostgreSQL seam: this dialect's SQL for each intent, over any table (the task-executions
  * storage and the job-runner repositories both run on it). Row locks with `FOR UPDATE SKIP
- * LOCKED`; counts from `RETURNING`.
+ * LOCKED`; counts from `RETURNING`. The names its statements give their subqueries end in `$`,
+ * which no table name holds (`common/table-name.ts`): a table named like one is never shadowed.
  */
 export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   dialectName: 'PostgreSQL',
@@ -77,7 +78,7 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   selectRows: async (db, table, q) => selectRowsWithBuilder(db, table, q),
   selectRowsToClaim: async (db, table, q) => selectLockedClaimCandidates(db, table, q),
   claimCandidates: (db, table, q) => selectLockedClaimCandidates(db, table, q),
-  inSubqueryRunOnce: inSubqueryOnce,
+  inSubqueryRunOnce,
   // One statement instead of a transaction of four: claim (skipping locked rows), lock the parents in key
   // order, update both; a parent claimed by the same statement takes its release in the claim's UPDATE,
   // because PostgreSQL updates a row at most once per statement.
@@ -85,23 +86,23 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
     const columns = getTableColumns(asPgTable(table))
     const counter = sql.identifier(q.counter.name)
     const [row] = readRows(
-      await db.execute(fastRendered(sql`with claim_candidates as materialized (
+      await db.execute(fastRendered(sql`with claim_candidates$ as materialized (
         select ${q.key} as claim_key, ${q.parentKey} as claim_parent, (${q.releases}) as counts_toward_parent from ${table}
         where ${q.where ?? sql`true`} order by ${sql.join([...q.orderBy], sql`, `)} limit ${q.limit} for update skip locked
-      ), claim_releases as (
-        select claim_parent, count(*)::int as released from claim_candidates where counts_toward_parent group by claim_parent
-      ), claim_parents as materialized (
+      ), claim_releases$ as (
+        select claim_parent, count(*)::int as released from claim_candidates$ where counts_toward_parent group by claim_parent
+      ), claim_parents$ as materialized (
         select ${q.key} as parent_key from ${table}
-        where ${inSubqueryOnce(q.key, sql`(select claim_parent from claim_releases)`)} and ${q.key} not in (select claim_key from claim_candidates)
+        where ${inSubqueryRunOnce(q.key, sql`(select claim_parent from claim_releases$)`)} and ${q.key} not in (select claim_key from claim_candidates$)
         order by ${q.key} for update
-      ), claim_updated as (
+      ), claim_updated$ as (
         update ${table} set ${setAssignments(columns, q.set)},
-          ${counter} = ${q.counter} - coalesce((select released from claim_releases where claim_parent = ${q.key}), 0)
-        where ${inSubqueryOnce(q.key, sql`(select claim_key from claim_candidates)`)} returning 1
-      ), claim_released as (
-        update ${table} set ${counter} = ${q.counter} - claim_releases.released, ${setAssignments(columns, q.parentSet)}
-        from claim_releases where ${q.key} = claim_releases.claim_parent and ${inSubqueryOnce(q.key, sql`(select parent_key from claim_parents)`)}
-      ) select (select count(*) from claim_updated)::int as claimed`)),
+          ${counter} = ${q.counter} - coalesce((select released from claim_releases$ where claim_parent = ${q.key}), 0)
+        where ${inSubqueryRunOnce(q.key, sql`(select claim_key from claim_candidates$)`)} returning 1
+      ), claim_released$ as (
+        update ${table} set ${counter} = ${q.counter} - claim_releases$.released, ${setAssignments(columns, q.parentSet)}
+        from claim_releases$ where ${q.key} = claim_releases$.claim_parent and ${inSubqueryRunOnce(q.key, sql`(select parent_key from claim_parents$)`)}
+      ) select (select count(*) from claim_updated$)::int as claimed`)),
     )
     return Number(row?.claimed)
   },
@@ -110,13 +111,13 @@ export const pgSqlDialect: SqlDialect<AnyPgDatabase> = {
   updateInsertingOwned: async (db, table, q) => {
     const columns = getTableColumns(asPgTable(table))
     const names = sql.join(q.insertColumns.map(([, column]) => sql.identifier(column.name)), sql`, `)
-    const owned = ownedColumnArrays('owned', q.key, q.insertColumns, q.rows)
+    const owned = ownedColumnArrays('owned$', q.key, q.insertColumns, q.rows)
     const rows = readRows(
-      await db.execute(fastRendered(sql`with owners_updated as (
+      await db.execute(fastRendered(sql`with owners_updated$ as (
         update ${table} set ${setAssignments(columns, q.set)} where ${q.where} returning ${q.key} as owner_key
-      ), owned_inserted as (
-        insert into ${table} (${names}) select ${names} from ${owned} where owned.owner in (select owner_key from owners_updated)
-      ) select owner_key from owners_updated`)),
+      ), owned_inserted$ as (
+        insert into ${table} (${names}) select ${names} from ${owned} where owned$.owner in (select owner_key from owners_updated$)
+      ) select owner_key from owners_updated$`)),
     )
     return rows.map((row) => row.owner_key)
   },

@@ -42,9 +42,9 @@ export type TaskExecutionsDialectDeclaration<TDb> = {
      */
     readonly oneOperationAtATime: boolean
     /**
-     * `UPDATE … FROM (locking subquery) … RETURNING` may return the subquery's columns, so a claim
-     * whose update overwrites its order column still runs as one statement (PostgreSQL; SQLite's
-     * RETURNING sees only the updated table).
+     * `WITH claimed AS (locking subquery) UPDATE … FROM claimed … RETURNING` may return the
+     * subquery's columns, so a claim whose update overwrites its order column still runs as one
+     * statement (PostgreSQL; SQLite's RETURNING sees only the updated table).
      */
     readonly claimOrderInOneStatement: boolean
   }

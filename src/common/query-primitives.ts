@@ -6,9 +6,8 @@
  * structural view below.
  */
 import { asc, getTableColumns, sql, type SQL, type Table } from 'drizzle-orm'
-import type { SqlDialect } from '../sql/dialect.js'
+import { inSubqueryRunOnce, type SqlDialect } from '../sql/dialect.js'
 import { selectStatement, setAssignments, updateStatement } from '../sql/flat-statements.js'
-import { inSubqueryRunOnce } from '../sql/select-builder.js'
 import type { TaskExecutionsColumns, TaskExecutionsRow } from './columns.js'
 import type { ClaimCandidate, TaskExecutionsDialectExtras, TaskExecutionsQueryPrimitives } from './dialect.js'
 import {
@@ -78,7 +77,8 @@ export function queryPrimitives<TDb>(
         ? undefined
         : async (db, set, where, orderColumn, limit) => {
             const query = { where, orderBy: [asc(orderColumn)], limit, fields: { executionId: table.executionId, claimOrder: orderColumn } }
-            const claimed = sql.identifier('claimed')
+            // Named with a `$`, which no table name holds, so it never shadows the table (see pg.ts).
+            const claimed = sql.identifier('claimed$')
             const claimedKey = sql.identifier(table.executionId.name)
             const candidates = claimCandidates(db, table, query)
             const byClaimedKeys = inSubqueryRunOnce(seam, table.executionId, sql`(select ${claimedKey} from ${claimed})`)
@@ -119,7 +119,7 @@ export function queryPrimitives<TDb>(
     insertRows: async (db, rows, andThen) => {
       const insert = seam.insertEveryColumn(table, insertColumns, rows)
       // With a notification: one statement, so it commits (and is delivered) with the rows.
-      await seam.executeStatement(db, andThen ? sql`with inserted as (${insert}) ${andThen}` : insert)
+      await seam.executeStatement(db, andThen ? sql`with inserted$ as (${insert}) ${andThen}` : insert)
     },
     selectChangeVersion: async (db, versionQuery) => {
       const [row] = await seam.queryRows(db, versionQuery(table, table.id))

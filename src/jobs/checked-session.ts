@@ -113,7 +113,7 @@ export function checkedJobSession(session: SqlSession): SqlSession {
       throw storageError(error, table, operation)
     }
   }
-  const { claimCandidates, insertRowReturning } = session
+  const { claimCandidatesWhere, insertRowReturning } = session
   const checked: SqlSession = {
     dialectName: session.dialectName,
     errorCodes: session.errorCodes,
@@ -150,10 +150,9 @@ export function checkedJobSession(session: SqlSession): SqlSession {
       checkConditionValues(where, undefined)
       return run(table, 'delete', () => session.deleteRows(table, where))
     },
-    inSubqueryRunOnce: (key, subquery) => session.inSubqueryRunOnce(key, subquery),
-    claimCandidates: claimCandidates && ((table, query) => {
+    claimCandidatesWhere: claimCandidatesWhere && ((table, query, key) => {
       checkConditionValues(query.where, undefined)
-      return claimCandidates(table, query)
+      return claimCandidatesWhere(table, query, key)
     }),
     insertRowReturning: insertRowReturning && (async (table, row) => {
       const checked = checkedRowValues(table, row)

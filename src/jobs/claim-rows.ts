@@ -1,8 +1,8 @@
 /**
  * Claims of job rows (steps, timers) written once: the first `limit` rows matching a condition, in
  * order, are locked so that concurrent claimers skip them and updated so that each is claimed by
- * exactly one caller. One statement where the dialect can (`UPDATE … WHERE id IN (SELECT … FOR
- * UPDATE SKIP LOCKED) RETURNING` on PostgreSQL, the same under SQLite's write lock); on MySQL a
+ * exactly one caller. One statement where the dialect can (`UPDATE … WHERE id = any(array(SELECT …
+ * FOR UPDATE SKIP LOCKED)) RETURNING` on PostgreSQL, `id IN (SELECT …)` under SQLite's write lock); on MySQL a
  * short transaction: the locking SELECT, the UPDATE, then a read of the claimed rows. A claim may
  * write other values to some of the rows it takes (`instead`: a step whose lease expired after its
  * last attempt is failed, not claimed again) without a statement more.
@@ -36,16 +36,15 @@ export type RowClaim = {
 export async function claimRows(session: SqlSession, table: Table, claim: RowClaim): Promise<Array<SqlRow>> {
   const id: Column = primaryKeyOf(table).column
   const { instead } = claim
-  const { claimCandidates } = session
-  if (claimCandidates !== undefined && session.updateReturnsRows) {
+  const { claimCandidatesWhere } = session
+  if (claimCandidatesWhere !== undefined && session.updateReturnsRows) {
     // One statement: the subquery locks the candidates (skipping rows others hold), the UPDATE takes
-    // them. The subquery runs once (one candidate compared as a scalar; several through the
-    // dialect's `inSubqueryRunOnce`): under IN, PostgreSQL may run it again for each row it scans and
-    // take more rows than asked for. The lock re-evaluates the candidate's conditions on the row's
+    // them. The subquery runs once (under IN, PostgreSQL may run it again for each row it scans and
+    // take more rows than asked for). The lock re-evaluates the candidate's conditions on the row's
     // newest version (PostgreSQL), and SQLite runs the statement alone, so no recheck is needed here.
-    const candidates = claimCandidates(table, { where: claim.where, orderBy: claim.orderBy, limit: claim.limit, fields: { id } })
+    const byCandidates = claimCandidatesWhere(table, { where: claim.where, orderBy: claim.orderBy, limit: claim.limit }, id)
     const set = instead === undefined ? claim.set : setEitherWay(session, table, claim.set, instead)
-    return session.updateRowsReturning(table, set, claim.limit === 1 ? sql`${id} = ${candidates}` : session.inSubqueryRunOnce(id, candidates))
+    return session.updateRowsReturning(table, set, byCandidates)
   }
   return session.transaction(async (tx) => {
     // Locks the candidates until commit; concurrent claimers skip them (SKIP LOCKED). Reads

@@ -7,7 +7,7 @@
  * `TDb` is the dialect's drizzle database; a transaction handle has the same type (a drizzle
  * transaction is a database), so every primitive runs inside or outside a transaction alike.
  */
-import { sql, type Column, type SQL, type SQLChunk, type SQLWrapper, type Table } from 'drizzle-orm'
+import { inArray, sql, type Column, type SQL, type SQLChunk, type SQLWrapper, type Table } from 'drizzle-orm'
 import type { DatabaseErrorCodes } from './errors.js'
 import type { NotificationListener } from './notifications.js'
 
@@ -49,6 +49,9 @@ export type SqlClaimQuery = {
   /** The columns (or expressions over the row) to read (whole rows when absent). */
   readonly fields?: Record<string, Column | SQL>
 }
+
+/** A claim query whose candidates are named by one key column, given beside it. */
+export type SqlClaimKeyQuery = Omit<SqlClaimQuery, 'fields'>
 
 /**
  * A claim that also releases each claimed row to its parent row, in one statement: the claimed
@@ -134,6 +137,11 @@ export const highestIdChangeSignal: {
   onlyInsertsChangeVersion: true,
 }
 
+/** `key IN (subquery)`, in the dialect's form that runs the subquery once (see {@link SqlDialect.inSubqueryRunOnce}). */
+export function inSubqueryRunOnce(dialect: Pick<SqlDialect<unknown>, 'inSubqueryRunOnce'>, key: Column, subquery: SQLWrapper): SQL {
+  return dialect.inSubqueryRunOnce === undefined ? inArray(key, subquery) : dialect.inSubqueryRunOnce(key, subquery)
+}
+
 /** How the dialect creates tables at runtime (see `src/jobs/ddl.ts`). */
 export type SqlDdlCapabilities = {
   /** The type and constraints of an auto-incrementing integer primary key. */
@@ -176,9 +184,9 @@ export type SqlDialect<TDb> = {
   readonly selectToClaimStatement?: (db: TDb, table: Table, query: SqlClaimQuery) => SQL
   /**
    * The rows {@link selectRowsToClaim} would lock (the query's fields), not run but kept as a
-   * subquery, locking as that SELECT does, for an UPDATE's WHERE (`key IN (…)`) or FROM: one
-   * statement then claims without an explicit transaction. Absent where the dialect has no such
-   * subquery (MySQL rejects LIMIT inside IN).
+   * subquery, locking as that SELECT does, for an UPDATE's WHERE ({@link inSubqueryRunOnce}) or
+   * a WITH clause: one statement then claims without an explicit transaction. Absent where the
+   * dialect has no such subquery (MySQL rejects LIMIT inside IN).
    */
   readonly claimCandidates?: (db: TDb, table: Table, query: SqlClaimQuery) => ClaimCandidatesSubquery
   /**

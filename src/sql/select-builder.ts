@@ -3,8 +3,8 @@
  * PostgreSQL, MySQL and SQLite and only their types differ, so the database is seen through the
  * small structural view below. A dialect adds what differs (row locks) to the returned query.
  */
-import { inArray, type Column, type SQL, type SQLWrapper, type Table } from 'drizzle-orm'
-import type { ClaimCandidatesSubquery, SqlClaimQuery, SqlDialect, SqlRow, SqlSelectQuery } from './dialect.js'
+import type { Column, SQL, Table } from 'drizzle-orm'
+import type { ClaimCandidatesSubquery, SqlClaimQuery, SqlRow, SqlSelectQuery } from './dialect.js'
 
 /** The rows a query resolves to. */
 export type Rows = PromiseLike<Array<SqlRow>>
@@ -67,9 +67,4 @@ export function selectLockedClaimCandidates(db: unknown, table: Table, query: Sq
 export function selectLockedClaimCandidatesOnIndex(db: unknown, table: Table, query: SqlClaimQuery): Rows & ClaimCandidatesSubquery {
   const hint = query.index === undefined ? undefined : { forceIndex: query.index }
   return selectClaimCandidates(db, table, query, hint).for('update', { skipLocked: true })
-}
-
-/** `key IN (subquery)`, in the dialect's form that runs the subquery once (see `SqlDialect.inSubqueryRunOnce`). */
-export function inSubqueryRunOnce(dialect: Pick<SqlDialect<unknown>, 'inSubqueryRunOnce'>, key: Column, subquery: SQLWrapper): SQL {
-  return dialect.inSubqueryRunOnce === undefined ? inArray(key, subquery) : dialect.inSubqueryRunOnce(key, subquery)
 }

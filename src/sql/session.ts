@@ -3,12 +3,11 @@
  * repositories hold, so that dialect-neutral code needs no database type parameter. A session
  * made from a transaction handle runs every statement on that transaction.
  */
-import { getTableColumns, sql, type Column, type SQL, type SQLWrapper, type Table } from 'drizzle-orm'
+import { getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
 import type { DatabaseErrorCodes } from './errors.js'
-import type { ClaimCandidatesSubquery, SqlClaimQuery, SqlDialect, SqlRow, SqlSelectQuery, SqlValues } from './dialect.js'
+import { inSubqueryRunOnce, type SqlClaimKeyQuery, type SqlClaimQuery, type SqlDialect, type SqlRow, type SqlSelectQuery, type SqlValues } from './dialect.js'
 import { insertRowsInChunks, type InsertDuplicates } from './insert.js'
 import { primaryKeyOf } from './primary-key.js'
-import { inSubqueryRunOnce } from './select-builder.js'
 
 /** A select query whose parts default to "none" (and to every column of the table). */
 export type SqlSelectOptions = Partial<Omit<SqlSelectQuery, 'fields'>> & {
@@ -27,10 +26,12 @@ export type SqlSession = {
   selectRows(table: Table, options?: SqlSelectOptions): Promise<Array<SqlRow>>
   /** See {@link SqlDialect.selectRowsToClaim}; call it inside {@link SqlSession.transaction}. */
   selectRowsToClaim(table: Table, query: SqlClaimQuery): Promise<Array<SqlRow>>
-  /** See {@link SqlDialect.claimCandidates}; absent where the dialect has none. */
-  readonly claimCandidates?: (table: Table, query: SqlClaimQuery) => ClaimCandidatesSubquery
-  /** See {@link SqlDialect.inSubqueryRunOnce}: `key IN (subquery)` where the dialect has no form of its own. */
-  inSubqueryRunOnce(key: Column, subquery: SQLWrapper): SQL
+  /**
+   * An UPDATE's WHERE for the rows a claim query would lock: `key` among the keys of the
+   * dialect's {@link SqlDialect.claimCandidates} subquery, run once (see
+   * {@link SqlDialect.inSubqueryRunOnce}). Absent where the dialect has no such subquery (MySQL).
+   */
+  readonly claimCandidatesWhere?: (table: Table, query: SqlClaimKeyQuery, key: Column) => SQL
   /** Inserts rows chunked under the dialect's limits, all or none; returns the statements run. */
   insertRows(table: Table, rows: ReadonlyArray<SqlValues>, duplicates?: InsertDuplicates): Promise<number>
   /** Inserts one row and returns its generated primary key. */
@@ -111,8 +112,13 @@ export function createSqlSession<TDb>(dialect: SqlDialect<TDb>, db: TDb): SqlSes
         return dialect.selectRows(tx, table, { fields, where, groupBy: [], orderBy: [], limit: undefined, offset: undefined })
       }),
     deleteRows: (table, where) => dialect.deleteRows(db, table, where),
-    claimCandidates: claimCandidates && ((table, query) => claimCandidates(db, table, query)),
-    inSubqueryRunOnce: (key, subquery) => inSubqueryRunOnce(dialect, key, subquery),
+    claimCandidatesWhere:
+      claimCandidates &&
+      ((table, query, key) => {
+        const candidates = claimCandidates(db, table, { ...query, fields: { key } })
+        // One candidate compared as a scalar subquery, which runs once too.
+        return query.limit === 1 ? sql`${key} = ${candidates}` : inSubqueryRunOnce(dialect, key, candidates)
+      }),
     insertRowReturning: insertRowReturning && ((table, row) => insertRowReturning(db, table, row)),
     transaction: (fn) => transactionKeepingCause(dialect, db, (tx) => fn(createSqlSession(dialect, tx))),
     executeStatement: (statement) => dialect.executeStatement(db, statement),

@@ -28,30 +28,18 @@ function expectIndexProbesOnly(plan: Array<PlanNode>): void {
   expect(plan.map((node) => node['Node Type'])).not.toContain('Seq Scan')
 }
 
-/** A pool that keeps the text and values of every statement with a locking subquery its clients send. */
-function poolRecordingClaims(connectionString: string) {
-  const pool = new pg.Pool({ connectionString, max: 2 })
-  const claims: Array<{ text: string; values: Array<unknown> }> = []
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: Array<unknown>) => unknown
-    ;(client as { query: unknown }).query = (...args: Array<unknown>) => {
-      const config = args[0] as string | { text: string; values?: Array<unknown> }
-      const text = typeof config === 'string' ? config : config.text
-      const values = (Array.isArray(args[1]) ? args[1] : typeof config === 'string' ? undefined : config.values) ?? []
-      if (text.toLowerCase().includes('for update skip locked')) claims.push({ text, values })
-      return query(...args)
-    }
-  })
-  return { pool, claims }
-}
-
 if (url) {
   describe('claim plans on PostgreSQL', () => {
     const rowCount = 10_000
     const tableName = uniqueTableName('te_cplan')
     const table = createPgTaskExecutionsTable(tableName)
-    const { pool, claims } = poolRecordingClaims(url)
-    const db = drizzle({ client: pool })
+    const pool = new pg.Pool({ connectionString: url, max: 2 })
+    // Every statement with a locking subquery, as the storage sends it.
+    const claims: Array<{ text: string; values: Array<unknown> }> = []
+    const logQuery = (text: string, values: Array<unknown>) => {
+      if (text.toLowerCase().includes('for update skip locked')) claims.push({ text, values })
+    }
+    const db = drizzle({ client: pool, logger: { logQuery } })
     const storage = createPgTaskExecutionsStorage(db, table, { enableTestMode: true })
     const now = Date.now()
     let probe: pg.Client

@@ -24,7 +24,7 @@ export class StatementCounter {
    * or open with a CTE whose first statement does (PostgreSQL's insert-and-notify is one INSERT).
    */
   count(keyword: string): number {
-    const pattern = new RegExp(`^(with\\s+"?\\w+"?\\s+as\\s*\\(\\s*)?${keyword}\\b`, 'i')
+    const pattern = new RegExp(`^(with\\s+"?[\\w$]+"?\\s+as\\s*\\(\\s*)?${keyword}\\b`, 'i')
     return this.statements.filter((statement) => pattern.test(statement)).length
   }
 }

@@ -22,7 +22,7 @@ function countingSession(session: SqlSession) {
   const counted = new Proxy(session, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver)
-      if (typeof value !== 'function' || key === 'typedValue' || key === 'claimCandidates') return value
+      if (typeof value !== 'function' || key === 'typedValue' || key === 'claimCandidatesWhere') return value
       return (...args: Array<unknown>) => {
         calls.push(String(key))
         return (value as (...args: Array<unknown>) => unknown).apply(target, args)
@@ -178,7 +178,7 @@ export function describeClaimCases(options: JobStoreSuiteOptions): void {
       await withFreshStore(options, async (opened) => {
         const counting = countingSession(opened.session)
         const store = createJobStore(counting.session, opened.tables)
-        const oneStatement = opened.session.updateReturnsRows && opened.session.claimCandidates !== undefined
+        const oneStatement = opened.session.updateReturnsRows && opened.session.claimCandidatesWhere !== undefined
         const count = async (operation: () => Promise<unknown>) => {
           counting.calls.length = 0
           await operation()
