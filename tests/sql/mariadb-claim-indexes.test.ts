@@ -16,6 +16,7 @@ import { buildTaskExecutionRow } from '../../src/testing/index.js'
 import { uniqueTableName } from './backends.js'
 import { onEachMysqlPoolConnection } from './driver-recording.js'
 import { reachableServerUrl } from './servers.js'
+import { claimCloseReadyRows, claimReadyRows, markFinishedRowsCloseReady } from './sweep-claims.js'
 
 const url = await reachableServerUrl('MariaDB')
 
@@ -74,12 +75,7 @@ if (url) {
     })
 
     it('claims finished rows not yet closed on (is_finished, close_status, updated_at), not on (close_status, updated_at)', async () => {
-      const claimed = await storage.updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus({
-        isFinished: true,
-        closeStatus: 'idle',
-        update: { closeStatus: 'ready', updatedAt: now },
-        limit: 5,
-      })
+      const claimed = await markFinishedRowsCloseReady(storage, now, 5)
       expect(claimed).toBe(5)
       expect(await indexOfLastLockingSelect()).toBe(`ix_${tableName}_is_finished_close_status_updated_at`)
     })
@@ -92,13 +88,7 @@ if (url) {
         await probe.query(`alter table ${bareName} drop index ix_${bareName}_is_finished_close_status_updated_at`)
         const bareStorage = createMySqlTaskExecutionsStorage(db, bare, { enableTestMode: true })
         await bareStorage.insertMany([buildTaskExecutionRow({ status: 'completed', isFinished: true, finishedAt: now, updatedAt: now })])
-        const sweep = () =>
-          bareStorage.updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus({
-            isFinished: true,
-            closeStatus: 'idle',
-            update: { closeStatus: 'ready', updatedAt: now },
-            limit: 5,
-          })
+        const sweep = () => markFinishedRowsCloseReady(bareStorage, now, 5)
         await expect(sweep()).rejects.toThrow(
           new RegExp(`ix_${bareName}_is_finished_close_status_updated_at.*The table lacks an index this library's statements name: run the dialect's ensure function`),
         )
@@ -111,23 +101,13 @@ if (url) {
     })
 
     it('claims ready rows on (status, start_at)', async () => {
-      const claimed = await storage.updateByStatusAndStartAtLessThanAndReturn({
-        status: 'ready',
-        startAtLessThan: now,
-        update: { status: 'running', executorId: 'de_test', updatedAt: now },
-        updateExpiresAtWithStartedAt: now,
-        limit: 5,
-      })
+      const claimed = await claimReadyRows(storage, now, 5)
       expect(claimed).toHaveLength(5)
       expect(await indexOfLastLockingSelect()).toBe(`ix_${tableName}_status_start_at`)
     })
 
     it('claims close-ready rows on (close_status, updated_at)', async () => {
-      const claimed = await storage.updateByCloseStatusAndReturn({
-        closeStatus: 'ready',
-        update: { closeStatus: 'closing', closeExpiresAt: now + 60_000, updatedAt: now },
-        limit: 5,
-      })
+      const claimed = await claimCloseReadyRows(storage, now, 5)
       expect(claimed).toHaveLength(5)
       expect(await indexOfLastLockingSelect()).toBe(`ix_${tableName}_close_status_updated_at`)
     })

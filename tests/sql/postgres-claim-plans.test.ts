@@ -13,6 +13,7 @@ import { createPgTaskExecutionsStorage, createPgTaskExecutionsTable, ensurePgTas
 import { buildTaskExecutionRow } from '../../src/testing/index.js'
 import { uniqueTableName } from './backends.js'
 import { reachableServerUrl } from './servers.js'
+import { claimCloseReadyRows, claimReadyRows, markFinishedRowsCloseReady } from './sweep-claims.js'
 
 const url = await reachableServerUrl('PostgreSQL')
 
@@ -74,11 +75,7 @@ if (url) {
     }
 
     it('claims close-ready rows', async () => {
-      const claimed = await storage.updateByCloseStatusAndReturn({
-        closeStatus: 'ready',
-        update: { closeStatus: 'closing', closeExpiresAt: now + 60_000, updatedAt: now },
-        limit: 200,
-      })
+      const claimed = await claimCloseReadyRows(storage, now, 200)
       expect(claimed).toHaveLength(200)
       expectIndexProbesOnly(await planOfLastClaim())
     })
@@ -86,25 +83,14 @@ if (url) {
     it('marks finished rows close-ready', async () => {
       const closeReady = async () => (await probe.query(`select count(*)::int as count from ${tableName} where close_status = 'ready'`)).rows[0].count as number
       const before = await closeReady()
-      const claimed = await storage.updateAndDecrementParentActiveChildrenCountByIsFinishedAndCloseStatus({
-        isFinished: true,
-        closeStatus: 'idle',
-        update: { closeStatus: 'ready', updatedAt: now },
-        limit: 200,
-      })
+      const claimed = await markFinishedRowsCloseReady(storage, now, 200)
       expect(claimed).toBe(200)
       expect(await closeReady()).toBe(before + 200)
       expectIndexProbesOnly(await planOfLastClaim())
     })
 
     it('claims ready rows through index probes of the keys its locking subquery picked once, taking no more than asked', async () => {
-      const claimed = await storage.updateByStatusAndStartAtLessThanAndReturn({
-        status: 'ready',
-        startAtLessThan: now,
-        update: { status: 'running', executorId: 'de_test', updatedAt: now },
-        updateExpiresAtWithStartedAt: now,
-        limit: 200,
-      })
+      const claimed = await claimReadyRows(storage, now, 200)
       expect(claimed).toHaveLength(200)
       const running = await probe.query(`select count(*)::int as count from ${tableName} where status = 'running'`)
       expect(running.rows[0].count).toBe(200)
