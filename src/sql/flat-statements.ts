@@ -46,13 +46,7 @@ export function castBoundValue(value: unknown, column: Column): Array<SQLChunk> 
 
 /** `INSERT INTO table (c1, c2, …)`: the head both multi-row INSERT forms share. */
 function insertInto(table: Table, columns: ReadonlyArray<readonly [key: string, column: Column]>): Array<SQLChunk> {
-  const chunks: Array<SQLChunk> = [new StringChunk('insert into '), table, new StringChunk(' (')]
-  columns.forEach(([, column], index) => {
-    if (index > 0) chunks.push(COMMA)
-    chunks.push(sql.identifier(column.name))
-  })
-  chunks.push(CLOSE)
-  return chunks
+  return [new StringChunk('insert into '), table, new StringChunk(' ('), ...columnList(columns.map(([, column]) => column)), CLOSE]
 }
 
 /**
@@ -145,13 +139,8 @@ function columnArray(column: Column, values: ReadonlyArray<unknown>): Array<SQLC
 
 /** `unnest($1::t1[], $2::t2[], …)` of the given columns' values, one array each, zipped back into rows. */
 function unnestArrays(arrays: ReadonlyArray<readonly [column: Column, values: ReadonlyArray<unknown>]>): Array<SQLChunk> {
-  const chunks: Array<SQLChunk> = [new StringChunk('unnest(')]
-  arrays.forEach(([column, values], index) => {
-    if (index > 0) chunks.push(COMMA)
-    chunks.push(...columnArray(column, values))
-  })
-  chunks.push(CLOSE)
-  return chunks
+  const arrayList = arrays.flatMap(([column, values], index) => (index === 0 ? columnArray(column, values) : [COMMA, ...columnArray(column, values)]))
+  return [new StringChunk('unnest('), ...arrayList, CLOSE]
 }
 
 /**
@@ -181,8 +170,6 @@ export function ownedColumnArrays(
   rows: ReadonlyArray<{ readonly owner: unknown; readonly values: Record<string, unknown> }>,
 ): SQL {
   const arrays = columns.map(([key, column]) => [column, rows.map((row) => row.values[key])] as const)
-  const chunks: Array<SQLChunk> = [...unnestArrays([[owner, rows.map((row) => row.owner)], ...arrays]), new StringChunk(` as ${alias}(owner`)]
-  for (const [, column] of columns) chunks.push(COMMA, sql.identifier(column.name))
-  chunks.push(CLOSE)
-  return fastRenderedFromList(chunks)
+  const names = columns.length === 0 ? [] : [COMMA, ...columnList(columns.map(([, column]) => column))]
+  return fastRenderedFromList([...unnestArrays([[owner, rows.map((row) => row.owner)], ...arrays]), new StringChunk(` as ${alias}(owner`), ...names, CLOSE])
 }
